@@ -1,0 +1,114 @@
+"""Shared fixtures: a database built by the real migrations, the app, a clock.
+
+The suite runs on SQLite by default. With TRACKER_TEST_DATABASE_URL set to a
+PostgreSQL URL, each test session creates a database of its own on that
+server (so parallel runs never collide), migrates it, and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from tracker import create_app
+from tracker.db import db
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated database: a SQLite file to copy, or a PostgreSQL database URL."""
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("db") / "template.db"
+        _migrate(f"sqlite:///{path}")
+        yield path
+        return
+    server = sa.make_url(PG_URL)
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    _migrate(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A fresh, migrated, empty database for one test."""
+    if isinstance(database_template, Path):
+        path = tmp_path / "tracker.db"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield database_template
+    engine = sa.create_engine(database_template)
+    with engine.begin() as conn:
+        tables = [row[0] for row in conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"))]
+        if tables:
+            # TRUNCATE skips the audit log's row-level append-only trigger.
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The application on a fresh database, inside an app context."""
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "TRACKER_SCHEDULER": "off",
+        "TRACKER_BASE_URL": "https://tracker.example.test",
+        "SECRET_KEY": "test-secret",
+    })
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """Move time: `clock.move_to("2026-11-29T09:00:00Z")`; starts at 2026-11-29 12:00 UTC."""
+    traveller = time_machine.travel(datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc), tick=False)
+    frozen = traveller.start()
+    yield frozen
+    traveller.stop()
+
+
+def is_postgresql() -> bool:
+    return bool(PG_URL)

@@ -1,0 +1,44 @@
+"""The compliance deadline tracker: a Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from tracker import config as config_module
+from tracker.db import db
+from tracker.extensions import bootstrap, csrf, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults from the environment, then `config` on top."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
+    app.config["BOOTSTRAP_SERVE_LOCAL"] = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+
+    from tracker import auth, templating
+    from tracker.commands import register_commands
+    from tracker.views import register_blueprints
+
+    auth.init_app(app)
+    templating.init_app(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,14 @@
+"""`flask --app app ...` commands, one module per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every command group to the app's CLI."""
+    from tracker.commands import register, synthetic
+
+    for module in (register, synthetic):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

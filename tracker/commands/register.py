@@ -1,0 +1,124 @@
+"""Commands for the register: demo data, packs, users."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from tracker import people
+from tracker.audit import CLI
+from tracker.db import db
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import Team, User
+from tracker.packs.export import export_pack_json
+from tracker.packs.importer import import_pack_text
+from tracker.packs.validate import PackInvalid
+
+DEMO_PACK = Path(__file__).resolve().parent.parent / "packs" / "data" / "demo.json"
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_ADMIN_PASSWORD = "tracker-demo-2026"
+
+
+def fail(message: str) -> None:
+    """Print `message` to stderr and exit non-zero (no traceback)."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _import(text: bytes) -> None:
+    try:
+        report = import_pack_text(text, CLI)
+    except PackInvalid as exc:
+        click.echo(f"Error: the pack was refused, nothing was imported ({len(exc.errors)} problems):", err=True)
+        for line in exc.errors:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("import-pack")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@with_appcontext
+def import_pack_command(file: str) -> None:
+    """Load or update a regulation pack (JSON); idempotent, matched by key."""
+    try:
+        text = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    _import(text)
+
+
+@click.command("export-pack")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_pack_command(file: str | None) -> None:
+    """Write the whole register as a pack (to stdout without FILE)."""
+    text = export_pack_json()
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror}")
+    click.echo(f"Wrote {file}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the register has no teams yet (first run).")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo pack and a demo admin (prints the login); idempotent."""
+    if if_empty and db.session.scalar(select(Team.id).limit(1)) is not None:
+        click.echo("The register already has data; demo not loaded.")
+        return
+    _import(DEMO_PACK.read_bytes())
+    password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_ADMIN_PASSWORD
+    admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+    teams = list(db.session.scalars(select(Team).order_by(Team.key)))
+    if admin is None:
+        people.create_user(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", CLI, password=password, teams=teams)
+    elif admin.password_hash is None:
+        people.set_password(admin, password, CLI)
+    click.echo(f"Demo admin: {DEMO_ADMIN_EMAIL} / password: {password}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--team", "team_name", help="Team key or name to join.")
+@click.option("--password", help="Sign-in password (without it the user only gets email).")
+@click.option("--name", default="", help="Display name (default: the email's local part).")
+@with_appcontext
+def create_user_command(email: str, role: str, team_name: str | None, password: str | None, name: str) -> None:
+    """Add a user."""
+    teams = []
+    if team_name:
+        team = find_team(team_name)
+        if team is None:
+            fail(f"no team with key or name '{team_name}'")
+        teams.append(team)
+    try:
+        user = people.create_user(email, name, role, CLI, password=password, teams=teams)
+    except ValidationFailed as exc:
+        fail("; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()))
+    except Conflict as exc:
+        fail(str(exc))
+    click.echo(f"Created {user.role} {user.email}" + (f" in team {teams[0].name}" if teams else ""))
+
+
+def find_team(key_or_name: str) -> Team | None:
+    """A team by key, else by name (case-insensitive)."""
+    team = db.session.scalar(select(Team).where(Team.key == key_or_name))
+    if team is None:
+        team = db.session.scalar(select(Team).where(db.func.lower(Team.name) == key_or_name.lower()))
+    return team
+
+
+COMMANDS = [import_pack_command, export_pack_command, seed_demo_command, create_user_command]

@@ -1,0 +1,118 @@
+"""Recording what happened to a source event, and moving every deadline it anchors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker import audit
+from tracker.audit import Actor
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.deadlines import Anchor, EventStatus, partial_from
+from tracker.errors import ValidationFailed
+from tracker.models import Event
+from tracker.recompute import DueChange, anchored_rows, apply_changes, changes_for
+
+DATED_STATUSES = (EventStatus.OCCURRED, EventStatus.EXPECTED)
+EVENT_DATE_FIELDS = ("status", "occurred_on", "expected_on", "precision")
+
+
+@dataclass(frozen=True)
+class EventDate:
+    """What is now known about an event: its status and (first day of) its date."""
+
+    status: str
+    on: date | None = None
+    precision: str = "day"
+
+
+def check_event_date(change: EventDate) -> None:
+    """Refuse a status without the date it needs (or with one it must not have)."""
+    errors = {}
+    if change.status not in {s.value for s in EventStatus}:
+        errors["status"] = f"unknown status '{change.status}'"
+    elif change.status in DATED_STATUSES and change.on is None:
+        errors["date"] = f"an {change.status} event needs a date"
+    elif change.status == EventStatus.SPECULATIVE and change.on is not None:
+        errors["date"] = "a speculative event has no date; use expected with an estimate"
+    if change.precision not in ("day", "month", "quarter", "year"):
+        errors["precision"] = f"unknown precision '{change.precision}'"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _new_columns(event: Event, change: EventDate) -> dict:
+    """The event's date columns after `change`."""
+    on = partial_from(change.on, change.precision).first if change.on else None
+    if change.status == EventStatus.OCCURRED:
+        return {"status": change.status, "occurred_on": on, "expected_on": event.expected_on, "precision": change.precision}
+    if change.status == EventStatus.EXPECTED:
+        return {"status": change.status, "occurred_on": None, "expected_on": on, "precision": change.precision}
+    if change.status == EventStatus.WITHDRAWN:
+        # Keep the last estimate for the record unless a date was given.
+        kept = on or event.expected_on or event.occurred_on
+        return {"status": change.status, "occurred_on": None, "expected_on": kept,
+                "precision": change.precision if on else event.precision}
+    return {"status": change.status, "occurred_on": None, "expected_on": None, "precision": "day"}
+
+
+def reason_for(event: Event, change: EventDate) -> str:
+    """Why the anchored deadlines moved, in words."""
+    label = partial_from(change.on, change.precision).label() if change.on else ""
+    if change.status == EventStatus.OCCURRED:
+        return f"anchor event '{event.title}' recorded as occurred on {label}"
+    if change.status == EventStatus.EXPECTED:
+        if event.status == EventStatus.EXPECTED:
+            return f"estimate of anchor event '{event.title}' moved to {label}"
+        return f"anchor event '{event.title}' now expected {label}"
+    if change.status == EventStatus.WITHDRAWN:
+        return f"anchor event '{event.title}' withdrawn"
+    return f"anchor event '{event.title}' no longer has an expected date"
+
+
+def _anchor_after(event: Event, change: EventDate) -> Anchor:
+    on = partial_from(change.on, change.precision).first if change.on else None
+    return Anchor(
+        status=change.status,
+        on=on if change.status in DATED_STATUSES else None,
+        precision=change.precision if on else "day",
+        jurisdiction=event.source.jurisdiction,
+    )
+
+
+def preview_event_change(event: Event, change: EventDate) -> list[DueChange]:
+    """Every deadline that would move if `change` were recorded; writes nothing."""
+    check_event_date(change)
+    return changes_for(anchored_rows(event.id), _anchor_after(event, change))
+
+
+def record_event_change(
+    event: Event,
+    change: EventDate,
+    actor: Actor,
+    now: datetime | None = None,
+    commit: bool = True,
+) -> list[DueChange]:
+    """Record an occurrence, a new estimate or a withdrawal, and move its deadlines.
+
+    The event, every anchored obligation (new due date, revision + 1) and the
+    history records are written in one transaction. Nothing is written when
+    nothing moved.
+    """
+    check_event_date(change)
+    now = now or utcnow()
+    columns = _new_columns(event, change)
+    before = audit.snapshot(event, EVENT_DATE_FIELDS)
+    after = {name: audit.jsonable(value) for name, value in columns.items()}
+    if before == after:
+        return []
+    moves = changes_for(anchored_rows(event.id), _anchor_after(event, change))
+    apply_changes(moves, reason_for(event, change), actor, now)
+    for name, value in columns.items():
+        setattr(event, name, value)
+    event.updated_at = now
+    audit.log(actor, "update", event, audit.diff(before, after), at=now)
+    if commit:
+        db.session.commit()
+    return moves

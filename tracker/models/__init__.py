@@ -1,0 +1,28 @@
+"""The register's tables. Import models from here."""
+
+from tracker.models.audit import AuditEntry
+from tracker.models.people import ROLES, Team, User, team_members
+from tracker.models.register import (
+    OBLIGATION_STATUSES,
+    SOURCE_KINDS,
+    DeadlineHistory,
+    Event,
+    Obligation,
+    Source,
+    obligation_events,
+)
+
+__all__ = [
+    "AuditEntry",
+    "DeadlineHistory",
+    "Event",
+    "OBLIGATION_STATUSES",
+    "Obligation",
+    "ROLES",
+    "SOURCE_KINDS",
+    "Source",
+    "Team",
+    "User",
+    "obligation_events",
+    "team_members",
+]

@@ -1,0 +1,95 @@
+"""Teams, users and their memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.clock import utcnow
+from tracker.db import Base, UTCDateTime
+
+ROLES = ("admin", "editor", "viewer")
+DEFAULT_LEAD_DAYS = "30,7,1,0"
+
+team_members = Table(
+    "team_members",
+    Base.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Team(Base):
+    """A group that owns obligations, with its time zone and reminder policy."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Reminder policy (defaults from the SPEC): lead times in days before the due
+    # date, overdue repeat interval (0 = no overdue notices), reminders for
+    # projected deadlines, weekly digest day (0 = Monday, None = no digest).
+    reminder_lead_days: Mapped[str] = mapped_column(String(200), default=DEFAULT_LEAD_DAYS)
+    overdue_every_days: Mapped[int] = mapped_column(Integer, default=7)
+    remind_projected: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_weekday: Mapped[int | None] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(
+        secondary=team_members, back_populates="teams", order_by="User.email"
+    )
+
+    @property
+    def lead_days(self) -> list[int]:
+        """The lead times as integers, largest first."""
+        values = {int(part) for part in self.reminder_lead_days.split(",") if part.strip()}
+        return sorted(values, reverse=True)
+
+    def __repr__(self) -> str:
+        return f"<Team {self.key}>"
+
+
+class User(UserMixin, Base):
+    """A person: signs in (when a password is set), owns obligations, gets email."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role in ('admin', 'editor', 'viewer')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(10), default="viewer")
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Opt-outs, one per kind of email.
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_overdue: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_changes: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    teams: Mapped[list[Team]] = relationship(
+        secondary=team_members, back_populates="members", order_by="Team.name"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in
+        return self.active
+
+    def can_edit(self) -> bool:
+        """Editors and admins may change sources, events and obligations."""
+        return self.role in ("admin", "editor")
+
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,224 @@
+"""Sources, their events, the obligations they create, and deadline history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.clock import utcnow
+from tracker.db import Base, UTCDateTime
+from tracker.deadlines import Anchor, DeadlineRule, PartialDate, partial_from
+from tracker.models.people import Team, User
+
+SOURCE_KINDS = (
+    "bill",
+    "executive_order",
+    "agency_rule",
+    "enforcement_case",
+    "vendor_program",
+    "announcement",
+    "other",
+)
+OBLIGATION_STATUSES = ("open", "in_progress", "done", "waived", "not_applicable")
+ACTIVE_STATUSES = ("open", "in_progress")
+
+obligation_events = Table(
+    "obligation_events",
+    Base.metadata,
+    Column("obligation_id", ForeignKey("obligations.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Source(Base):
+    """A legal or market instrument: bill, executive order, rule, case, program."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30), default="other")
+    jurisdiction: Mapped[str] = mapped_column(String(10), default="US")
+    citation: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    events: Mapped[list[Event]] = relationship(back_populates="source")
+
+    def __repr__(self) -> str:
+        return f"<Source {self.key}>"
+
+
+class Event(Base):
+    """A dated (or not yet dated) milestone of a source."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('occurred', 'expected', 'speculative', 'withdrawn')", name="status"
+        ),
+        CheckConstraint("precision in ('day', 'month', 'quarter', 'year')", name="precision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))
+    # The occurrence date when occurred, the estimate when expected; the first
+    # day of its window, with `precision` saying how wide the window is.
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    expected_on: Mapped[date | None] = mapped_column(Date)
+    precision: Mapped[str] = mapped_column(String(8), default="day")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="events")
+
+    @property
+    def on(self) -> date | None:
+        """The date that counts for the event's current status."""
+        if self.status == "occurred":
+            return self.occurred_on
+        if self.status in ("expected", "withdrawn"):
+            return self.expected_on
+        return None
+
+    @property
+    def partial_date(self) -> PartialDate | None:
+        """The current date with its precision, or None when undated."""
+        return partial_from(self.on, self.precision) if self.on else None
+
+    def anchor(self, jurisdiction: str | None = None) -> Anchor:
+        """The pure-engine view of this event as a deadline anchor."""
+        return Anchor(
+            status=self.status,
+            on=self.on if self.status in ("occurred", "expected") else None,
+            precision=self.precision,
+            jurisdiction=jurisdiction,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.key} {self.status}>"
+
+
+class Obligation(Base):
+    """Something a team must do, with its deadline rule and the computed due date."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        CheckConstraint("rule in ('fixed', 'relative', 'recurring')", name="rule"),
+        CheckConstraint(
+            "due_state in ('firm', 'projected', 'undated', 'void')", name="due_state"
+        ),
+        CheckConstraint(
+            "status in ('open', 'in_progress', 'done', 'waived', 'not_applicable')",
+            name="status",
+        ),
+        Index("ix_obligations_team_due", "team_id", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    # The deadline rule (see tracker.deadlines.DeadlineRule).
+    rule: Mapped[str] = mapped_column(String(10))
+    rule_date: Mapped[date | None] = mapped_column(Date)
+    rule_precision: Mapped[str] = mapped_column(String(8), default="day")
+    anchor_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    rule_offset: Mapped[int] = mapped_column(Integer, default=0)
+    rule_unit: Mapped[str] = mapped_column(String(16), default="days")
+    rule_calendar: Mapped[str | None] = mapped_column(String(10))
+    rule_rrule: Mapped[str | None] = mapped_column(String(200))
+    # Recurring: the last occurrence completed; the next one is due.
+    completed_through: Mapped[date | None] = mapped_column(Date)
+
+    # Computed from the rule and its anchor; stored so it can be searched.
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    due_state: Mapped[str] = mapped_column(String(10), default="firm")
+    due_precision: Mapped[str] = mapped_column(String(8), default="day")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    due_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Deleted obligations are kept (history, audit, CANCELLED in feeds).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    team: Mapped[Team] = relationship()
+    owner: Mapped[User | None] = relationship()
+    anchor_event: Mapped[Event | None] = relationship()
+    events: Mapped[list[Event]] = relationship(
+        secondary=obligation_events, order_by="Event.id"
+    )
+    history: Mapped[list[DeadlineHistory]] = relationship(
+        back_populates="obligation", order_by="DeadlineHistory.id.desc()"
+    )
+
+    @property
+    def deadline_rule(self) -> DeadlineRule:
+        """The pure-engine view of this obligation's rule."""
+        return DeadlineRule(
+            kind=self.rule,
+            date=self.rule_date,
+            precision=self.rule_precision,
+            offset=self.rule_offset,
+            unit=self.rule_unit,
+            calendar=self.rule_calendar,
+            rrule=self.rule_rrule,
+        )
+
+    @property
+    def is_active(self) -> bool:
+        """Open or in progress: still work to do."""
+        return self.status in ACTIVE_STATUSES and self.deleted_at is None
+
+    def is_overdue(self, today: date) -> bool:
+        """Due before `today` (the team's local date) and not finished."""
+        return self.is_active and self.due_date is not None and self.due_date < today
+
+    def __repr__(self) -> str:
+        return f"<Obligation {self.key} {self.due_date} {self.due_state}>"
+
+
+class DeadlineHistory(Base):
+    """One change of an obligation's due date or due state, and why."""
+
+    __tablename__ = "deadline_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    old_due_date: Mapped[date | None] = mapped_column(Date)
+    old_due_state: Mapped[str | None] = mapped_column(String(10))
+    new_due_date: Mapped[date | None] = mapped_column(Date)
+    new_due_state: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+
+    obligation: Mapped[Obligation] = relationship(back_populates="history")

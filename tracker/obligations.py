@@ -1,0 +1,245 @@
+"""Obligation use cases: create, edit, change status, delete; each owns its transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tracker import audit
+from tracker.audit import Actor
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.deadlines import (
+    PRECISIONS,
+    RULES,
+    UNITS,
+    DeadlineRule,
+    Due,
+    compute_due,
+    next_occurrence,
+    supported_calendar,
+    validate_rrule,
+)
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
+from tracker.recompute import DueChange, apply_changes, changes_for, describe_due
+from tracker.text import check_line, check_text
+
+AUDITED_FIELDS = (
+    "key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
+    "rule_precision", "anchor_event_id", "rule_offset", "rule_unit", "rule_calendar",
+    "rule_rrule", "status", "status_note",
+)
+
+
+@dataclass
+class ObligationInput:
+    """Everything a user can set on an obligation (the computed fields excluded)."""
+
+    key: str
+    title: str
+    team_id: int
+    rule: str
+    description: str = ""
+    owner_id: int | None = None
+    rule_date: date | None = None
+    rule_precision: str = "day"
+    anchor_event_id: int | None = None
+    rule_offset: int = 0
+    rule_unit: str = "days"
+    rule_calendar: str | None = None
+    rule_rrule: str | None = None
+    event_ids: list[int] = field(default_factory=list)
+
+    def deadline_rule(self) -> DeadlineRule:
+        return DeadlineRule(
+            kind=self.rule, date=self.rule_date, precision=self.rule_precision,
+            offset=self.rule_offset, unit=self.rule_unit, calendar=self.rule_calendar,
+            rrule=self.rule_rrule,
+        )
+
+
+def validate_input(data: ObligationInput) -> None:
+    """Refuse input that would store a broken obligation, naming each field."""
+    errors: dict[str, str] = {}
+    for name, problem in (("key", check_line(data.key, 100, required=True)),
+                          ("title", check_line(data.title, 300, required=True)),
+                          ("description", check_text(data.description, 10000))):
+        if problem:
+            errors[name] = problem
+    if db.session.get(Team, data.team_id) is None:
+        errors["team_id"] = "unknown team"
+    if data.owner_id is not None and db.session.get(User, data.owner_id) is None:
+        errors["owner_id"] = "unknown user"
+    if data.rule not in RULES:
+        errors["rule"] = f"unknown rule '{data.rule}'"
+    elif data.rule in ("fixed", "recurring") and data.rule_date is None:
+        errors["rule_date"] = "a date is required"
+    elif data.rule == "relative":
+        if data.anchor_event_id is None or db.session.get(Event, data.anchor_event_id) is None:
+            errors["anchor_event_id"] = "choose the event this deadline counts from"
+        if data.rule_unit not in UNITS:
+            errors["rule_unit"] = f"unknown unit '{data.rule_unit}'"
+        limit = 120 if data.rule_unit == "months" else 3650
+        if not -limit <= data.rule_offset <= limit:
+            errors["rule_offset"] = f"must be between -{limit} and {limit}"
+        if data.rule_calendar and not supported_calendar(data.rule_calendar):
+            errors["rule_calendar"] = f"unknown holiday calendar '{data.rule_calendar}'"
+    if data.rule_precision not in PRECISIONS:
+        errors["rule_precision"] = f"unknown precision '{data.rule_precision}'"
+    if data.rule == "recurring":
+        problem = validate_rrule(data.rule_rrule or "")
+        if problem:
+            errors["rule_rrule"] = problem
+    for event_id in data.event_ids:
+        if db.session.get(Event, event_id) is None:
+            errors["event_ids"] = f"unknown event {event_id}"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def due_for(obligation: Obligation) -> Due:
+    """Compute an obligation's due date from its rule and anchor (not stored)."""
+    anchor = None
+    if obligation.rule == "relative" and obligation.anchor_event is not None:
+        event = obligation.anchor_event
+        anchor = event.anchor(event.source.jurisdiction)
+    return compute_due(obligation.deadline_rule, anchor, completed_through=obligation.completed_through)
+
+
+def _assign(obligation: Obligation, data: ObligationInput) -> None:
+    for name in AUDITED_FIELDS:
+        if hasattr(data, name) and name not in ("status", "status_note"):
+            setattr(obligation, name, getattr(data, name))
+    if data.rule != "relative":
+        obligation.anchor_event_id = None
+        obligation.rule_calendar = None
+    if data.rule != "recurring":
+        obligation.rule_rrule = None
+    ids = set(data.event_ids)
+    if data.rule == "relative" and data.anchor_event_id:
+        ids.add(data.anchor_event_id)  # the anchor is always part of the provenance
+    obligation.events = list(db.session.scalars(select(Event).where(Event.id.in_(ids)))) if ids else []
+
+
+def _key_taken(key: str, except_id: int | None = None) -> bool:
+    query = select(Obligation.id).where(Obligation.key == key)
+    if except_id is not None:
+        query = query.where(Obligation.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None = None,
+                      commit: bool = True) -> Obligation:
+    """Add an obligation with its computed due date (revision 0)."""
+    validate_input(data)
+    if _key_taken(data.key):
+        raise Conflict(f"an obligation with key '{data.key}' already exists", field="key")
+    now = now or utcnow()
+    obligation = Obligation(created_at=now, updated_at=now, due_changed_at=now,
+                            status_changed_at=now, status="open", revision=0)
+    _assign(obligation, data)
+    db.session.add(obligation)
+    db.session.flush()
+    db.session.refresh(obligation, ["anchor_event"])
+    due = due_for(obligation)
+    obligation.due_date, obligation.due_state, obligation.due_precision = due.date, due.state, due.precision
+    audit.log_created(actor, obligation, at=now)
+    if commit:
+        db.session.commit()
+    return obligation
+
+
+def update_obligation(obligation: Obligation, data: ObligationInput, actor: Actor,
+                      now: datetime | None = None, commit: bool = True) -> DueChange | None:
+    """Edit an obligation; if its due date or state moves, bump revision and record why."""
+    validate_input(data)
+    if _key_taken(data.key, except_id=obligation.id):
+        raise Conflict(f"an obligation with key '{data.key}' already exists", field="key")
+    now = now or utcnow()
+    before = audit.snapshot(obligation, AUDITED_FIELDS)
+    before_events = sorted(e.key for e in obligation.events)
+    _assign(obligation, data)
+    db.session.flush()
+    db.session.refresh(obligation, ["anchor_event"])
+    after = audit.snapshot(obligation, AUDITED_FIELDS)
+    after_events = sorted(e.key for e in obligation.events)
+    changes = audit.diff(before, after)
+    if before_events != after_events:
+        changes["events"] = [before_events, after_events]
+    if not changes:
+        return None
+    obligation.updated_at = now
+    audit.log(actor, "update", obligation, changes, at=now)
+    move = _recompute_one(obligation, f"deadline rule edited by {actor.label}", actor, now)
+    if commit:
+        db.session.commit()
+    return move
+
+
+def _recompute_one(obligation: Obligation, reason: str, actor: Actor, now: datetime) -> DueChange | None:
+    anchor = None
+    if obligation.rule == "relative" and obligation.anchor_event is not None:
+        anchor = obligation.anchor_event.anchor(obligation.anchor_event.source.jurisdiction)
+    moves = changes_for([obligation], anchor)
+    apply_changes(moves, reason, actor, now)
+    return moves[0] if moves else None
+
+
+def set_status(obligation: Obligation, status: str, actor: Actor, note: str = "",
+               now: datetime | None = None, commit: bool = True) -> DueChange | None:
+    """Move the team's work on an obligation: open, in progress, done, waived...
+
+    Waiving needs a reason. Completing a recurring obligation completes the
+    current occurrence and moves the obligation on to the next one (open again).
+    """
+    if status not in OBLIGATION_STATUSES:
+        raise ValidationFailed({"status": f"unknown status '{status}'"})
+    note = (note or "").strip()
+    problem = check_text(note, 2000)
+    if problem:
+        raise ValidationFailed({"note": problem})
+    if status == "waived" and not note:
+        raise ValidationFailed({"note": "say why this obligation is waived"})
+    now = now or utcnow()
+    before = audit.snapshot(obligation, ("status", "status_note", "completed_through"))
+    move = None
+    if status == "done" and obligation.rule == "recurring" and obligation.due_date is not None:
+        following = next_occurrence(obligation.rule_date, obligation.rule_rrule, obligation.due_date)
+        obligation.completed_through = obligation.due_date
+        if following is not None:
+            status = "open"
+            completed = obligation.due_date.isoformat()
+            move = _recompute_one(obligation, f"occurrence {completed} completed by {actor.label}", actor, now)
+    obligation.status = status
+    obligation.status_note = note if status in ("waived", "not_applicable", "done") else ""
+    after = audit.snapshot(obligation, ("status", "status_note", "completed_through"))
+    changes = audit.diff(before, after)
+    if not changes:
+        return None
+    obligation.status_changed_at = now
+    obligation.updated_at = now
+    audit.log(actor, "update", obligation, changes, at=now)
+    if commit:
+        db.session.commit()
+    return move
+
+
+def delete_obligation(obligation: Obligation, actor: Actor, now: datetime | None = None,
+                      commit: bool = True) -> None:
+    """Soft-delete: history and audit stay; feeds show it cancelled for a while."""
+    if obligation.deleted_at is not None:
+        return
+    now = now or utcnow()
+    obligation.deleted_at = now
+    obligation.updated_at = now
+    audit.log(actor, "delete", obligation, {"deleted_at": [None, now.isoformat()]}, at=now)
+    if commit:
+        db.session.commit()
+
+
+def describe_current_due(obligation: Obligation) -> str:
+    """'projected 2027-02-28 (February 2027)' for the stored due date."""
+    return describe_due(obligation.due_date, obligation.due_state, obligation.due_precision)

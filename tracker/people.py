@@ -1,0 +1,149 @@
+"""Team and user use cases: create, edit, memberships; each writes the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from tracker import audit
+from tracker.audit import Actor
+from tracker.auth import hash_password
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import ROLES, Team, User
+from tracker.text import check_line
+
+TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",
+               "remind_projected", "digest_weekday")
+USER_FIELDS = ("email", "name", "role", "active", "email_reminders", "email_overdue",
+               "email_changes", "email_digest")
+
+
+def normalize_email(value: str) -> str:
+    """A valid address in normal form, lower-cased; ValidationFailed otherwise."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, AttributeError) as exc:
+        raise ValidationFailed({"email": f"not a valid email address: {exc}"}) from None
+
+
+def valid_timezone(name: str) -> bool:
+    """True for an IANA time zone name such as 'America/Los_Angeles'."""
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _check_team(key: str, name: str, timezone: str) -> None:
+    errors = {}
+    for field, value, limit in (("key", key, 100), ("name", name, 300)):
+        problem = check_line(value, limit, required=True)
+        if problem:
+            errors[field] = problem
+    if not valid_timezone(timezone):
+        errors["timezone"] = f"unknown time zone '{timezone}'"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime | None = None,
+                commit: bool = True) -> Team:
+    """Add a team with the default reminder policy."""
+    _check_team(key, name, timezone)
+    if db.session.scalar(select(Team.id).where(Team.key == key)) is not None:
+        raise Conflict(f"a team with key '{key}' already exists", field="key")
+    now = now or utcnow()
+    team = Team(key=key, name=name.strip(), timezone=timezone, created_at=now, updated_at=now)
+    db.session.add(team)
+    audit.log_created(actor, team, at=now)
+    if commit:
+        db.session.commit()
+    return team
+
+
+def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True,
+                **values) -> bool:
+    """Change a team's fields (name, time zone, reminder policy); True if anything changed."""
+    unknown = set(values) - set(TEAM_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
+    merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
+    _check_team(merged["key"], merged["name"], merged["timezone"])
+    before = audit.snapshot(team, TEAM_FIELDS)
+    for name, value in values.items():
+        setattr(team, name, value)
+    changes = audit.diff(before, audit.snapshot(team, TEAM_FIELDS))
+    if not changes:
+        return False
+    now = now or utcnow()
+    team.updated_at = now
+    audit.log(actor, "update", team, changes, at=now)
+    if commit:
+        db.session.commit()
+    return True
+
+
+def create_user(email: str, name: str, role: str, actor: Actor, password: str | None = None,
+                teams: list[Team] | None = None, now: datetime | None = None,
+                commit: bool = True) -> User:
+    """Add a user; without a password they get email but cannot sign in."""
+    email = normalize_email(email)
+    errors = {}
+    if role not in ROLES:
+        errors["role"] = f"unknown role '{role}' (use admin, editor or viewer)"
+    problem = check_line(name, 300)
+    if problem:
+        errors["name"] = problem
+    if password is not None and len(password) < 8:
+        errors["password"] = "use at least 8 characters"
+    if errors:
+        raise ValidationFailed(errors)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email '{email}' already exists", field="email")
+    now = now or utcnow()
+    user = User(email=email, name=(name or email.split("@")[0]).strip(), role=role,
+                password_hash=hash_password(password) if password else None,
+                created_at=now, updated_at=now)
+    user.teams = list(teams or [])
+    db.session.add(user)
+    audit.log_created(actor, user, at=now)
+    if commit:
+        db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str, actor: Actor, now: datetime | None = None,
+                 commit: bool = True) -> None:
+    """Set a new password (logged as a change, never with its value)."""
+    if len(password) < 8:
+        raise ValidationFailed({"password": "use at least 8 characters"})
+    if len(password) > 1000:
+        raise ValidationFailed({"password": "at most 1000 characters"})
+    now = now or utcnow()
+    user.password_hash = hash_password(password)
+    user.updated_at = now
+    audit.log(actor, "update", user, {"password_hash": ["***", "***"]}, at=now)
+    if commit:
+        db.session.commit()
+
+
+def set_membership(team: Team, user: User, member: bool, actor: Actor,
+                   now: datetime | None = None, commit: bool = True) -> None:
+    """Add a user to a team or remove them, logged on the team."""
+    now = now or utcnow()
+    if member and user not in team.members:
+        team.members.append(user)
+        audit.log(actor, "update", team, {"members": [None, f"+{user.email}"]}, at=now)
+    elif not member and user in team.members:
+        team.members.remove(user)
+        audit.log(actor, "update", team, {"members": [f"-{user.email}", None]}, at=now)
+    if commit:
+        db.session.commit()

@@ -1,0 +1,56 @@
+"""Jinja filters and globals: dates in ISO and relative form, due-state labels."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+
+from tracker.clock import local_today
+from tracker.deadlines import partial_from
+
+DUE_STATE_LABELS = {
+    "firm": "Firm",
+    "projected": "Projected",
+    "undated": "Undated",
+    "void": "Void",
+}
+STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "done": "Done",
+    "waived": "Waived",
+    "not_applicable": "Not applicable",
+}
+
+
+def relative_days(day: date | None, today: date) -> str:
+    """'today', 'in 12 days', '3 days overdue' style wording."""
+    if day is None:
+        return ""
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    if delta > 0:
+        return f"in {delta} days"
+    return f"{-delta} days ago"
+
+
+def date_with_precision(day: date | None, precision: str = "day") -> str:
+    """'2026-07-01' for day precision, 'July 2026' for a month window, etc."""
+    if day is None:
+        return "no date yet"
+    return partial_from(day, precision).label()
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals used by every template."""
+    app.jinja_env.filters["relative_days"] = relative_days
+    app.jinja_env.filters["with_precision"] = date_with_precision
+    app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["local_today"] = local_today

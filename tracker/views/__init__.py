@@ -1,0 +1,13 @@
+"""Blueprints, one module per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint to the app."""
+    from tracker.views import auth, dashboard
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
