@@ -64,3 +64,8 @@ def make_obligation(team: Team | None = None, rule: str = "fixed", key: str | No
     data = ObligationInput(key=key or f"obligation-{n}", title=title or f"Obligation {n}",
                            team_id=team.id, rule=rule, **fields)
     return create_obligation(data, SYSTEM)
+
+
+def login(client, user: User, password: str = "password-123"):
+    """Sign `user` in through the real sign-in form; returns the response."""
+    return client.post("/login", data={"email": user.email, "password": password}, follow_redirects=False)

@@ -33,12 +33,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from tracker import auth, templating
+    from tracker import auth, navigation, templating
     from tracker.commands import register_commands
     from tracker.views import register_blueprints
 
     auth.init_app(app)
     templating.init_app(app)
+    navigation.init_app(app)
     register_blueprints(app)
     register_commands(app)
     return app
