@@ -147,3 +147,45 @@ def set_membership(team: Team, user: User, member: bool, actor: Actor,
         audit.log(actor, "update", team, {"members": [f"-{user.email}", None]}, at=now)
     if commit:
         db.session.commit()
+
+
+def update_user(user: User, actor: Actor, now: datetime | None = None, commit: bool = True,
+                **values) -> bool:
+    """Change a user's name, email, role, active flag or email opt-outs."""
+    unknown = set(values) - set(USER_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: "not a user field" for name in sorted(unknown)})
+    if "email" in values:
+        values["email"] = normalize_email(values["email"])
+        clash = select(User.id).where(User.email == values["email"], User.id != user.id)
+        if db.session.scalar(clash) is not None:
+            raise Conflict(f"a user with email '{values['email']}' already exists", field="email")
+    if "role" in values and values["role"] not in ROLES:
+        raise ValidationFailed({"role": f"unknown role '{values['role']}' (use admin, editor or viewer)"})
+    if "name" in values and (problem := check_line(values["name"], 300, required=True)):
+        raise ValidationFailed({"name": problem})
+    before = audit.snapshot(user, USER_FIELDS)
+    for name, value in values.items():
+        setattr(user, name, value)
+    changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if not changes:
+        return False
+    now = now or utcnow()
+    user.updated_at = now
+    audit.log(actor, "update", user, changes, at=now)
+    if commit:
+        db.session.commit()
+    return True
+
+
+def delete_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:
+    """Delete a team that owns no obligations (deleted ones included: history stays)."""
+    from tracker.models import Obligation
+
+    if db.session.scalar(select(Obligation.id).where(Obligation.team_id == team.id).limit(1)) is not None:
+        raise Conflict("this team owns obligations; move them to another team first")
+    audit.log(actor, "delete", team, audit.diff(audit.snapshot(team, TEAM_FIELDS), {}), at=now or utcnow())
+    team.members = []
+    db.session.delete(team)
+    if commit:
+        db.session.commit()
