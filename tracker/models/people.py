@@ -80,6 +80,11 @@ class User(UserMixin, Base):
         secondary=team_members, back_populates="members", order_by="Team.name"
     )
 
+    # UserMixin compares users by id, which makes every unsaved user (id None)
+    # "equal" to every other; the identity map already gives one object per row.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in
         return self.active
