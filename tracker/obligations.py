@@ -96,8 +96,23 @@ def validate_input(data: ObligationInput) -> None:
     for event_id in data.event_ids:
         if db.session.get(Event, event_id) is None:
             errors["event_ids"] = f"unknown event {event_id}"
+    if not errors:
+        _check_computable(data, errors)
     if errors:
         raise ValidationFailed(errors)
+
+
+def _check_computable(data: ObligationInput, errors: dict[str, str]) -> None:
+    """Refuse a rule whose due date falls outside the supported range."""
+    anchor = None
+    if data.rule == "relative":
+        event = db.session.get(Event, data.anchor_event_id)
+        anchor = event.anchor(event.source.jurisdiction)
+    try:
+        compute_due(data.deadline_rule(), anchor)
+    except ValueError as exc:
+        field = "rule_offset" if data.rule == "relative" else "rule_date"
+        errors[field] = f"no due date can be computed: {exc}"
 
 
 def due_for(obligation: Obligation) -> Due:

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 
 from tracker.audit import Actor
 from tracker.db import db
+from tracker.errors import ValidationFailed
 from tracker.deadlines import Anchor, DeadlineRule, Due, compute_due, partial_from
 from tracker.models import DeadlineHistory, Obligation
 
@@ -83,7 +84,11 @@ def changes_for(rows: Iterable, anchor: Anchor | None) -> list[DueChange]:
     """Compute each row's due date under `anchor`; keep only those that move."""
     changes = []
     for row in rows:
-        due = compute_due(rule_of(row), anchor, completed_through=row.completed_through)
+        try:
+            due = compute_due(rule_of(row), anchor, completed_through=row.completed_through)
+        except ValueError as exc:
+            # Only reachable at the edges of the supported date range.
+            raise ValidationFailed({"date": f"the deadline of '{row.title}' cannot be computed: {exc}"}) from None
         if (due.date, due.state, due.precision) == (row.due_date, row.due_state, row.due_precision):
             continue
         changes.append(

@@ -93,3 +93,13 @@ def test_delete_is_soft_and_audited(app):
     assert ob.deleted_at is not None
     assert db.session.scalar(sa.select(sa.func.count(Obligation.id))) == 1
     assert db.session.scalar(sa.select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(1)) == "delete"
+
+
+def test_a_rule_that_leaves_the_supported_date_range_is_refused(app):
+    event = make_event(status="expected", on=date(9998, 1, 1))
+    team = make_team()
+    data = ObligationInput(key="far", title="Far", team_id=team.id, rule="relative",
+                           anchor_event_id=event.id, rule_offset=3650)
+    with pytest.raises(ValidationFailed) as info:
+        create_obligation(data, SYSTEM)
+    assert "rule_offset" in info.value.errors
