@@ -1,0 +1,133 @@
+"""The shapes of a validated regulation pack: limits, allowed values, typed specs, the error.
+
+Everything the rest of the application reads after validation is defined here; the
+checkers in the `check_*` modules build these specs, and `validate.py` re-exports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+MAX_PACK_BYTES = 10 * 1024 * 1024
+
+PACK_FORMAT = 1
+
+KEY_MAX = 100
+TITLE_MAX = 300  # titles and names
+CITATION_MAX = 300
+URL_MAX = 2000
+LONG_TEXT_MAX = 10_000  # summary, description
+EMAIL_MAX = 320
+TIMEZONE_MAX = 100
+DATE_TEXT_MAX = 100
+RRULE_MAX = 1000
+JURISDICTION_MAX = 10
+VALUE_SHOWN_MAX = 80  # offending values are shortened to this many characters
+DETAIL_MAX = 200  # messages from other libraries are shortened to this
+
+OFFSET_MAX_DAYS = 3650  # for "days" and "business_days"
+OFFSET_MAX_MONTHS = 120
+
+ROLES = ("admin", "editor", "viewer")
+SOURCE_KINDS = (
+    "bill",
+    "executive_order",
+    "agency_rule",
+    "enforcement_case",
+    "vendor_program",
+    "announcement",
+    "other",
+)
+EVENT_STATUSES = ("occurred", "expected", "speculative", "withdrawn")
+DEADLINE_RULES = ("fixed", "relative", "recurring")
+
+
+@dataclass(frozen=True)
+class ExistingKeys:
+    """What the register already holds; pack references may point at these."""
+
+    teams: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    events: frozenset[str] = frozenset()
+    users: frozenset[str] = frozenset()  # normalized emails
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    email: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    key: str
+    name: str
+    timezone: str
+    members: tuple[MemberSpec, ...]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    key: str
+    title: str
+    kind: str
+    jurisdiction: str
+    citation: str
+    url: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    key: str
+    source: str
+    title: str
+    status: str
+    date: date | None  # first day of the window (PartialDate.first)
+    precision: str  # the date's precision; "day" when there is no date
+    description: str
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    rule: str
+    date: date | None = None
+    precision: str = "day"
+    anchor: str | None = None
+    offset: int = 0
+    unit: str = "days"
+    calendar: str | None = None
+    rrule: str | None = None
+
+
+@dataclass(frozen=True)
+class ObligationSpec:
+    key: str
+    title: str
+    team: str
+    events: tuple[str, ...]
+    deadline: DeadlineSpec
+    owner: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    teams: tuple[TeamSpec, ...]
+    sources: tuple[SourceSpec, ...]
+    events: tuple[EventSpec, ...]
+    obligations: tuple[ObligationSpec, ...]
+
+
+class PackInvalid(Exception):
+    """The pack has problems; `.errors` lists every one as `<path>: <reason>`."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+    def __str__(self) -> str:
+        return "\n".join(self.errors)
