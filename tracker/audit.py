@@ -95,3 +95,20 @@ def log_many(rows: list[dict[str, Any]]) -> None:
     """Bulk-append prepared entries (one statement, for imports of thousands)."""
     if rows:
         db.session.execute(insert(AuditEntry), rows)
+
+
+def update_fields(actor: Actor, obj: Any, values: dict[str, Any], now: datetime | None = None) -> bool:
+    """Set the fields of `obj` that differ from `values`, bump `updated_at` and log them.
+
+    Returns True when anything changed; nothing is written (not even the log)
+    when nothing did. The caller owns the transaction.
+    """
+    changes = diff(snapshot(obj, values), {name: jsonable(value) for name, value in values.items()})
+    if not changes:
+        return False
+    for name, value in values.items():
+        setattr(obj, name, value)
+    now = now or utcnow()
+    obj.updated_at = now
+    log(actor, "update", obj, changes, at=now)
+    return True

@@ -77,18 +77,10 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
     merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
     _check_team(merged["key"], merged["name"], merged["timezone"])
-    before = audit.snapshot(team, TEAM_FIELDS)
-    for name, value in values.items():
-        setattr(team, name, value)
-    changes = audit.diff(before, audit.snapshot(team, TEAM_FIELDS))
-    if not changes:
-        return False
-    now = now or utcnow()
-    team.updated_at = now
-    audit.log(actor, "update", team, changes, at=now)
-    if commit:
+    changed = audit.update_fields(actor, team, values, now)
+    if changed and commit:
         db.session.commit()
-    return True
+    return changed
 
 
 def create_user(email: str, name: str, role: str, actor: Actor, password: str | None = None,
@@ -164,18 +156,10 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({"role": f"unknown role '{values['role']}' (use admin, editor or viewer)"})
     if "name" in values and (problem := check_line(values["name"], 300, required=True)):
         raise ValidationFailed({"name": problem})
-    before = audit.snapshot(user, USER_FIELDS)
-    for name, value in values.items():
-        setattr(user, name, value)
-    changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
-    if not changes:
-        return False
-    now = now or utcnow()
-    user.updated_at = now
-    audit.log(actor, "update", user, changes, at=now)
-    if commit:
+    changed = audit.update_fields(actor, user, values, now)
+    if changed and commit:
         db.session.commit()
-    return True
+    return changed
 
 
 def delete_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:

@@ -77,18 +77,10 @@ def update_source(source: Source, actor: Actor, now: datetime | None = None, com
     clash = select(Source.id).where(Source.key == merged["key"], Source.id != source.id)
     if db.session.scalar(clash) is not None:
         raise Conflict(f"a source with key '{merged['key']}' already exists", field="key")
-    before = audit.snapshot(source, SOURCE_FIELDS)
-    changes = audit.diff(before, {k: audit.jsonable(v) for k, v in merged.items()})
-    if not changes:
-        return False
-    for name, value in merged.items():
-        setattr(source, name, value)
-    now = now or utcnow()
-    source.updated_at = now
-    audit.log(actor, "update", source, changes, at=now)
-    if commit:
+    changed = audit.update_fields(actor, source, merged, now)
+    if changed and commit:
         db.session.commit()
-    return True
+    return changed
 
 
 def delete_source(source: Source, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:
@@ -156,18 +148,10 @@ def update_event(event: Event, actor: Actor, now: datetime | None = None, commit
     clash = select(Event.id).where(Event.key == merged["key"], Event.id != event.id)
     if db.session.scalar(clash) is not None:
         raise Conflict(f"an event with key '{merged['key']}' already exists", field="key")
-    before = audit.snapshot(event, EVENT_FIELDS)
-    changes = audit.diff(before, {k: audit.jsonable(v) for k, v in merged.items()})
-    if not changes:
-        return False
-    for name, value in merged.items():
-        setattr(event, name, value)
-    now = now or utcnow()
-    event.updated_at = now
-    audit.log(actor, "update", event, changes, at=now)
-    if commit:
+    changed = audit.update_fields(actor, event, merged, now)
+    if changed and commit:
         db.session.commit()
-    return True
+    return changed
 
 
 def anchored_count(event: Event) -> int:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
+from tracker.vocabulary import ROLES  # noqa: F401 (re-exported)
 
-ROLES = ("admin", "editor", "viewer")
 DEFAULT_LEAD_DAYS = "30,7,1,0"
 
 team_members = Table(

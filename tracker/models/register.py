@@ -21,18 +21,8 @@ from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
 from tracker.deadlines import Anchor, DeadlineRule, PartialDate, partial_from
 from tracker.models.people import Team, User
+from tracker.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
 
-SOURCE_KINDS = (
-    "bill",
-    "executive_order",
-    "agency_rule",
-    "enforcement_case",
-    "vendor_program",
-    "announcement",
-    "other",
-)
-OBLIGATION_STATUSES = ("open", "in_progress", "done", "waived", "not_applicable")
-ACTIVE_STATUSES = ("open", "in_progress")
 
 obligation_events = Table(
     "obligation_events",

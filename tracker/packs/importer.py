@@ -98,19 +98,6 @@ def _created_entry(obj, actor: Actor, now: datetime) -> dict:
     }
 
 
-def _update_fields(obj, values: dict, actor: Actor, now: datetime) -> bool:
-    """Set the fields that differ and log them; True when anything changed."""
-    before = audit.snapshot(obj, values)
-    changes = audit.diff(before, {k: audit.jsonable(v) for k, v in values.items()})
-    if not changes:
-        return False
-    for name, value in values.items():
-        setattr(obj, name, value)
-    obj.updated_at = now
-    audit.log(actor, "update", obj, changes, at=now)
-    return True
-
-
 def _count(report: ImportReport, kind: str, changed: bool) -> None:
     (report.updated if changed else report.unchanged)[kind] += 1
 
@@ -128,7 +115,7 @@ def _import_teams(pack: Pack, actor, now, report, pending) -> dict[str, Team]:
             pending.append(team)
             report.created["teams"] += 1
         else:
-            changed = _update_fields(team, {"name": spec.name, "timezone": spec.timezone}, actor, now)
+            changed = audit.update_fields(actor, team, {"name": spec.name, "timezone": spec.timezone}, now)
             _count(report, "teams", changed)
         for member in spec.members:
             user = users.get(member.email)
@@ -160,7 +147,7 @@ def _import_sources(pack: Pack, actor, now, report, pending) -> dict[str, Source
             pending.append(source)
             report.created["sources"] += 1
         else:
-            _count(report, "sources", _update_fields(source, values, actor, now))
+            _count(report, "sources", audit.update_fields(actor, source, values, now))
     return sources
 
 
@@ -185,8 +172,8 @@ def _import_events(pack: Pack, sources, actor, now, report, pending) -> dict[str
             pending.append(event)
             report.created["events"] += 1
             continue
-        changed = _update_fields(event, {"source_id": sources[spec.source].id, "title": spec.title,
-                                         "description": spec.description}, actor, now)
+        changed = audit.update_fields(actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
+                                                     "description": spec.description}, now)
         when = _event_date(spec)
         current = (event.status, event.on if event.status != "speculative" else None, event.precision)
         if current != (when.status, when.on, when.precision):

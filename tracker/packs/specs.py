@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.deadlines import RULES, EventStatus
+from tracker.vocabulary import ROLES, SOURCE_KINDS  # noqa: F401 (part of the pack vocabulary)
+
 MAX_PACK_BYTES = 10 * 1024 * 1024
 
 PACK_FORMAT = 1
@@ -29,18 +32,8 @@ DETAIL_MAX = 200  # messages from other libraries are shortened to this
 OFFSET_MAX_DAYS = 3650  # for "days" and "business_days"
 OFFSET_MAX_MONTHS = 120
 
-ROLES = ("admin", "editor", "viewer")
-SOURCE_KINDS = (
-    "bill",
-    "executive_order",
-    "agency_rule",
-    "enforcement_case",
-    "vendor_program",
-    "announcement",
-    "other",
-)
-EVENT_STATUSES = ("occurred", "expected", "speculative", "withdrawn")
-DEADLINE_RULES = ("fixed", "relative", "recurring")
+EVENT_STATUSES = tuple(status.value for status in EventStatus)
+DEADLINE_RULES = RULES
 
 
 @dataclass(frozen=True)

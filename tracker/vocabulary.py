@@ -1,0 +1,17 @@
+"""The fixed words of the domain, shared by models, services, forms and packs (pure)."""
+
+from __future__ import annotations
+
+ROLES = ("admin", "editor", "viewer")
+SOURCE_KINDS = (
+    "bill",
+    "executive_order",
+    "agency_rule",
+    "enforcement_case",
+    "vendor_program",
+    "announcement",
+    "other",
+)
+OBLIGATION_STATUSES = ("open", "in_progress", "done", "waived", "not_applicable")
+# Statuses that still mean work to do: only these can be overdue.
+ACTIVE_STATUSES = ("open", "in_progress")
