@@ -17,8 +17,9 @@ from sqlalchemy import insert, select, update
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.deadlines import Anchor, DeadlineRule, Due, compute_due, partial_from
+from tracker.deadlines import Anchor, Due, compute_due, partial_from
 from tracker.models import DeadlineHistory, Obligation
+from tracker.models.register import rule_of
 
 RULE_COLUMNS = (
     Obligation.id,
@@ -65,19 +66,6 @@ def describe_due(day: date | None, state: str, precision: str = "day") -> str:
         return state
     shown = day.isoformat() if precision == "day" else f"{day.isoformat()} ({partial_from(day, precision).label()})"
     return f"{state} {shown}"
-
-
-def rule_of(row) -> DeadlineRule:
-    """The pure rule of a selected obligation row (or instance)."""
-    return DeadlineRule(
-        kind=row.rule,
-        date=row.rule_date,
-        precision=row.rule_precision,
-        offset=row.rule_offset,
-        unit=row.rule_unit,
-        calendar=row.rule_calendar,
-        rrule=row.rule_rrule,
-    )
 
 
 def changes_for(rows: Iterable, anchor: Anchor | None) -> list[DueChange]:

@@ -108,6 +108,19 @@ class Event(Base):
         return f"<Event {self.key} {self.status}>"
 
 
+def rule_of(row) -> DeadlineRule:
+    """The pure rule of an obligation, or of a selected row with the rule columns."""
+    return DeadlineRule(
+        kind=row.rule,
+        date=row.rule_date,
+        precision=row.rule_precision,
+        offset=row.rule_offset,
+        unit=row.rule_unit,
+        calendar=row.rule_calendar,
+        rrule=row.rule_rrule,
+    )
+
+
 class Obligation(Base):
     """Something a team must do, with its deadline rule and the computed due date."""
 
@@ -172,15 +185,7 @@ class Obligation(Base):
     @property
     def deadline_rule(self) -> DeadlineRule:
         """The pure-engine view of this obligation's rule."""
-        return DeadlineRule(
-            kind=self.rule,
-            date=self.rule_date,
-            precision=self.rule_precision,
-            offset=self.rule_offset,
-            unit=self.rule_unit,
-            calendar=self.rule_calendar,
-            rrule=self.rule_rrule,
-        )
+        return rule_of(self)
 
     @property
     def is_active(self) -> bool:
