@@ -98,3 +98,19 @@ def calendar_property(body: bytes, name: str) -> str | None:
         if line.split(":")[0].split(";")[0] == name:
             return line
     return None
+
+
+def fetch_feed(client, owner, *, query: str = "", headers: dict | None = None):
+    """GET the feed of a team or user (token created if needed) through the real route."""
+    from tracker.audit import SYSTEM
+    from tracker.feeds import tokens
+
+    url = tokens.feed_url(tokens.ensure_token(owner, SYSTEM))
+    return client.get("/" + url.split("/", 3)[3] + query, headers=headers or {})
+
+
+def feed_events(client, owner, query: str = "") -> list[dict]:
+    """The parsed events of a feed (after all parser checks)."""
+    response = fetch_feed(client, owner, query=query)
+    assert response.status_code == 200
+    return parse_all(response.data)

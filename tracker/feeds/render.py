@@ -54,7 +54,8 @@ def _plans(rows, today: date) -> dict:
     plan_cache = caches().plans
     plans = {}
     for row in rows:
-        key = (row.id, row.revision, row.updated_at, row.status_changed_at, row.deleted_at, today)
+        key = (row.id, row.revision, row.updated_at, row.status, row.due_state, row.deleted_at, row.completed_through,
+               row.status_changed_at, today)
         plan = plan_cache.get(key)
         if plan is None:
             plan = plan_row(row, today)
@@ -86,7 +87,7 @@ def _obligation_fragments(scope: FeedScope, rows, plans, event_versions, today: 
     for row in rows:
         for item in plans[row.id].items:
             key = ("obligation", row.id, item.occurrence, item.day, item.phase, sequences[row.id],
-                   row.updated_at, event_versions.get(row.id))
+                   row.updated_at, row.title, row.status, event_versions.get(row.id))
             fragment = fragment_cache.get(key)
             if fragment is None:
                 missing.append((key, row, item))

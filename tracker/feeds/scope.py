@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from tracker.db import db
 from tracker.feeds.items import CANCELLED_DAYS, PAST_DAYS, window_start
 from tracker.models import (
+    OBLIGATION_STATUSES,
     Event,
     FeedToken,
     Obligation,
@@ -71,7 +72,10 @@ def content_version(scope: FeedScope) -> tuple:
     """Counts and latest change times of the obligations in scope and of all events."""
     obligations = db.session.execute(
         select(func.count(Obligation.id), func.max(Obligation.updated_at), func.max(Obligation.due_changed_at),
-               func.max(Obligation.status_changed_at), func.max(Obligation.deleted_at), func.sum(Obligation.revision))
+               func.max(Obligation.status_changed_at), func.max(Obligation.deleted_at), func.sum(Obligation.revision),
+               # Status counts catch changes made within one clock tick.
+               func.count(Obligation.deleted_at), *[func.count(case((Obligation.status == status, 1)))
+                                                    for status in OBLIGATION_STATUSES])
         .where(Obligation.team_id.in_(scope.team_ids))
     ).one()
     events = db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one()
