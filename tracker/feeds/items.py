@@ -23,7 +23,8 @@ from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obl
 
 PAST_DAYS = 90          # the window: the past 90 days plus everything ahead
 CANCELLED_DAYS = 30     # cancelled events stay this long, then disappear
-RECURRING_AHEAD = 366   # occurrences shown ahead of today (at least the current one)
+RECURRING_AHEAD = 366   # how far ahead upcoming occurrences are looked for
+UPCOMING_OCCURRENCES = 2  # shown after the current one, so a monthly rule does not flood the feed
 
 STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "done": "Done",
                 "waived": "Waived", "not_applicable": "Not applicable"}
@@ -65,7 +66,7 @@ def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | 
                              start=max(row.rule_date, start - timedelta(days=400)), end=start - timedelta(days=1))
     except ValueError:
         return (), None
-    items = []
+    items, upcoming = [], 0
     for occurrence in shown:
         if row.completed_through is not None and occurrence <= row.completed_through and occurrence != row.due_date:
             phase = "done"
@@ -73,6 +74,10 @@ def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | 
             phase = "current"
         else:
             phase = "upcoming"
+            if occurrence >= today:
+                upcoming += 1
+                if upcoming > UPCOMING_OCCURRENCES:
+                    break
         items.append(PlannedItem(occurrence, occurrence, phase))
     left_on = before[-1] + timedelta(days=PAST_DAYS + 1) if before else None
     return tuple(items), left_on
@@ -196,20 +201,22 @@ def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec
     else:
         status = "TENTATIVE" if projected else "CONFIRMED"
     link = obligation_link(details.id)
-    lines = [f"Due: {day.isoformat()}" + (f" ({partial_from(day, precision).label()})" if precision != "day" else "")]
+    due = f"Due {day.isoformat()}" + (f" ({partial_from(day, precision).label()})" if precision != "day" else "")
     if reason:
-        lines.append(f"Cancelled: {reason}.")
+        due += f", cancelled: {reason}."
     elif projected:
-        anchor = details.anchor_title or "its anchor event"
-        lines.append(f"Projected: an estimate until '{anchor}' happens; the date may move.")
+        due += f", projected: an estimate until '{details.anchor_title or 'its anchor event'}' happens."
     else:
-        lines.append("Firm date.")
+        due += ", firm."
     if item.occurrence is not None:
-        lines.append("One occurrence of a recurring deadline" + (" (completed)." if item.phase == "done" else "."))
-    status_line = f"Status: {STATUS_WORDS.get(details.status, details.status)}"
-    if details.status_note:
-        status_line += f" — {details.status_note}"
-    lines += [status_line, f"Team: {details.team_name}"]
+        due += " One occurrence of a recurring deadline" + (" (completed)." if item.phase == "done" else ".")
+    work = details.status
+    if item.phase != "current" and not reason:
+        work = "done" if item.phase == "done" else "open"  # the status belongs to the current occurrence
+    status_line = f"Status: {STATUS_WORDS.get(work, work)}"
+    if details.status_note and work == details.status:
+        status_line += f" ({details.status_note})"
+    lines = [due, f"{status_line}. Team: {details.team_name}."]
     if details.sources:
         lines.append("Source events:")
         lines += [f"- {line}" for line in details.sources]
@@ -218,7 +225,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec
     lines += ["", f"Open in the tracker: {link}"]
     return VEventSpec(uid=obligation_uid(details.id, item.occurrence), day=day, summary=summary,
                       description="\n".join(lines), status=status, sequence=sequence,
-                      stamp=details.stamp, created=details.created_at, url=link)
+                      stamp=details.stamp, url=link)
 
 
 def single_spec(obligation: Obligation, today: date | None = None) -> VEventSpec | None:
