@@ -2,6 +2,8 @@
 
 from datetime import date, datetime, timezone
 
+import vobject
+
 from tests.factories import make_event, make_obligation, make_team
 from tests.feed_checks import by_uid, calendar_property, feed_events, fetch_feed, parse_all
 from tracker.audit import SYSTEM
@@ -183,3 +185,5 @@ def test_email_attachment_has_the_feed_event_with_method_publish(client, clock):
     fragment = feed[start: feed.index(b"END:VEVENT\r\n", start) + 12]
     assert uid in fragment
     assert fragment in attachment
+    parsed = vobject.readOne(attachment.decode(), validate=True)
+    assert parsed.method.value == "PUBLISH" and parsed.vevent.uid.value == uid.decode()

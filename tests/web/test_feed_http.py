@@ -105,3 +105,20 @@ def test_feed_tokens_never_appear_in_the_served_access_log(app, clock):
     log = captured.getvalue()
     assert "GET /feeds/<redacted>.ics" in log and "POST /feeds/<redacted>.ics?events=1" in log
     assert token not in log
+
+
+def test_gunicorn_access_log_records_are_redacted_too(app):
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("gunicorn.access")
+    access.addHandler(handler)
+    was_disabled, access.disabled = access.disabled, False
+    access.setLevel(logging.INFO)
+    token = "A" * 43
+    try:
+        access.info('%(h)s "%(r)s" %(s)s', {"h": "127.0.0.1", "r": f"GET /feeds/{token}.ics HTTP/1.1", "s": "200"})
+    finally:
+        access.removeHandler(handler)
+        access.disabled = was_disabled
+    assert captured.getvalue() == '127.0.0.1 "GET /feeds/<redacted>.ics HTTP/1.1" 200\n'

@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from tracker.audit import CLI
 from tracker.db import db
@@ -19,8 +19,13 @@ from tracker.models import Team
 @with_appcontext
 def feed_url_command(team_ref: str) -> None:
     """Print the feed URL of TEAM (its key or name); the same URL on every call."""
-    team = db.session.scalar(select(Team).where(or_(Team.key == team_ref, Team.name == team_ref))
-                             .order_by((Team.key == team_ref).desc()))
+    team = db.session.scalar(select(Team).where(Team.key == team_ref))
+    if team is None:
+        named = db.session.scalars(select(Team).where(Team.name == team_ref)).all()
+        if len(named) > 1:
+            click.echo(f"Error: several teams are named '{team_ref}'; give the team's key", err=True)
+            sys.exit(1)
+        team = named[0] if named else None
     if team is None:
         click.echo(f"Error: no team with key or name '{team_ref}'", err=True)
         sys.exit(1)

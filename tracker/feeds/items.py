@@ -228,7 +228,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec
                       stamp=details.stamp, url=link)
 
 
-def single_spec(obligation: Obligation, today: date | None = None) -> VEventSpec | None:
+def single_spec(obligation: Obligation) -> VEventSpec | None:
     """The VEVENT the feeds show for an obligation now (recurring: its current occurrence)."""
     cancelled = cancelled_since(obligation) is not None
     flips = flips_for(cancelled, stored_states([obligation.id]).get(obligation.id))
