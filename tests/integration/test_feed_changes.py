@@ -116,3 +116,22 @@ def test_last_modified_moves_when_a_deadline_leaves_the_window(client, clock):
     moved = fetch_feed(client, team, headers={"If-Modified-Since": response.headers["Last-Modified"]})
     assert moved.status_code == 200 and moved.data.count(b"BEGIN:VEVENT") == 0
     assert moved.headers["Last-Modified"] == "Tue, 01 Dec 2026 00:00:00 GMT"
+
+
+def test_renaming_the_team_or_a_source_reaches_the_cached_events(client, clock):
+    from tracker.db import db
+    from tracker.people import update_team
+
+    team = make_team(name="Old team name")
+    enacted = make_event(status="expected", on=date(2027, 3, 1), title="Act enacted")
+    obligation = make_obligation(team=team, rule="relative", anchor=enacted, rule_offset=10)
+    uid = obligation_uid(obligation.id)
+    assert "Team: Old team name." in by_uid(feed_events(client, team))[uid]["description"]
+    clock.move_to(datetime(2026, 11, 29, 13, tzinfo=timezone.utc))
+    update_team(team, SYSTEM, name="New team name")
+    assert "Team: New team name." in by_uid(feed_events(client, team))[uid]["description"]
+    clock.move_to(datetime(2026, 11, 29, 14, tzinfo=timezone.utc))
+    enacted.source.title = "Renamed Act"
+    enacted.source.updated_at = datetime(2026, 11, 29, 14, tzinfo=timezone.utc)
+    db.session.commit()
+    assert "Renamed Act: Act enacted" in by_uid(feed_events(client, team))[uid]["description"]

@@ -83,11 +83,12 @@ def _obligation_fragments(scope: FeedScope, rows, plans, event_versions, today: 
     fragment_cache = caches().fragments
     sequences = _sequences(scope, rows)
     start = window_start(today)
+    names = scopes.team_names(scope)
     found, missing = [], []
     for row in rows:
         for item in plans[row.id].items:
             key = ("obligation", row.id, item.occurrence, item.day, item.phase, sequences[row.id],
-                   row.updated_at, row.title, row.status, event_versions.get(row.id))
+                   row.updated_at, row.title, row.status, names.get(row.team_id), event_versions.get(row.id))
             fragment = fragment_cache.get(key)
             if fragment is None:
                 missing.append((key, row, item))

@@ -29,7 +29,7 @@ from tracker.models import (
 )
 
 LIGHT_COLUMNS = (
-    Obligation.id, Obligation.title, Obligation.rule, Obligation.rule_date, Obligation.rule_rrule,
+    Obligation.id, Obligation.team_id, Obligation.title, Obligation.rule, Obligation.rule_date, Obligation.rule_rrule,
     Obligation.completed_through, Obligation.due_date, Obligation.due_state, Obligation.revision,
     Obligation.status, Obligation.status_changed_at, Obligation.due_changed_at, Obligation.updated_at,
     Obligation.deleted_at,
@@ -79,7 +79,13 @@ def content_version(scope: FeedScope) -> tuple:
         .where(Obligation.team_id.in_(scope.team_ids))
     ).one()
     events = db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one()
-    return tuple(obligations) + tuple(events)
+    sources = db.session.execute(select(func.count(Source.id), func.max(Source.updated_at))).one()
+    teams = db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids)).order_by(Team.id)).all()
+    return tuple(obligations) + tuple(events) + tuple(sources) + tuple(tuple(team) for team in teams)
+
+
+def team_names(scope: FeedScope) -> dict[int, str]:
+    return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids))).all())
 
 
 def light_rows(scope: FeedScope, today: date) -> list:
@@ -100,13 +106,15 @@ def scope_ids(scope: FeedScope):
 
 
 def event_versions(scope: FeedScope) -> dict[int, datetime]:
-    """The latest change among each obligation's source events, by obligation id."""
-    query = (select(obligation_events.c.obligation_id, func.max(Event.updated_at))
+    """The latest change among each obligation's source events (and their sources), by obligation id."""
+    query = (select(obligation_events.c.obligation_id, func.max(Event.updated_at), func.max(Source.updated_at))
              .join(Event, Event.id == obligation_events.c.event_id)
+             .join(Source, Source.id == Event.source_id)
              .join(Obligation, Obligation.id == obligation_events.c.obligation_id)
              .where(Obligation.team_id.in_(scope.team_ids))
              .group_by(obligation_events.c.obligation_id))
-    return dict(db.session.execute(query).all())
+    return {obligation_id: max(event_change, source_change)
+            for obligation_id, event_change, source_change in db.session.execute(query)}
 
 
 def departed_before(scope: FeedScope, today: date) -> date | None:
