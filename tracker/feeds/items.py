@@ -46,6 +46,7 @@ class RowPlan:
 
 
 def window_start(today: date) -> date:
+    """The first day a feed still shows on `today`."""
     return today - timedelta(days=PAST_DAYS)
 
 
@@ -115,7 +116,6 @@ class Details:
     rule: str
     anchor_event_id: int | None
     team_name: str
-    created_at: datetime
     deleted: bool
     stamp: datetime
     sources: list[str] = field(default_factory=list)
@@ -134,14 +134,14 @@ def load_details(ids: list[int]) -> dict[int, Details]:
         return {}
     columns = (Obligation.id, Obligation.title, Obligation.description, Obligation.status,
                Obligation.status_note, Obligation.due_state, Obligation.due_precision, Obligation.rule,
-               Obligation.anchor_event_id, Team.name, Obligation.created_at, Obligation.deleted_at,
+               Obligation.anchor_event_id, Team.name, Obligation.deleted_at,
                Obligation.updated_at, Obligation.due_changed_at, Obligation.status_changed_at)
     details: dict[int, Details] = {}
     for row in db.session.execute(select(*columns).join(Team, Team.id == Obligation.team_id)
                                   .where(Obligation.id.in_(ids))):
         details[row.id] = Details(row.id, row.title, row.description, row.status, row.status_note,
                                   row.due_state, row.due_precision, row.rule, row.anchor_event_id,
-                                  row.name, row.created_at, row.deleted_at is not None, last_change(row))
+                                  row.name, row.deleted_at is not None, last_change(row))
     provenance = (select(obligation_events.c.obligation_id, Event.id, Event.title, Event.status,
                          Event.occurred_on, Event.expected_on, Event.precision, Source.title.label("source"))
                   .join(Event, Event.id == obligation_events.c.event_id)
@@ -176,6 +176,7 @@ def _cancel_reason(details: Details) -> str | None:
 
 
 def obligation_link(obligation_id: int) -> str:
+    """The obligation's page in the web UI, from TRACKER_BASE_URL."""
     return f"{current_app.config['TRACKER_BASE_URL']}/obligations/{obligation_id}"
 
 

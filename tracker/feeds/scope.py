@@ -46,10 +46,12 @@ class FeedScope:
 
 
 def team_scope(team: Team) -> FeedScope:
+    """A team's feed."""
     return FeedScope(f"team:{team.id}", f"{team.name} deadlines", (team.id,))
 
 
 def personal_scope(user: User) -> FeedScope:
+    """A user's personal feed: the obligations of every team they belong to."""
     team_ids = tuple(sorted(db.session.scalars(
         select(team_members.c.team_id).where(team_members.c.user_id == user.id))))
     return FeedScope(f"user:{user.id}", f"Deadlines of {user.name or user.email}", team_ids)
@@ -65,6 +67,7 @@ def scope_for(row: FeedToken) -> FeedScope | None:
 
 
 def midnight(day: date) -> datetime:
+    """The start of `day` in UTC."""
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
@@ -85,6 +88,7 @@ def content_version(scope: FeedScope) -> tuple:
 
 
 def team_names(scope: FeedScope) -> dict[int, str]:
+    """{team id: name} of the teams in scope."""
     return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids))).all())
 
 
