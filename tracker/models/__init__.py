@@ -1,6 +1,7 @@
 """The register's tables. Import models from here."""
 
 from tracker.models.audit import AuditEntry
+from tracker.models.feeds import FeedSequence, FeedToken
 from tracker.models.people import ROLES, Team, User, team_members
 from tracker.models.register import (
     OBLIGATION_STATUSES,
@@ -16,6 +17,8 @@ __all__ = [
     "AuditEntry",
     "DeadlineHistory",
     "Event",
+    "FeedSequence",
+    "FeedToken",
     "OBLIGATION_STATUSES",
     "Obligation",
     "ROLES",

@@ -1,0 +1,5 @@
+"""Calendar feeds: secret tokens, which obligations a feed shows, caches.
+
+The iCalendar rendering itself is `tracker.ical`; the route is
+`tracker.views.feeds`. See docs/feeds.md for the decisions.
+"""

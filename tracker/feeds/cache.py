@@ -1,0 +1,70 @@
+"""Small bounded in-process caches for rendered feeds and VEVENT fragments.
+
+They live on the app (`app.extensions`), so two apps in one process (tests)
+never share entries. Each web worker keeps its own; rendering is
+deterministic, so every worker produces the same bytes and the same ETag.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Hashable
+
+from flask import Flask, current_app
+
+FEED_ENTRIES = 512
+FRAGMENT_ENTRIES = 100_000
+
+
+class LRUCache:
+    """A thread-safe least-recently-used mapping with a fixed number of entries."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class FeedCaches:
+    """Whole feeds keyed by content version; VEVENT fragments keyed by row version."""
+
+    def __init__(self) -> None:
+        self.feeds = LRUCache(FEED_ENTRIES)
+        self.fragments = LRUCache(FRAGMENT_ENTRIES)
+        self.plans = LRUCache(FRAGMENT_ENTRIES)
+
+    def clear(self) -> None:
+        self.feeds.clear()
+        self.fragments.clear()
+        self.plans.clear()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["feed_caches"] = FeedCaches()
+
+
+def caches() -> FeedCaches:
+    """The current app's feed caches."""
+    return current_app.extensions["feed_caches"]

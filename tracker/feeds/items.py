@@ -1,0 +1,243 @@
+"""What a feed shows for one obligation: which VEVENTs, with which text.
+
+`plan_row` decides from a light row (no text) which events exist and when
+something left the feed; `build_spec` turns loaded details into the plain
+values of one VEVENT. Recurring obligations get one VEVENT per occurrence,
+each with its own UID (docs/feeds.md explains why not RRULE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.deadlines import occurrences, partial_from
+from tracker.feeds.sequence import cancelled_since, flips_for, stored_states
+from tracker.ical import VEventSpec
+from tracker.ical_ids import obligation_uid
+from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obligation_events
+
+PAST_DAYS = 90          # the window: the past 90 days plus everything ahead
+CANCELLED_DAYS = 30     # cancelled events stay this long, then disappear
+RECURRING_AHEAD = 366   # how far ahead upcoming occurrences are looked for
+UPCOMING_OCCURRENCES = 2  # shown after the current one, so a monthly rule does not flood the feed
+
+STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "done": "Done",
+                "waived": "Waived", "not_applicable": "Not applicable"}
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    occurrence: date | None  # set for recurring occurrences (part of the UID)
+    day: date | None         # None: a void deadline, its last date comes from history
+    phase: str               # current, done (a completed occurrence) or upcoming
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    items: tuple[PlannedItem, ...]
+    waiting: bool        # undated: listed in the calendar description
+    cancelled: bool
+    left_on: date | None  # the last day something of this row left the feed
+
+
+def window_start(today: date) -> date:
+    """The first day a feed still shows on `today`."""
+    return today - timedelta(days=PAST_DAYS)
+
+
+def last_change(row) -> datetime:
+    """The row's last change: DTSTAMP and LAST-MODIFIED (never the request time)."""
+    moments = [row.updated_at, row.due_changed_at, row.status_changed_at]
+    if row.deleted_at is not None:
+        moments.append(row.deleted_at)
+    return max(moments)
+
+
+def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | None]:
+    start = window_start(today)
+    horizon = max(today + timedelta(days=RECURRING_AHEAD), row.due_date or today)
+    try:
+        shown = occurrences(row.rule_date, row.rule_rrule, start=max(start, row.rule_date), end=horizon)
+        before = occurrences(row.rule_date, row.rule_rrule,
+                             start=max(row.rule_date, start - timedelta(days=400)), end=start - timedelta(days=1))
+    except ValueError:
+        return (), None
+    items, upcoming = [], 0
+    for occurrence in shown:
+        if row.completed_through is not None and occurrence <= row.completed_through and occurrence != row.due_date:
+            phase = "done"
+        elif occurrence == row.due_date:
+            phase = "current"
+        else:
+            phase = "upcoming"
+            if occurrence >= today:
+                upcoming += 1
+                if upcoming > UPCOMING_OCCURRENCES:
+                    break
+        items.append(PlannedItem(occurrence, occurrence, phase))
+    left_on = before[-1] + timedelta(days=PAST_DAYS + 1) if before else None
+    return tuple(items), left_on
+
+
+def plan_row(row, today: date) -> RowPlan:
+    """The VEVENTs one obligation contributes to a feed on `today` (UTC date)."""
+    since = cancelled_since(row)
+    cancelled = since is not None
+    if cancelled and since.date() < today - timedelta(days=CANCELLED_DAYS):
+        return RowPlan((), False, True, since.date() + timedelta(days=CANCELLED_DAYS + 1))
+    if row.rule == "recurring" and row.rule_date is not None and row.rule_rrule:
+        items, left_on = _recurring_items(row, today)
+        return RowPlan(items, False, cancelled, left_on)
+    if row.due_date is None:
+        if row.due_state == "void" and cancelled:
+            return RowPlan((PlannedItem(None, None, "current"),), False, True, None)
+        return RowPlan((), row.due_state == "undated" and not cancelled, cancelled, None)
+    if row.due_date < window_start(today):
+        return RowPlan((), False, cancelled, row.due_date + timedelta(days=PAST_DAYS + 1))
+    return RowPlan((PlannedItem(None, row.due_date, "current"),), False, cancelled, None)
+
+
+@dataclass
+class Details:
+    """Everything the text of an obligation's VEVENTs needs."""
+
+    id: int
+    title: str
+    description: str
+    status: str
+    status_note: str
+    due_state: str
+    due_precision: str
+    rule: str
+    anchor_event_id: int | None
+    team_name: str
+    deleted: bool
+    stamp: datetime
+    sources: list[str] = field(default_factory=list)
+    anchor_title: str | None = None
+    void_day: date | None = None
+
+
+def _event_line(source_title: str, title: str, status: str, on: date | None, precision: str) -> str:
+    when = partial_from(on, precision).label() if on else "no date yet"
+    return f"{source_title}: {title} ({status}, {when})"
+
+
+def load_details(ids: list[int]) -> dict[int, Details]:
+    """Load text and provenance for `ids` in three queries."""
+    if not ids:
+        return {}
+    columns = (Obligation.id, Obligation.title, Obligation.description, Obligation.status,
+               Obligation.status_note, Obligation.due_state, Obligation.due_precision, Obligation.rule,
+               Obligation.anchor_event_id, Team.name, Obligation.deleted_at,
+               Obligation.updated_at, Obligation.due_changed_at, Obligation.status_changed_at)
+    details: dict[int, Details] = {}
+    for row in db.session.execute(select(*columns).join(Team, Team.id == Obligation.team_id)
+                                  .where(Obligation.id.in_(ids))):
+        details[row.id] = Details(row.id, row.title, row.description, row.status, row.status_note,
+                                  row.due_state, row.due_precision, row.rule, row.anchor_event_id,
+                                  row.name, row.deleted_at is not None, last_change(row))
+    provenance = (select(obligation_events.c.obligation_id, Event.id, Event.title, Event.status,
+                         Event.occurred_on, Event.expected_on, Event.precision, Source.title.label("source"))
+                  .join(Event, Event.id == obligation_events.c.event_id)
+                  .join(Source, Source.id == Event.source_id)
+                  .where(obligation_events.c.obligation_id.in_(ids))
+                  .order_by(obligation_events.c.obligation_id, Event.id))
+    for row in db.session.execute(provenance):
+        item = details[row.obligation_id]
+        on = row.occurred_on if row.status == "occurred" else row.expected_on
+        item.sources.append(_event_line(row.source, row.title, row.status, on, row.precision))
+        if row.id == item.anchor_event_id:
+            item.anchor_title = row.title
+    void_ids = [i for i, d in details.items() if d.due_state == "void"]
+    if void_ids:
+        history = (select(DeadlineHistory.obligation_id, DeadlineHistory.old_due_date)
+                   .where(DeadlineHistory.obligation_id.in_(void_ids), DeadlineHistory.new_due_state == "void",
+                          DeadlineHistory.old_due_date.is_not(None))
+                   .order_by(DeadlineHistory.obligation_id, DeadlineHistory.revision))
+        for obligation_id, old_day in db.session.execute(history):
+            details[obligation_id].void_day = old_day
+    return details
+
+
+def _cancel_reason(details: Details) -> str | None:
+    if details.deleted:
+        return "deleted"
+    if details.status in ("waived", "not_applicable"):
+        return STATUS_WORDS[details.status].lower()
+    if details.due_state == "void":
+        return "void: its source event was withdrawn"
+    return None
+
+
+def obligation_link(obligation_id: int) -> str:
+    """The obligation's page in the web UI, from TRACKER_BASE_URL."""
+    return f"{current_app.config['TRACKER_BASE_URL']}/obligations/{obligation_id}"
+
+
+def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec | None:
+    """The VEVENT of one planned item, or None when it has no date to show."""
+    day = item.day if item.day is not None else details.void_day
+    if day is None:
+        return None
+    reason = _cancel_reason(details)
+    done = item.phase == "done" or (item.phase == "current" and details.status == "done")
+    projected = details.due_state == "projected" and item.occurrence is None
+    precision = details.due_precision if item.occurrence is None else "day"
+    marks = []
+    if projected:
+        marks.append("projected")
+    if precision != "day":
+        marks.append(partial_from(day, precision).label())
+    summary = details.title + (f" ({', '.join(marks)})" if marks else "")
+    if reason:
+        summary, status = f"Cancelled ({reason.split(':')[0]}): {summary}", "CANCELLED"
+    elif done:
+        summary, status = f"Done: {summary}", "CONFIRMED"
+    else:
+        status = "TENTATIVE" if projected else "CONFIRMED"
+    link = obligation_link(details.id)
+    due = f"Due {day.isoformat()}" + (f" ({partial_from(day, precision).label()})" if precision != "day" else "")
+    if reason:
+        due += f", cancelled: {reason}."
+    elif projected:
+        due += f", projected: an estimate until '{details.anchor_title or 'its anchor event'}' happens."
+    else:
+        due += ", firm."
+    if item.occurrence is not None:
+        due += " One occurrence of a recurring deadline" + (" (completed)." if item.phase == "done" else ".")
+    work = details.status
+    if item.phase != "current" and not reason:
+        work = "done" if item.phase == "done" else "open"  # the status belongs to the current occurrence
+    status_line = f"Status: {STATUS_WORDS.get(work, work)}"
+    if details.status_note and work == details.status:
+        status_line += f" ({details.status_note})"
+    lines = [due, f"{status_line}. Team: {details.team_name}."]
+    if details.sources:
+        lines.append("Source events:")
+        lines += [f"- {line}" for line in details.sources]
+    if details.description:
+        lines += ["", details.description[:4000]]
+    lines += ["", f"Open in the tracker: {link}"]
+    return VEventSpec(uid=obligation_uid(details.id, item.occurrence), day=day, summary=summary,
+                      description="\n".join(lines), status=status, sequence=sequence,
+                      stamp=details.stamp, url=link)
+
+
+def single_spec(obligation: Obligation) -> VEventSpec | None:
+    """The VEVENT the feeds show for an obligation now (recurring: its current occurrence)."""
+    cancelled = cancelled_since(obligation) is not None
+    flips = flips_for(cancelled, stored_states([obligation.id]).get(obligation.id))
+    if obligation.rule == "recurring" and obligation.due_date is not None:
+        item = PlannedItem(obligation.due_date, obligation.due_date, "current")
+    elif obligation.due_date is not None or obligation.due_state == "void":
+        item = PlannedItem(None, obligation.due_date, "current")
+    else:
+        return None
+    details = load_details([obligation.id])[obligation.id]
+    return build_spec(details, item, obligation.revision + flips)

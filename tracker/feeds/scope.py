@@ -1,0 +1,154 @@
+"""Which obligations a feed covers, and the cheap queries about them.
+
+`content_version` is what the whole-feed cache is keyed on: it changes when
+any obligation in scope is created, edited, recomputed, completed, waived or
+deleted (updated_at and friends), or when any source event changes. Together
+with the UTC date (the window moves daily) it decides whether a cached feed
+is still right, in two small aggregate queries and without rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import case, func, or_, select
+
+from tracker.db import db
+from tracker.feeds.items import CANCELLED_DAYS, PAST_DAYS, window_start
+from tracker.models import (
+    OBLIGATION_STATUSES,
+    Event,
+    FeedToken,
+    Obligation,
+    Source,
+    Team,
+    User,
+    obligation_events,
+    team_members,
+)
+
+LIGHT_COLUMNS = (
+    Obligation.id, Obligation.team_id, Obligation.title, Obligation.rule, Obligation.rule_date, Obligation.rule_rrule,
+    Obligation.completed_through, Obligation.due_date, Obligation.due_state, Obligation.revision,
+    Obligation.status, Obligation.status_changed_at, Obligation.due_changed_at, Obligation.updated_at,
+    Obligation.deleted_at,
+)
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """A feed: its cache identity, its calendar name, and the teams it covers."""
+
+    key: str
+    name: str
+    team_ids: tuple[int, ...]
+
+
+def team_scope(team: Team) -> FeedScope:
+    """A team's feed."""
+    return FeedScope(f"team:{team.id}", f"{team.name} deadlines", (team.id,))
+
+
+def personal_scope(user: User) -> FeedScope:
+    """A user's personal feed: the obligations of every team they belong to."""
+    team_ids = tuple(sorted(db.session.scalars(
+        select(team_members.c.team_id).where(team_members.c.user_id == user.id))))
+    return FeedScope(f"user:{user.id}", f"Deadlines of {user.name or user.email}", team_ids)
+
+
+def scope_for(row: FeedToken) -> FeedScope | None:
+    """The scope a token opens, or None when its owner can no longer have a feed."""
+    if row.team_id is not None:
+        return team_scope(row.team)
+    if row.user is None or not row.user.active:
+        return None
+    return personal_scope(row.user)
+
+
+def midnight(day: date) -> datetime:
+    """The start of `day` in UTC."""
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def content_version(scope: FeedScope) -> tuple:
+    """Counts and latest change times of the obligations in scope and of all events."""
+    obligations = db.session.execute(
+        select(func.count(Obligation.id), func.max(Obligation.updated_at), func.max(Obligation.due_changed_at),
+               func.max(Obligation.status_changed_at), func.max(Obligation.deleted_at), func.sum(Obligation.revision),
+               # Status counts catch changes made within one clock tick.
+               func.count(Obligation.deleted_at), *[func.count(case((Obligation.status == status, 1)))
+                                                    for status in OBLIGATION_STATUSES])
+        .where(Obligation.team_id.in_(scope.team_ids))
+    ).one()
+    events = db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one()
+    sources = db.session.execute(select(func.count(Source.id), func.max(Source.updated_at))).one()
+    teams = db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids)).order_by(Team.id)).all()
+    return tuple(obligations) + tuple(events) + tuple(sources) + tuple(tuple(team) for team in teams)
+
+
+def team_names(scope: FeedScope) -> dict[int, str]:
+    """{team id: name} of the teams in scope."""
+    return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids))).all())
+
+
+def light_rows(scope: FeedScope, today: date) -> list:
+    """Rows that may show in the feed today (without their text)."""
+    cutoff = midnight(today - timedelta(days=CANCELLED_DAYS))
+    query = select(*LIGHT_COLUMNS).where(
+        Obligation.team_id.in_(scope.team_ids),
+        or_(Obligation.deleted_at.is_(None), Obligation.deleted_at >= cutoff),
+        or_(Obligation.due_date.is_(None), Obligation.due_date >= window_start(today),
+            Obligation.rule == "recurring"),
+    ).order_by(Obligation.id)
+    return list(db.session.execute(query))
+
+
+def scope_ids(scope: FeedScope):
+    """A select of every obligation id in scope (for IN subqueries)."""
+    return select(Obligation.id).where(Obligation.team_id.in_(scope.team_ids)).scalar_subquery()
+
+
+def event_versions(scope: FeedScope) -> dict[int, datetime]:
+    """The latest change among each obligation's source events (and their sources), by obligation id."""
+    query = (select(obligation_events.c.obligation_id, func.max(Event.updated_at), func.max(Source.updated_at))
+             .join(Event, Event.id == obligation_events.c.event_id)
+             .join(Source, Source.id == Event.source_id)
+             .join(Obligation, Obligation.id == obligation_events.c.obligation_id)
+             .where(Obligation.team_id.in_(scope.team_ids))
+             .group_by(obligation_events.c.obligation_id))
+    return {obligation_id: max(event_change, source_change)
+            for obligation_id, event_change, source_change in db.session.execute(query)}
+
+
+def departed_before(scope: FeedScope, today: date) -> date | None:
+    """The last day a row not loaded by `light_rows` left the feed (window or cancellation)."""
+    start = window_start(today)
+    old_due = db.session.scalar(select(func.max(Obligation.due_date)).where(
+        Obligation.team_id.in_(scope.team_ids), Obligation.deleted_at.is_(None),
+        Obligation.rule != "recurring", Obligation.due_date < start))
+    old_deleted = db.session.scalar(select(func.max(Obligation.deleted_at)).where(
+        Obligation.team_id.in_(scope.team_ids),
+        Obligation.deleted_at < midnight(today - timedelta(days=CANCELLED_DAYS))))
+    days = []
+    if old_due is not None:
+        days.append(old_due + timedelta(days=PAST_DAYS + 1))
+    if old_deleted is not None:
+        days.append(old_deleted.date() + timedelta(days=CANCELLED_DAYS + 1))
+    return max(days) if days else None
+
+
+def source_events(scope: FeedScope, today: date) -> list:
+    """Dated source events behind the live obligations in scope, within the window."""
+    linked = (select(obligation_events.c.event_id)
+              .join(Obligation, Obligation.id == obligation_events.c.obligation_id)
+              .where(Obligation.team_id.in_(scope.team_ids), Obligation.deleted_at.is_(None)))
+    start = window_start(today)
+    query = (select(Event.id, Event.title, Event.status, Event.occurred_on, Event.expected_on, Event.precision,
+                    Event.updated_at, Event.created_at, Source.title.label("source"))
+             .join(Source, Source.id == Event.source_id)
+             .where(Event.id.in_(linked), Event.status.in_(("occurred", "expected", "withdrawn")),
+                    or_(Event.occurred_on >= start, Event.expected_on >= start))
+             .order_by(Event.id))
+    return list(db.session.execute(query))
+

@@ -1,0 +1,67 @@
+"""Calendar feed tokens and the per-obligation state the feeds keep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.clock import utcnow
+from tracker.db import Base, UTCDateTime
+from tracker.models.people import Team, User
+
+
+class FeedToken(Base):
+    """The secret in a feed URL: one team's feed, or one user's personal feed.
+
+    The token is kept (not hashed) because `feed-url` must print the same URL
+    every time; it is found by its `selector` (its first characters, indexed)
+    and then compared in full in constant time, so response times say nothing
+    about how much of a guessed token was right.
+    """
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (
+        CheckConstraint("(team_id IS NULL) <> (user_id IS NULL)", name="one_owner"),
+        Index("ix_feed_tokens_team_active", "team_id", "revoked_at"),
+        Index("ix_feed_tokens_user_active", "user_id", "revoked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    selector: Mapped[str] = mapped_column(String(16), unique=True)
+    token: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def kind(self) -> str:
+        """'team' or 'personal'."""
+        return "team" if self.team_id is not None else "personal"
+
+    def __repr__(self) -> str:  # never shows the secret
+        return f"<FeedToken {self.id} {self.kind}>"
+
+
+class FeedSequence(Base):
+    """How often an obligation flipped between cancelled and live in the feeds.
+
+    Waiving, marking not applicable and deleting do not bump an obligation's
+    revision, yet calendar apps need a higher SEQUENCE to take a cancellation
+    (and again to take a reopening). The feeds add `flips` to the revision; it
+    only ever grows, so SEQUENCE never decreases. A row exists only for
+    obligations that were ever seen cancelled.
+    """
+
+    __tablename__ = "feed_sequences"
+
+    obligation_id: Mapped[int] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE"), primary_key=True
+    )
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    flips: Mapped[int] = mapped_column(Integer, default=0)

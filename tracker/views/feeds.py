@@ -1,0 +1,141 @@
+"""Calendar feeds: the token-authenticated .ics route and the subscribe page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker.audit import Actor
+from tracker.db import db
+from tracker.extensions import csrf
+from tracker.feeds import cache, logfilter, tokens
+from tracker.feeds.render import get_feed
+from tracker.feeds.scope import scope_for
+from tracker.models import Team
+from tracker.navigation import add_nav_item
+
+bp = Blueprint("feeds", __name__)
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _not_modified(etag: str, last_modified) -> bool:
+    """RFC 9110 section 13.2.2: If-None-Match wins; If-Modified-Since only without it."""
+    if "If-None-Match" in request.headers:
+        candidates = request.if_none_match
+        return candidates.star_tag or candidates.contains_weak(etag.strip('"'))
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+@bp.route("/feeds/<token>.ics", methods=["GET"], provide_automatic_options=False)
+def feed(token: str):
+    """A team or personal feed; 404 for a wrong or revoked token, with nothing said."""
+    row = tokens.find_active(token)
+    scope = scope_for(row) if row is not None else None
+    if scope is None:
+        return Response("Not found\n", status=404, mimetype="text/plain")
+    include_events = request.args.get("events", "") in ("1", "true", "yes")
+    rendered = get_feed(scope, include_events=include_events)
+    headers = {
+        "ETag": rendered.etag,
+        # Revalidate every time (304s are cheap); never transform (no gzip).
+        "Cache-Control": "private, no-cache, no-transform",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if _not_modified(rendered.etag, rendered.last_modified):
+        response = Response(status=304)
+    else:
+        response = Response(rendered.body, content_type=CONTENT_TYPE)
+        response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    response.headers.update(headers)
+    response.last_modified = rendered.last_modified
+    return response
+
+
+def _links(row) -> dict | None:
+    if row is None:
+        return None
+    url = tokens.feed_url(row)
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return {"https": url, "webcal": webcal,
+            "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")}
+
+
+def _can_manage(team: Team) -> bool:
+    if current_user.is_admin():
+        return True
+    return current_user.role == "editor" and any(t.id == team.id for t in current_user.teams)
+
+
+@bp.route("/calendar")
+@login_required
+def subscribe():
+    """The user's personal feed and their teams' feeds (every team for admins)."""
+    teams = (db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin()
+             else current_user.teams)
+    team_feeds = [{"team": team, "links": _links(tokens.active_token(team)), "manage": _can_manage(team)}
+                  for team in teams]
+    return render_template("feeds/calendar.html", title="Calendar feeds",
+                           personal=_links(tokens.active_token(current_user)), team_feeds=team_feeds)
+
+
+@bp.route("/calendar/personal/regenerate", methods=["POST"])
+@login_required
+def regenerate_personal():
+    tokens.regenerate(current_user, Actor.of(current_user))
+    flash("Your personal feed has a new address. Calendars subscribed to the old one must subscribe again.",
+          "success")
+    return redirect(url_for("feeds.subscribe") + "#personal")
+
+
+@bp.route("/calendar/personal/revoke", methods=["POST"])
+@login_required
+def revoke_personal():
+    tokens.revoke(current_user, Actor.of(current_user))
+    flash("Your personal feed is turned off; its address no longer works.", "success")
+    return redirect(url_for("feeds.subscribe") + "#personal")
+
+
+def _managed_team(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404)
+    if not _can_manage(team):
+        abort(403)
+    return team
+
+
+@bp.route("/calendar/teams/<int:team_id>/regenerate", methods=["POST"])
+@login_required
+def regenerate_team(team_id: int):
+    team = _managed_team(team_id)
+    tokens.regenerate(team, Actor.of(current_user))
+    flash(f"The {team.name} feed has a new address. Calendars subscribed to the old one must subscribe again.",
+          "success")
+    return redirect(url_for("feeds.subscribe") + f"#team-{team.id}")
+
+
+@bp.route("/calendar/teams/<int:team_id>/revoke", methods=["POST"])
+@login_required
+def revoke_team(team_id: int):
+    team = _managed_team(team_id)
+    tokens.revoke(team, Actor.of(current_user))
+    flash(f"The {team.name} feed is turned off; its address no longer works.", "success")
+    return redirect(url_for("feeds.subscribe") + f"#team-{team.id}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, its nav item, caches and the token-redacting log filter."""
+    app.register_blueprint(bp)
+    csrf.exempt(feed)  # token-authenticated and GET-only
+    cache.init_app(app)
+    logfilter.install(app)
+    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set())
+    app.config["VIEWER_WRITABLE_ENDPOINTS"] = set(app.config["VIEWER_WRITABLE_ENDPOINTS"]) | {
+        "feeds.regenerate_personal", "feeds.revoke_personal"}
+    add_nav_item(app, "Calendar feeds", "feeds.subscribe", order=80)
