@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from datetime import date
 
 import pytest
@@ -916,10 +915,7 @@ def big_pack(n: int) -> dict:
     return pack
 
 
-def test_five_thousand_obligations_validate_quickly():
-    text = json.dumps(big_pack(5000))
-    started = time.perf_counter()
-    pack = load_pack_text(text)
-    elapsed = time.perf_counter() - started
+def test_five_thousand_obligations_validate():
+    # Timing lives in benchmarks/bench_engine.py; this checks the big pack is accepted whole.
+    pack = load_pack_text(json.dumps(big_pack(5000)))
     assert len(pack.obligations) == 5000
-    assert elapsed < 1.0, f"{elapsed:.3f}s"
