@@ -173,6 +173,22 @@ def parse_partial_date(text: str, precision: str | None = None) -> PartialDate:
     return result
 
 
+def due_date_note(day: date, precision: str) -> str:
+    """How to qualify a due date that is less precise than a day, for people.
+
+    A fixed imprecise date is the first day of its window, so it reads as the
+    window ("July 2026"). A date counted from an imprecise estimate is not a
+    window start, so calling it "February 2027" would mislead; it reads
+    "from a month estimate" instead. Day precision needs no note ("").
+    """
+    if precision == "day":
+        return ""
+    window = partial_from(day, precision)
+    if window.first == day:
+        return window.label()
+    return f"from a {precision} estimate"
+
+
 def partial_from(first: date, precision: str) -> PartialDate:
     """Build a PartialDate, moving ``first`` back to the start of its window."""
     _check_date(first, "first")

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.deadlines import Anchor, Due, compute_due, partial_from
+from tracker.deadlines import Anchor, Due, compute_due, due_date_note
 from tracker.models import DeadlineHistory, Obligation
 from tracker.models.register import rule_of
 
@@ -64,7 +64,10 @@ def describe_due(day: date | None, state: str, precision: str = "day") -> str:
     """'firm 2027-02-02', 'projected 2027-02-28', 'undated'."""
     if day is None:
         return state
-    shown = day.isoformat() if precision == "day" else f"{day.isoformat()} ({partial_from(day, precision).label()})"
+    # Only a window start gets its label ("firm 2026-07-01 (July 2026)"); a date
+    # counted from an estimate is shown as the plain date the engine computed.
+    note = due_date_note(day, precision)
+    shown = f"{day.isoformat()} ({note})" if note and not note.startswith("from ") else day.isoformat()
     return f"{state} {shown}"
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Flask
 
 from tracker.clock import local_today
-from tracker.deadlines import partial_from
+from tracker.deadlines import due_date_note
 
 DUE_STATE_LABELS = {
     "firm": "Firm",
@@ -44,7 +44,7 @@ def date_with_precision(day: date | None, precision: str = "day") -> str:
     """'2026-07-01' for day precision, 'July 2026' for a month window, etc."""
     if day is None:
         return "no date yet"
-    return partial_from(day, precision).label()
+    return due_date_note(day, precision) or day.isoformat()
 
 
 def init_app(app: Flask) -> None:

@@ -448,3 +448,15 @@ def test_a_months_offset_keeps_the_day_when_it_exists_and_clamps_otherwise(start
         assert (result + timedelta(days=1)).day == 1
     else:
         assert result == same_day
+
+
+@pytest.mark.parametrize("day, precision, note", [
+    ("2026-07-01", "month", "July 2026"),          # a fixed month: the window itself
+    ("2026-07-01", "quarter", "Q3 2026"),
+    ("2027-02-28", "month", "from a month estimate"),  # counted from an estimate
+    ("2027-02-02", "day", ""),
+])
+def test_due_date_note_names_windows_and_flags_estimates(day, precision, note):
+    from tracker.deadlines import due_date_note
+
+    assert due_date_note(D(day), precision) == note

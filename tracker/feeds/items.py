@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.db import db
-from tracker.deadlines import occurrences, partial_from
+from tracker.deadlines import due_date_note, occurrences, partial_from
 from tracker.feeds.sequence import cancelled_since, flips_for, stored_states
 from tracker.ical import VEventSpec
 from tracker.ical_ids import obligation_uid
@@ -193,7 +193,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec
     if projected:
         marks.append("projected")
     if precision != "day":
-        marks.append(partial_from(day, precision).label())
+        marks.append(due_date_note(day, precision))
     summary = details.title + (f" ({', '.join(marks)})" if marks else "")
     if reason:
         summary, status = f"Cancelled ({reason.split(':')[0]}): {summary}", "CANCELLED"
@@ -202,7 +202,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec
     else:
         status = "TENTATIVE" if projected else "CONFIRMED"
     link = obligation_link(details.id)
-    due = f"Due {day.isoformat()}" + (f" ({partial_from(day, precision).label()})" if precision != "day" else "")
+    due = f"Due {day.isoformat()}" + (f" ({due_date_note(day, precision)})" if precision != "day" else "")
     if reason:
         due += f", cancelled: {reason}."
     elif projected:
