@@ -7,7 +7,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
-    from tracker.views import auth, dashboard
+    from tracker.views import api_tokens, auth, dashboard
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -1,0 +1,105 @@
+"""RFC 9457 problem details: the one shape of every error under /api/v1."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Iterable
+
+from flask import Flask, Response, json, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from tracker.errors import Conflict, ValidationFailed
+
+API_PREFIX = "/api/v1"
+PROBLEM_TYPE_BASE = "/api/docs#problem-"
+PROBLEM_JSON = "application/problem+json"
+
+
+class ApiProblem(Exception):
+    """An error a view raises to answer with a problem document."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def problem(status: int, detail: str = "", errors: Iterable[dict] = (),
+            headers: dict[str, str] | None = None) -> Response:
+    """A problem+json response: type, title, status, detail and field errors."""
+    title = HTTPStatus(status).phrase
+    body = {
+        "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "errors": list(errors),
+    }
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def field_errors(errors: dict[str, str], prefix: str = "") -> list[dict]:
+    """Service errors ({field: reason}) as problem items with a JSON Pointer path."""
+    return [{"path": f"{prefix}/{name}", "message": reason} for name, reason in errors.items()]
+
+
+def pydantic_errors(exc: ValidationError) -> list[dict]:
+    """Pydantic's errors as problem items (path as a JSON Pointer into the body)."""
+    items = []
+    for error in exc.errors(include_url=False, include_input=False):
+        path = "".join(f"/{part}" for part in error["loc"])
+        items.append({"path": path, "message": error["msg"]})
+    return items
+
+
+def is_api_request() -> bool:
+    """True for every URL under /api/v1, routed or not."""
+    path = request.path
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
+def _http_problem(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    headers = {}
+    if status == 405 and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    detail = exc.description if status != 404 else f"nothing at {request.path}"
+    return problem(status, detail, headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    """Answer every error under /api/v1 with problem details; leave other URLs alone.
+
+    HTTP errors are caught app-wide (a 404 for an unknown URL has no blueprint)
+    and filtered by path; the service errors only within the API blueprint.
+    An unexpected exception becomes a 500 HTTPException in Flask, so it too
+    is answered as a problem (and logged by Flask).
+    """
+    previous = app.error_handler_spec[None][None].get(HTTPException)
+
+    def handle_http(exc: HTTPException):
+        if is_api_request():
+            return _http_problem(exc)
+        return previous(exc) if previous else exc
+
+    app.register_error_handler(HTTPException, handle_http)
+
+
+def register_blueprint_handlers(bp) -> None:
+    """Service and validation errors raised by the API's views (once, at import)."""
+    bp.register_error_handler(ApiProblem, lambda exc: problem(exc.status, exc.detail, exc.errors, exc.headers))
+    bp.register_error_handler(ValidationFailed, lambda exc: problem(
+        422, "some values were refused", field_errors(exc.errors)))
+    bp.register_error_handler(Conflict, lambda exc: problem(
+        409, str(exc), [{"path": f"/{exc.field}", "message": str(exc)}] if exc.field else []))
+    bp.register_error_handler(ValidationError, lambda exc: problem(
+        422, "some values were refused", pydantic_errors(exc)))
