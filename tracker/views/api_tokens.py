@@ -25,7 +25,8 @@ def tokens():
     error = None
     if request.method == "POST":
         try:
-            token, secret = create_token(current_user, request.form.get("name", ""), Actor.of(current_user))
+            user = current_user._get_current_object()  # the audit log needs the model, not the proxy
+            _, secret = create_token(user, request.form.get("name", ""), Actor.of(user))
         except ValidationFailed as exc:
             error = exc.errors["name"]
     return render_template("api/tokens.html", tokens=user_tokens(current_user), secret=secret,
