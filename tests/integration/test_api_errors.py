@@ -126,3 +126,14 @@ def test_bad_query_values_and_cursors_are_422(app, client):
     assert problem["errors"][0]["path"] == "/query/limit"
     _problem(client.get("/api/v1/obligations?cursor=garbage", headers=auth(token)), 422)
     _problem(client.get("/api/v1/obligations?colour=red", headers=auth(token)), 422)
+
+
+def test_unknown_api_urls_answer_404_even_for_writes_with_csrf_on(database_url):
+    from tracker import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "TRACKER_SCHEDULER": "off",
+                      "SECRET_KEY": "test-secret"})
+    client = app.test_client()
+    _problem(client.post("/api/v1/nothing-here", json={}), 404)
+    _problem(client.post("/api/v1/obligations/1/history", json={}), 405)
+    _problem(client.post("/api/v1/sources", json={}), 401)

@@ -9,6 +9,7 @@ from flask import Flask, Response, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 
 API_PREFIX = "/api/v1"
@@ -30,7 +31,12 @@ class ApiProblem(Exception):
 
 def problem(status: int, detail: str = "", errors: Iterable[dict] = (),
             headers: dict[str, str] | None = None) -> Response:
-    """A problem+json response: type, title, status, detail and field errors."""
+    """A problem+json response: type, title, status, detail and field errors.
+
+    Whatever the request had started is rolled back first: nothing half-written,
+    and no row lock held after an error.
+    """
+    db.session.rollback()
     title = HTTPStatus(status).phrase
     body = {
         "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
@@ -88,6 +94,10 @@ def init_app(app: Flask) -> None:
 
     def handle_http(exc: HTTPException):
         if is_api_request():
+            # CSRF protection runs before routing; for a URL or method the API
+            # does not have, the routing error is the true answer (404/405).
+            if request.routing_exception is not None and isinstance(request.routing_exception, HTTPException):
+                exc = request.routing_exception
             return _http_problem(exc)
         return previous(exc) if previous else exc
 
