@@ -137,3 +137,12 @@ def test_unknown_api_urls_answer_404_even_for_writes_with_csrf_on(database_url):
     _problem(client.post("/api/v1/nothing-here", json={}), 404)
     _problem(client.post("/api/v1/obligations/1/history", json={}), 405)
     _problem(client.post("/api/v1/sources", json={}), 401)
+
+
+def test_api_errors_stay_problems_whatever_html_error_pages_the_app_adds(app, client):
+    # The web UI registers friendly HTML pages for every HTTP error; the API must not inherit them.
+    app.register_error_handler(404, lambda exc: ("<h1>Not found</h1>", 404))
+    app.register_error_handler(Exception, lambda exc: ("<h1>Oops</h1>", 500))
+    _problem(client.get("/api/v1/no-such-thing"), 404)
+    _problem(client.get("/api/v1/obligations/77", headers=auth(token_for("viewer"))), 404)
+    assert client.get("/no-such-page").get_data(as_text=True) == "<h1>Not found</h1>"

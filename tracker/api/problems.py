@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Iterable
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -85,23 +85,32 @@ def _http_problem(exc: HTTPException) -> Response:
 def init_app(app: Flask) -> None:
     """Answer every error under /api/v1 with problem details; leave other URLs alone.
 
-    HTTP errors are caught app-wide (a 404 for an unknown URL has no blueprint)
-    and filtered by path; the service errors only within the API blueprint.
-    An unexpected exception becomes a 500 HTTPException in Flask, so it too
-    is answered as a problem (and logged by Flask).
+    The app's own error handlers (HTML pages) may be registered before or
+    after this, for HTTPException or for single codes; so instead of
+    competing with them, the API's paths are answered one step earlier, where
+    Flask dispatches HTTP errors and unhandled exceptions. The service errors
+    are handled by the API blueprint itself (register_blueprint_handlers).
     """
-    previous = app.error_handler_spec[None][None].get(HTTPException)
+    handle_http_exception = app.handle_http_exception
+    handle_exception = app.handle_exception
 
-    def handle_http(exc: HTTPException):
-        if is_api_request():
-            # CSRF protection runs before routing; for a URL or method the API
-            # does not have, the routing error is the true answer (404/405).
-            if request.routing_exception is not None and isinstance(request.routing_exception, HTTPException):
-                exc = request.routing_exception
-            return _http_problem(exc)
-        return previous(exc) if previous else exc
+    def api_http_exception(exc: HTTPException):
+        if not is_api_request() or exc.code is None or exc.code < 400:
+            return handle_http_exception(exc)
+        # CSRF protection runs before routing; for a URL or method the API
+        # does not have, the routing error is the true answer (404/405).
+        if isinstance(request.routing_exception, HTTPException):
+            exc = request.routing_exception
+        return _http_problem(exc)
 
-    app.register_error_handler(HTTPException, handle_http)
+    def api_exception(exc: Exception):
+        if not is_api_request() or app.config.get("PROPAGATE_EXCEPTIONS") or app.testing:
+            return handle_exception(exc)  # re-raised in tests and debug mode, as Flask does
+        app.logger.error("unhandled error in the API", exc_info=exc)
+        return problem(500, "the server failed to answer; the error was logged")
+
+    app.handle_http_exception = api_http_exception
+    app.handle_exception = api_exception
 
 
 def register_blueprint_handlers(bp) -> None:
@@ -113,3 +122,12 @@ def register_blueprint_handlers(bp) -> None:
         409, str(exc), [{"path": f"/{exc.field}", "message": str(exc)}] if exc.field else []))
     bp.register_error_handler(ValidationError, lambda exc: problem(
         422, "some values were refused", pydantic_errors(exc)))
+
+    def unexpected(exc: Exception):
+        # Ahead of any app-wide handler (an HTML page): an API client gets JSON.
+        if current_app.testing or current_app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc
+        current_app.logger.error("unhandled error in the API", exc_info=exc)
+        return problem(500, "the server failed to answer; the error was logged")
+
+    bp.register_error_handler(Exception, unexpected)
