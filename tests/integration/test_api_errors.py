@@ -146,3 +146,10 @@ def test_api_errors_stay_problems_whatever_html_error_pages_the_app_adds(app, cl
     _problem(client.get("/api/v1/no-such-thing"), 404)
     _problem(client.get("/api/v1/obligations/77", headers=auth(token_for("viewer"))), 404)
     assert client.get("/no-such-page").get_data(as_text=True) == "<h1>Not found</h1>"
+
+
+def test_control_characters_in_query_text_are_refused_not_sent_to_the_database(app, client):
+    token = token_for("viewer")
+    for url in ("/api/v1/obligations?q=%00", "/api/v1/obligations.csv?team=a%00b", "/api/v1/sources?jurisdiction=%0A"):
+        problem = _problem(client.get(url, headers=auth(token)), 422)
+        assert problem["errors"][0]["message"] == "line breaks and control characters are not allowed"

@@ -63,6 +63,7 @@ def _query_parameters(model: type[BaseModel], defs: dict) -> list[dict]:
             prop = next(p for p in prop["anyOf"] if p.get("type") != "null") | (
                 {"default": prop["default"]} if prop.get("default") is not None else {})
             prop.pop("title", None)
+            description = description or prop.pop("description", None)
         param = {"name": name, "in": "query", "required": False, "schema": prop}
         if description:
             param["description"] = description

@@ -59,7 +59,10 @@ SourceKind = Literal[SOURCE_KINDS]  # type: ignore[valid-type]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Jurisdiction = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$", max_length=10)]
 Calendar = Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,10})?$", max_length=13)]
-TimeZone = Annotated[str, Field(min_length=1, max_length=64, description="IANA time zone name")]
+TimeZone = Annotated[_line(64, required=True), Field(description="IANA time zone name")]
+# Query text: no control characters either (PostgreSQL refuses NUL in a string outright).
+Cursor = Annotated[_line(500), Field(description="Opaque: the `next` link of the previous page carries it")]
+Search = Annotated[_line(200), Field(description="Words in the key or title (case-insensitive)")]
 
 
 class Body(BaseModel):
@@ -99,7 +102,7 @@ class RecurringRule(Body):
 
     rule: Literal["recurring"]
     date: Annotated[dt.date, Field(description="First due date, YYYY-MM-DD")]
-    rrule: Annotated[str, Field(min_length=1, max_length=200, examples=["FREQ=YEARLY"])]
+    rrule: Annotated[_line(200, required=True), Field(examples=["FREQ=YEARLY"])]
 
 
 DeadlineIn = Annotated[Union[FixedRule, RelativeRule, RecurringRule], Field(discriminator="rule")]
@@ -138,15 +141,15 @@ class StatusChange(Body):
 
 class ObligationQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, Field(max_length=500)] | None = None
-    team: Annotated[str, Field(max_length=100, description="Team key")] | None = None
+    cursor: Cursor | None = None
+    team: Annotated[_line(100), Field(description="Team key")] | None = None
     team_id: Id | None = None
     owner_id: Id | None = None
     status: ObligationStatusName | None = None
     due_state: DueStateName | None = None
     due_before: Annotated[dt.date, Field(description="Due on or before this date")] | None = None
     due_after: Annotated[dt.date, Field(description="Due on or after this date")] | None = None
-    q: Annotated[str, Field(max_length=200, description="Words in the key or title")] | None = None
+    q: Search | None = None
 
 
 class CsvQuery(ObligationQuery):
@@ -179,10 +182,10 @@ class SourcePatch(Body):
 
 class SourceQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, Field(max_length=500)] | None = None
+    cursor: Cursor | None = None
     kind: SourceKind | None = None
-    jurisdiction: Annotated[str, Field(max_length=10)] | None = None
-    q: Annotated[str, Field(max_length=200)] | None = None
+    jurisdiction: _line(10) | None = None
+    q: Search | None = None
 
 
 class EventCreate(Body):
@@ -219,10 +222,10 @@ class Occurrence(Body):
 
 class EventQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, Field(max_length=500)] | None = None
+    cursor: Cursor | None = None
     source_id: Id | None = None
     status: EventStatusName | None = None
-    q: Annotated[str, Field(max_length=200)] | None = None
+    q: Search | None = None
 
 
 class OccurrenceQuery(Query):
@@ -256,4 +259,4 @@ class TeamPatch(Body):
 
 class TeamQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, Field(max_length=500)] | None = None
+    cursor: Cursor | None = None
