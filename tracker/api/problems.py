@@ -59,9 +59,12 @@ def field_errors(errors: dict[str, str], prefix: str = "") -> list[dict]:
 def pydantic_errors(exc: ValidationError) -> list[dict]:
     """Pydantic's errors as problem items (path as a JSON Pointer into the body)."""
     items = []
-    for error in exc.errors(include_url=False, include_input=False):
+    for error in exc.errors(include_url=False, include_input=False, include_context=True):
         path = "".join(f"/{part}" for part in error["loc"])
-        items.append({"path": path, "message": error["msg"]})
+        message = error["msg"]
+        if error["type"] == "value_error":  # our own checks: their message, without pydantic's prefix
+            message = str(error.get("ctx", {}).get("error", message))
+        items.append({"path": path, "message": message})
     return items
 
 
