@@ -153,3 +153,11 @@ def test_control_characters_in_query_text_are_refused_not_sent_to_the_database(a
     for url in ("/api/v1/obligations?q=%00", "/api/v1/obligations.csv?team=a%00b", "/api/v1/sources?jurisdiction=%0A"):
         problem = _problem(client.get(url, headers=auth(token)), 422)
         assert problem["errors"][0]["message"] == "line breaks and control characters are not allowed"
+
+
+def test_a_viewers_browser_session_does_not_block_an_editor_token(app, client):
+    login(client, make_user(role="viewer"))
+    response = client.post("/api/v1/sources", headers=auth(token_for("editor")),
+                           json={"key": "eo-n-5-26", "title": "California Executive Order N-5-26",
+                                 "kind": "executive_order", "jurisdiction": "US-CA"})
+    assert response.status_code == 201, response.get_data(as_text=True)
