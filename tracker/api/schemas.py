@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from tracker.deadlines import parse_partial_date
+from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
 from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
 from tracker.text import check_line, check_text
 
@@ -35,6 +35,12 @@ def _text(max_length: int):
         return value
 
     return Annotated[str, Field(max_length=max_length), AfterValidator(check)]
+
+
+def _supported_year(value: dt.date) -> dt.date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"use a year between {MIN_YEAR} and {MAX_YEAR}")
+    return value
 
 
 def _partial_date(value: str) -> str:
@@ -101,7 +107,8 @@ class RecurringRule(Body):
     """A first due date and an RFC 5545 RRULE subset (FREQ=YEARLY, MONTHLY...)."""
 
     rule: Literal["recurring"]
-    date: Annotated[dt.date, Field(description="First due date, YYYY-MM-DD")]
+    date: Annotated[dt.date, Field(description="First due date, YYYY-MM-DD (years 1900-2200)"),
+                    AfterValidator(_supported_year)]
     rrule: Annotated[_line(200, required=True), Field(examples=["FREQ=YEARLY"])]
 
 
