@@ -1,5 +1,6 @@
 """The register's tables. Import models from here."""
 
+from tracker.models.api_tokens import ApiToken
 from tracker.models.audit import AuditEntry
 from tracker.models.feeds import FeedSequence, FeedToken
 from tracker.models.people import ROLES, Team, User, team_members
@@ -14,6 +15,7 @@ from tracker.models.register import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "DeadlineHistory",
     "Event",

@@ -1,0 +1,43 @@
+"""The JSON API under /api/v1: token-authenticated, described by OpenAPI 3.1."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, json
+
+from tracker.api import problems
+from tracker.api.core import bp
+from tracker.api.openapi import build_document
+
+# Importing the resource modules registers their operations on the blueprint.
+from tracker.api import obligations, sources, teams  # noqa: E402,F401
+
+problems.register_blueprint_handlers(bp)
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document (public: it holds no data)."""
+    return Response(json.dumps(openapi_cached(), indent=1), mimetype="application/json")
+
+
+_DOCUMENT: dict | None = None
+
+
+def openapi_cached() -> dict:
+    """The document, built once per process (it depends only on the code)."""
+    global _DOCUMENT
+    if _DOCUMENT is None:
+        _DOCUMENT = build_document()
+    return _DOCUMENT
+
+
+def init_app(app: Flask) -> None:
+    """Register the API: blueprint, CSRF exemption, problem details, viewer rule."""
+    from tracker.extensions import csrf
+
+    app.register_blueprint(bp)
+    csrf.exempt(bp)
+    problems.init_app(app)
+    # The API checks roles itself, per token; the session-based viewer rule must not apply.
+    api_endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(api_endpoints)

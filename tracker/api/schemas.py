@@ -1,0 +1,269 @@
+"""Request schemas: they validate every body and query, and they are the OpenAPI components.
+
+Bodies are strict (JSON types only: "12" is not 12, unknown fields are refused).
+Query strings are text by nature, so query models convert ("limit=20" is 20).
+One-line text is checked by tracker.text, the same rule as the forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
+from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
+from tracker.text import check_line, check_text
+
+
+def _line(max_length: int, required: bool = False):
+    def check(value: str) -> str:
+        problem = check_line(value, max_length, required)
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
+
+    return Annotated[str, Field(min_length=1 if required else 0, max_length=max_length), AfterValidator(check)]
+
+
+def _text(max_length: int):
+    def check(value: str) -> str:
+        problem = check_text(value, max_length)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return Annotated[str, Field(max_length=max_length), AfterValidator(check)]
+
+
+def _supported_year(value: dt.date) -> dt.date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"use a year between {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+def _partial_date(value: str) -> str:
+    parse_partial_date(value)  # ValueError with a message fit for the client
+    return value
+
+
+Key = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$", max_length=100,
+                           description="A stable identifier: letters, digits and . _ : -")]
+Title = _line(300, required=True)
+Name = _line(300, required=True)
+Description = _text(10000)
+PartialDateText = Annotated[str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?|-Q[1-4])?$",
+                                       description="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY",
+                                       examples=["2026-07-01", "2026-07", "2026-Q3", "2026"]),
+                            AfterValidator(_partial_date)]
+Precision = Literal["day", "month", "quarter", "year"]
+EventStatusName = Literal["occurred", "expected", "speculative", "withdrawn"]
+ObligationStatusName = Literal[OBLIGATION_STATUSES]  # type: ignore[valid-type]
+DueStateName = Literal["firm", "projected", "undated", "void"]
+SourceKind = Literal[SOURCE_KINDS]  # type: ignore[valid-type]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Jurisdiction = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$", max_length=10)]
+Calendar = Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,10})?$", max_length=13)]
+TimeZone = Annotated[_line(64, required=True), Field(description="IANA time zone name")]
+# Query text: no control characters either (PostgreSQL refuses NUL in a string outright).
+Cursor = Annotated[_line(500), Field(description="Opaque: the `next` link of the previous page carries it")]
+Search = Annotated[_line(200), Field(description="Words in the key or title (case-insensitive)")]
+
+
+class Body(BaseModel):
+    """A request body: strict JSON types, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query string parameters: converted from text, unknown ones refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- deadline rules ----
+
+class FixedRule(Body):
+    """A fixed date; an imprecise one ("2026-07") is due on the first day of its window."""
+
+    rule: Literal["fixed"]
+    date: PartialDateText
+    precision: Precision | None = Field(None, description="Must agree with the form of `date` when given")
+
+
+class RelativeRule(Body):
+    """A signed offset counted from an anchor event (the anchor day is day 0)."""
+
+    rule: Literal["relative"]
+    anchor_event_id: Id
+    offset: Annotated[int, Field(ge=-3650, le=3650)] = 0
+    unit: Literal["days", "business_days", "months"] = "days"
+    calendar: Calendar | None = Field(None, description="Holiday calendar for business days")
+
+
+class RecurringRule(Body):
+    """A first due date and an RFC 5545 RRULE subset (FREQ=YEARLY, MONTHLY...)."""
+
+    rule: Literal["recurring"]
+    date: Annotated[dt.date, Field(description="First due date, YYYY-MM-DD (years 1900-2200)"),
+                    AfterValidator(_supported_year)]
+    rrule: Annotated[_line(200, required=True), Field(examples=["FREQ=YEARLY"])]
+
+
+DeadlineIn = Annotated[Union[FixedRule, RelativeRule, RecurringRule], Field(discriminator="rule")]
+
+
+# ---- obligations ----
+
+class ObligationCreate(Body):
+    key: Key
+    title: Title
+    description: Description = ""
+    team_id: Id
+    owner_id: Id | None = None
+    event_ids: Annotated[list[Id], Field(max_length=100)] = []
+    deadline: DeadlineIn
+
+
+class ObligationPatch(Body):
+    """Only the fields given change; `owner_id: null` removes the owner."""
+
+    key: Key | None = None
+    title: Title | None = None
+    description: Description | None = None
+    team_id: Id | None = None
+    owner_id: Id | None = None
+    event_ids: Annotated[list[Id], Field(max_length=100)] | None = None
+    deadline: DeadlineIn | None = None
+
+
+class StatusChange(Body):
+    """Waiving needs a note; done on a recurring obligation moves it to the next occurrence."""
+
+    status: ObligationStatusName
+    note: _text(2000) = ""
+
+
+class ObligationQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Cursor | None = None
+    team: Annotated[_line(100), Field(description="Team key")] | None = None
+    team_id: Id | None = None
+    owner_id: Id | None = None
+    status: ObligationStatusName | None = None
+    due_state: DueStateName | None = None
+    due_before: Annotated[dt.date, Field(description="Due on or before this date")] | None = None
+    due_after: Annotated[dt.date, Field(description="Due on or after this date")] | None = None
+    q: Search | None = None
+
+
+class CsvQuery(ObligationQuery):
+    """The list's filters; every matching obligation (no pages)."""
+
+    limit: Annotated[int, Field(ge=1, le=200, description="Ignored: the CSV has every row")] = 50
+
+
+# ---- sources and events ----
+
+class SourceCreate(Body):
+    key: Key
+    title: Title
+    kind: SourceKind = "other"
+    jurisdiction: Jurisdiction = "US"
+    citation: _line(300) = ""
+    url: _line(2000) = ""
+    summary: Description = ""
+
+
+class SourcePatch(Body):
+    key: Key | None = None
+    title: Title | None = None
+    kind: SourceKind | None = None
+    jurisdiction: Jurisdiction | None = None
+    citation: _line(300) | None = None
+    url: _line(2000) | None = None
+    summary: Description | None = None
+
+
+class SourceQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Cursor | None = None
+    kind: SourceKind | None = None
+    jurisdiction: _line(10) | None = None
+    q: Search | None = None
+
+
+class EventCreate(Body):
+    """`date` is the occurrence date when occurred, the estimate when expected."""
+
+    key: Key
+    source_id: Id
+    title: Title
+    description: Description = ""
+    status: EventStatusName
+    date: PartialDateText | None = None
+    precision: Precision | None = None
+
+
+class EventPatch(Body):
+    """Text fields edit the event; status/date/precision record a change of its date,
+    moving every anchored deadline (the same service as the UI)."""
+
+    key: Key | None = None
+    source_id: Id | None = None
+    title: Title | None = None
+    description: Description | None = None
+    status: EventStatusName | None = None
+    date: PartialDateText | None = None
+    precision: Precision | None = None
+
+
+class Occurrence(Body):
+    """What happened: the date it occurred on (a partial date is allowed)."""
+
+    date: PartialDateText
+    precision: Precision | None = None
+
+
+class EventQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Cursor | None = None
+    source_id: Id | None = None
+    status: EventStatusName | None = None
+    q: Search | None = None
+
+
+class OccurrenceQuery(Query):
+    dry_run: Annotated[bool, Field(description="1: only preview the deadlines that would move")] = False
+
+
+# ---- teams ----
+
+LeadDays = Annotated[list[Annotated[int, Field(ge=0, le=365)]], Field(min_length=0, max_length=10)]
+
+
+class TeamCreate(Body):
+    key: Key
+    name: Name
+    timezone: TimeZone = "UTC"
+    reminder_lead_days: LeadDays = [30, 7, 1, 0]
+    overdue_every_days: Annotated[int, Field(ge=0, le=365)] = 7
+    remind_projected: bool = True
+    digest_weekday: Annotated[int, Field(ge=0, le=6, description="0 = Monday; null: no digest")] | None = 0
+
+
+class TeamPatch(Body):
+    key: Key | None = None
+    name: Name | None = None
+    timezone: TimeZone | None = None
+    reminder_lead_days: LeadDays | None = None
+    overdue_every_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    remind_projected: bool | None = None
+    digest_weekday: Annotated[int, Field(ge=0, le=6)] | None = None
+
+
+class TeamQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Cursor | None = None

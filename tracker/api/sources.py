@@ -1,0 +1,182 @@
+"""/api/v1/sources and /api/v1/events: the instruments and their dated milestones."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from tracker.api.core import (
+    ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content, operation,
+    respond, service_errors,
+)
+from tracker.api.representations import (
+    EventOut, EventPage, OccurrenceResult, SourceOut, SourcePage, due_change_out, event_out, source_out,
+)
+from tracker.api.schemas import (
+    EventCreate, EventPatch, EventQuery, Occurrence, OccurrenceQuery, SourceCreate, SourcePatch, SourceQuery,
+)
+from tracker.audit import Actor
+from tracker.db import db
+from tracker.deadlines import parse_partial_date
+from tracker.events import EventDate, preview_event_change, record_event_change
+from tracker.models import Event, Source
+from tracker.sources import create_event, create_source, delete_event, delete_source, update_event, update_source
+
+
+def _load(model: type, row_id: int, what: str):
+    row = db.session.get(model, row_id, populate_existing=True)
+    if row is None:
+        raise ApiProblem(404, f"no {what} {row_id}")
+    return row
+
+
+def _locked(model: type, row_id: int, what: str, represent):
+    if not lock_row(model, row_id):
+        raise ApiProblem(404, f"no {what} {row_id}")
+    row = _load(model, row_id, what)
+    check_if_match(represent(row))
+    return row
+
+
+def _event_date(status: str, text: str | None, precision: str | None) -> EventDate:
+    """The service's EventDate from the client's partial date text."""
+    if text is None:
+        return EventDate(status=status, on=None, precision=precision or "day")
+    try:
+        partial = parse_partial_date(text, precision)
+    except ValueError as exc:
+        raise service_errors({"precision" if precision else "date": str(exc)}) from None
+    return EventDate(status=status, on=partial.first, precision=partial.precision)
+
+
+# ---- sources ----
+
+@operation("GET", "/sources", summary="List sources", tag="sources", query=SourceQuery,
+           response=SourcePage, errors=(422,))
+def list_sources(query: SourceQuery):
+    stmt = select(Source)
+    if query.kind is not None:
+        stmt = stmt.where(Source.kind == query.kind)
+    if query.jurisdiction is not None:
+        stmt = stmt.where(Source.jurisdiction == query.jurisdiction)
+    if query.q:
+        stmt = stmt.where(or_(Source.title.icontains(query.q, autoescape=True),
+                              Source.key.icontains(query.q, autoescape=True)))
+    rows, cursor = id_page(stmt, Source, query.limit, query.cursor)
+    return respond(SourcePage(items=[source_out(s) for s in rows], next=next_link(cursor)), etag=False)
+
+
+@operation("POST", "/sources", summary="Create a source", tag="sources", role="editor",
+           body=SourceCreate, response=SourceOut, status=201, errors=(409,))
+def create_source_view(body: SourceCreate):
+    source = create_source(Actor.of(api_user()), **body.model_dump())
+    out = source_out(source)
+    return respond(out, 201, headers={"Location": out.links.self})
+
+
+@operation("GET", "/sources/<int:source_id>", summary="Read a source", tag="sources",
+           response=SourceOut, etag=True)
+def get_source(source_id: int):
+    return respond(source_out(_load(Source, source_id, "source")))
+
+
+@operation("PATCH", "/sources/<int:source_id>", summary="Edit a source", tag="sources", role="editor",
+           body=SourcePatch, response=SourceOut, etag=True, if_match=True, errors=(409,))
+def update_source_view(source_id: int, body: SourcePatch):
+    source = _locked(Source, source_id, "source", source_out)
+    update_source(source, Actor.of(api_user()), **body.model_dump(exclude_none=True))
+    db.session.commit()
+    return respond(source_out(_load(Source, source_id, "source")))
+
+
+@operation("DELETE", "/sources/<int:source_id>", summary="Delete a source", tag="sources", role="editor",
+           status=204, if_match=True, errors=(409,), description="Refused (409) while the source has events.")
+def delete_source_view(source_id: int):
+    source = _locked(Source, source_id, "source", source_out)
+    delete_source(source, Actor.of(api_user()))
+    return no_content()
+
+
+# ---- events ----
+
+@operation("GET", "/events", summary="List events", tag="events", query=EventQuery,
+           response=EventPage, errors=(422,))
+def list_events(query: EventQuery):
+    stmt = select(Event)
+    if query.source_id is not None:
+        stmt = stmt.where(Event.source_id == query.source_id)
+    if query.status is not None:
+        stmt = stmt.where(Event.status == query.status)
+    if query.q:
+        stmt = stmt.where(or_(Event.title.icontains(query.q, autoescape=True),
+                              Event.key.icontains(query.q, autoescape=True)))
+    rows, cursor = id_page(stmt, Event, query.limit, query.cursor)
+    return respond(EventPage(items=[event_out(e) for e in rows], next=next_link(cursor)), etag=False)
+
+
+@operation("POST", "/events", summary="Create an event", tag="events", role="editor",
+           body=EventCreate, response=EventOut, status=201, errors=(409,))
+def create_event_view(body: EventCreate):
+    when = _event_date(body.status, body.date, body.precision)
+    event = create_event(Actor.of(api_user()), when, key=body.key, source_id=body.source_id,
+                         title=body.title, description=body.description)
+    out = event_out(event)
+    return respond(out, 201, headers={"Location": out.links.self})
+
+
+@operation("GET", "/events/<int:event_id>", summary="Read an event", tag="events",
+           response=EventOut, etag=True)
+def get_event(event_id: int):
+    return respond(event_out(_load(Event, event_id, "event")))
+
+
+@operation("PATCH", "/events/<int:event_id>", summary="Edit an event or move its date", tag="events",
+           role="editor", body=EventPatch, response=EventOut, etag=True, if_match=True, errors=(409,),
+           description="`status`, `date` and `precision` record a change of the event's date (a new "
+                       "estimate, an occurrence, a withdrawal): every anchored deadline moves, with history.")
+def update_event_view(event_id: int, body: EventPatch):
+    event = _locked(Event, event_id, "event", event_out)
+    actor = Actor.of(api_user())
+    texts = body.model_dump(include={"key", "source_id", "title", "description"}, exclude_none=True)
+    if texts:
+        update_event(event, actor, commit=False, **texts)
+    if body.status is not None or body.date is not None or body.precision is not None:
+        status = body.status or event.status
+        if body.date is not None:
+            when = _event_date(status, body.date, body.precision)
+        elif status == "speculative":
+            when = EventDate(status=status)
+        else:  # keep the current date (first day of its window), maybe with a new precision
+            when = EventDate(status=status, on=event.on or event.expected_on,
+                             precision=body.precision or event.precision)
+        record_event_change(event, when, actor, commit=False)
+    db.session.commit()
+    return respond(event_out(_load(Event, event_id, "event")))
+
+
+@operation("DELETE", "/events/<int:event_id>", summary="Delete an event", tag="events", role="editor",
+           status=204, if_match=True, errors=(409,),
+           description="Refused (409) while obligations count their deadline from the event.")
+def delete_event_view(event_id: int):
+    event = _locked(Event, event_id, "event", event_out)
+    delete_event(event, Actor.of(api_user()))
+    return no_content()
+
+
+@operation("POST", "/events/<int:event_id>/occurred", summary="Record that an event happened", tag="events",
+           role="editor", body=Occurrence, query=OccurrenceQuery, response=OccurrenceResult, if_match=True,
+           errors=(422,),
+           description="Every deadline counted from the event moves (revision + 1, history). With "
+                       "`dry_run=1` nothing is written: the answer lists the deadlines that would move.")
+def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
+    change = _event_date("occurred", body.date, body.precision)
+    if query.dry_run:
+        event = _load(Event, event_id, "event")
+        moves = preview_event_change(event, change)
+        return respond(OccurrenceResult(dry_run=True, event=event_out(event),
+                                        changes=[due_change_out(m) for m in moves]), etag=False)
+    event = _locked(Event, event_id, "event", event_out)
+    moves = record_event_change(event, change, Actor.of(api_user()))
+    db.session.commit()
+    return respond(OccurrenceResult(dry_run=False, event=event_out(_load(Event, event_id, "event")),
+                                    changes=[due_change_out(m) for m in moves]), etag=False)
+

@@ -1,0 +1,115 @@
+"""/api/v1/teams (writes: admins) and /api/v1/packs (import a regulation pack)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tracker.api.core import (
+    PACK_BODY_LIMIT, ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content,
+    operation, respond,
+)
+from tracker.api.representations import ImportResult, TeamOut, TeamPage, team_out
+from tracker.api.schemas import TeamCreate, TeamPatch, TeamQuery
+from tracker.audit import Actor
+from tracker.db import db
+from tracker.models import Team
+from tracker.packs.importer import import_pack_text
+from tracker.packs.validate import PackInvalid
+from tracker.people import create_team, delete_team, update_team
+
+TAG = "teams"
+
+
+def _load(team_id: int) -> Team:
+    team = db.session.get(Team, team_id, populate_existing=True)
+    if team is None:
+        raise ApiProblem(404, f"no team {team_id}")
+    return team
+
+
+def _locked(team_id: int) -> Team:
+    if not lock_row(Team, team_id):
+        raise ApiProblem(404, f"no team {team_id}")
+    team = _load(team_id)
+    check_if_match(team_out(team))
+    return team
+
+
+def _policy(values: dict) -> dict:
+    """API field forms -> the team's columns (lead days are stored as '30,7,1,0')."""
+    if "reminder_lead_days" in values:
+        values["reminder_lead_days"] = ",".join(str(d) for d in sorted(set(values["reminder_lead_days"]), reverse=True))
+    return values
+
+
+@operation("GET", "/teams", summary="List teams", tag=TAG, query=TeamQuery, response=TeamPage, errors=(422,))
+def list_teams(query: TeamQuery):
+    rows, cursor = id_page(select(Team), Team, query.limit, query.cursor)
+    return respond(TeamPage(items=[team_out(t) for t in rows], next=next_link(cursor)), etag=False)
+
+
+@operation("POST", "/teams", summary="Create a team", tag=TAG, role="admin", body=TeamCreate,
+           response=TeamOut, status=201, errors=(409,))
+def create_team_view(body: TeamCreate):
+    actor = Actor.of(api_user())
+    team = create_team(body.key, body.name, body.timezone, actor, commit=False)
+    policy = _policy(body.model_dump(include={"reminder_lead_days", "overdue_every_days",
+                                              "remind_projected", "digest_weekday"}))
+    update_team(team, actor, commit=False, **policy)
+    db.session.commit()
+    out = team_out(_load(team.id))
+    return respond(out, 201, headers={"Location": out.links.self})
+
+
+@operation("GET", "/teams/<int:team_id>", summary="Read a team", tag=TAG, response=TeamOut, etag=True)
+def get_team(team_id: int):
+    return respond(team_out(_load(team_id)))
+
+
+@operation("PATCH", "/teams/<int:team_id>", summary="Edit a team", tag=TAG, role="admin", body=TeamPatch,
+           response=TeamOut, etag=True, if_match=True, errors=(409,),
+           description="`digest_weekday: null` turns the weekly digest off.")
+def update_team_view(team_id: int, body: TeamPatch):
+    team = _locked(team_id)
+    values = body.model_dump(exclude_none=True)
+    if "digest_weekday" in body.model_fields_set:
+        values["digest_weekday"] = body.digest_weekday
+    if "key" in values and db.session.scalar(select(Team.id).where(Team.key == values["key"], Team.id != team_id)):
+        raise ApiProblem(409, f"a team with key '{values['key']}' already exists",
+                         [{"path": "/key", "message": "already taken"}])
+    update_team(team, Actor.of(api_user()), commit=False, **_policy(values))
+    db.session.commit()
+    return respond(team_out(_load(team_id)))
+
+
+@operation("DELETE", "/teams/<int:team_id>", summary="Delete a team", tag=TAG, role="admin", status=204,
+           if_match=True, errors=(409,), description="Refused (409) while the team owns obligations.")
+def delete_team_view(team_id: int):
+    team = _locked(team_id)
+    delete_team(team, Actor.of(api_user()))
+    return no_content()
+
+
+PACK_BODY = {
+    "type": "object",
+    "description": "A regulation pack (see docs/api.md and the pack format in the README): "
+                   "`pack`, `teams`, `sources`, `events`, `obligations`.",
+}
+
+
+@operation("POST", "/packs", summary="Import a regulation pack", tag="packs", role="admin", raw_body=PACK_BODY,
+           response=ImportResult, errors=(422,), body_limit=PACK_BODY_LIMIT,
+           description="The same validation as `flask import-pack`: an invalid pack is refused whole (422, "
+                       "one error per problem, by path) and nothing is imported. Re-importing is idempotent.")
+def import_pack_view(body: bytes):
+    try:
+        report = import_pack_text(body, Actor.of(api_user()))
+    except PackInvalid as exc:
+        errors = []
+        for line in exc.errors:
+            path, _, message = line.partition(": ")
+            errors.append({"path": path if message else "", "message": message or line})
+        raise ApiProblem(422, "the pack is invalid; nothing was imported", errors) from None
+    return respond(ImportResult(created=dict(report.created), updated=dict(report.updated),
+                                unchanged=dict(report.unchanged), moved_deadlines=report.moved_deadlines),
+                   etag=False)
