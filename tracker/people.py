@@ -164,6 +164,7 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({"role": f"unknown role '{values['role']}' (use admin, editor or viewer)"})
     if "name" in values and (problem := check_line(values["name"], 300, required=True)):
         raise ValidationFailed({"name": problem})
+    _keep_an_admin(user, values)
     before = audit.snapshot(user, USER_FIELDS)
     for name, value in values.items():
         setattr(user, name, value)
@@ -176,6 +177,16 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
     if commit:
         db.session.commit()
     return True
+
+
+def _keep_an_admin(user: User, values: dict) -> None:
+    """Refuse to demote or deactivate the last active admin (nobody could manage users)."""
+    demoted = values.get("role", user.role) != "admin" or not values.get("active", user.active)
+    if user.role != "admin" or not user.active or not demoted:
+        return
+    others = select(User.id).where(User.role == "admin", User.active.is_(True), User.id != user.id).limit(1)
+    if db.session.scalar(others) is None:
+        raise Conflict("this is the last active admin; make someone else an admin first", field="role")
 
 
 def delete_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:

@@ -2,6 +2,7 @@
 
 from tracker.models.audit import AuditEntry
 from tracker.models.people import ROLES, Team, User, team_members
+from tracker.models.security import LoginAttempt
 from tracker.models.register import (
     OBLIGATION_STATUSES,
     SOURCE_KINDS,
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "DeadlineHistory",
     "Event",
+    "LoginAttempt",
     "OBLIGATION_STATUSES",
     "Obligation",
     "ROLES",

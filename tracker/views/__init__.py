@@ -7,7 +7,22 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
-    from tracker.views import auth, dashboard
+    from tracker.views import (
+        account,
+        auth,
+        dashboard,
+        errors,
+        events,
+        obligations,
+        sources,
+        teams,
+        timeline,
+        transfer,
+        users,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    for module in (obligations, sources, events, timeline, teams, users, transfer, account):
+        module.register(app)
+    errors.init_app(app)

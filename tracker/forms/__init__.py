@@ -1,4 +1,4 @@
-"""WTForms forms shared by the views."""
+"""WTForms forms used by the views, one module per area; LoginForm lives here."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from tracker.forms.errors import show_service_errors
+
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField("Sign in")
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but the CSRF token: delete buttons and the like."""
+
+
+__all__ = ["ConfirmForm", "LoginForm", "show_service_errors"]
