@@ -20,3 +20,10 @@ def show_service_errors(form: FlaskForm, exc: ValidationFailed | Conflict,
         if not isinstance(field.errors, list):
             field.errors = list(field.errors)
         field.errors.append(reason[:1].upper() + reason[1:])
+
+
+def as_choices(pairs) -> list:
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated)."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

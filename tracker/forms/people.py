@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.forms.errors import as_choices
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,7 +36,7 @@ class MemberForm(FlaskForm):
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
     name = StringField("Name", validators=[Length(max=300)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=as_choices(ROLE_CHOICES))
     password = PasswordField("Password", validators=[Optional(), Length(min=8, max=1000)],
                              description="At least 8 characters; leave empty for email-only people")
     team_ids = SelectMultipleField("Teams", coerce=int)
@@ -43,7 +45,7 @@ class UserCreateForm(FlaskForm):
 
 class UserEditForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=300)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=as_choices(ROLE_CHOICES))
     active = BooleanField("Active (may sign in and gets email)")
     team_ids = SelectMultipleField("Teams", coerce=int)
     submit = SubmitField("Save user")

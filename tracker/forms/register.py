@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.forms.errors import as_choices
+
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -39,14 +41,14 @@ class ObligationForm(FlaskForm):
     description = TextAreaField("Description", validators=[Length(max=10000)])
     team_id = SelectField("Team", coerce=int)
     owner_id = SelectField("Owner", coerce=optional_int)
-    rule = SelectField("Deadline rule", choices=RULE_CHOICES)
+    rule = SelectField("Deadline rule", choices=as_choices(RULE_CHOICES), default="fixed")
     rule_date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP
                             + " (fixed rule; first due date of a recurring rule)")
     anchor_event_id = SelectField("Anchor event", coerce=optional_int,
                                   description="The event the deadline counts from (relative rule)")
     rule_offset = IntegerField("Offset", default=0, validators=[Optional(), NumberRange(-3650, 3650)],
                                description="Negative means before the event; the event's day is day 0")
-    rule_unit = SelectField("Unit", choices=UNIT_CHOICES)
+    rule_unit = SelectField("Unit", choices=as_choices(UNIT_CHOICES), default="days")
     rule_calendar = StringField("Holiday calendar", validators=[Length(max=10)],
                                 description="For business days, e.g. US, US-CA, DE; empty: the source's jurisdiction")
     rule_rrule = StringField("Recurrence", validators=[Length(max=200)],
@@ -57,7 +59,7 @@ class ObligationForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("New status", choices=STATUS_CHOICES)
+    status = SelectField("New status", choices=as_choices(STATUS_CHOICES))
     note = TextAreaField("Note", validators=[Length(max=2000)],
                          description="Required when waiving: say why")
     submit = SubmitField("Change status")
@@ -66,7 +68,7 @@ class StatusForm(FlaskForm):
 class SourceForm(FlaskForm):
     key = StringField("Key", validators=[InputRequired(), Length(max=100)])
     title = StringField("Title", validators=[InputRequired(), Length(max=300)])
-    kind = SelectField("Kind", choices=[(kind, kind.replace("_", " ")) for kind in SOURCE_KINDS])
+    kind = SelectField("Kind", choices=as_choices((kind, kind.replace("_", " ")) for kind in SOURCE_KINDS))
     jurisdiction = StringField("Jurisdiction", validators=[InputRequired(), Length(max=10)],
                                description="US, US-CA, EU, DE ...")
     citation = StringField("Citation", validators=[Length(max=300)])
@@ -82,7 +84,7 @@ class EventForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=300)])
     description = TextAreaField("Description", validators=[Length(max=10000)])
     source_id = SelectField("Source", coerce=int)
-    status = SelectField("Status", choices=EVENT_STATUS_CHOICES)
+    status = SelectField("Status", choices=as_choices(EVENT_STATUS_CHOICES))
     date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP)
     submit = SubmitField("Save event")
 
@@ -90,7 +92,7 @@ class EventForm(FlaskForm):
 class EventChangeForm(FlaskForm):
     """What happened to an event: the first step of the preview -> confirm flow."""
 
-    status = SelectField("What is now known", choices=EVENT_STATUS_CHOICES)
+    status = SelectField("What is now known", choices=as_choices(EVENT_STATUS_CHOICES))
     date = StringField("Date", validators=[Length(max=20)],
                        description="The date it happened, or the new estimate. " + PARTIAL_DATE_HELP)
     fingerprint = HiddenField()

@@ -36,7 +36,7 @@ def profile():
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            people.update_user(current_user, actor(), name=(form.name.data or "").strip())
+            people.update_user(current_user._get_current_object(), actor(), name=(form.name.data or "").strip())
             flash("Profile saved.", "success")
             return redirect(url_for("account.index"))
         except (ValidationFailed, Conflict) as exc:

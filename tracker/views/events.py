@@ -3,6 +3,8 @@ through a preview of every deadline that will move (applied only on confirmation
 
 from __future__ import annotations
 
+from tracker.forms.errors import as_choices
+
 import hashlib
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
@@ -118,7 +120,7 @@ def record(event_id: int):
 
 
 def _fill_sources(form: EventForm) -> None:
-    form.source_id.choices = [(s.id, s.title) for s in db.session.scalars(select(Source).order_by(Source.title))]
+    form.source_id.choices = as_choices([(s.id, s.title) for s in db.session.scalars(select(Source).order_by(Source.title))])
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

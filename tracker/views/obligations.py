@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.forms.errors import as_choices
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
@@ -61,14 +63,14 @@ def index():
 
 
 def _fill_choices(form: ObligationForm) -> None:
-    form.team_id.choices = [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    form.team_id.choices = as_choices([(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))])
     people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.email))
-    form.owner_id.choices = [("", "— no owner —")] + [(u.id, f"{u.name} <{u.email}>") for u in people]
+    form.owner_id.choices = as_choices([("", "— no owner —")] + [(u.id, f"{u.name} <{u.email}>") for u in people])
     events = db.session.scalars(select(Event).options(joinedload(Event.source)).order_by(Event.title)).all()
     labels = [(e.id, f"{e.source.title}: {e.title} ({e.status}"
                      f"{' ' + e.partial_date.label() if e.partial_date else ''})") for e in events]
-    form.anchor_event_id.choices = [("", "— choose an event —")] + labels
-    form.event_ids.choices = labels
+    form.anchor_event_id.choices = as_choices([("", "— choose an event —")] + labels)
+    form.event_ids.choices = as_choices(labels)
 
 
 def _input_from(form: ObligationForm) -> ObligationInput:
@@ -96,6 +98,12 @@ def _input_from(form: ObligationForm) -> ObligationInput:
 def _save(form: ObligationForm, obligation: Obligation | None):
     """Validate and save; returns (obligation, status) with errors left on the form."""
     if not form.validate_on_submit():
+        if request.method == "POST":
+            try:  # report a bad date together with the other field errors
+                _input_from(form)
+            except (ValidationFailed, TypeError, ValueError) as exc:
+                if isinstance(exc, ValidationFailed):
+                    show_service_errors(form, exc, SERVICE_FIELD_ALIASES)
         return None, 400 if request.method == "POST" else 200
     try:
         data = _input_from(form)

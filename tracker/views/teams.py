@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.forms.errors import as_choices
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -34,8 +36,9 @@ def index():
 def _member_form(team: Team) -> MemberForm:
     form = MemberForm()
     member_ids = {user.id for user in team.members}
-    form.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u in
-                            db.session.scalars(select(User).order_by(User.name, User.email)) if u.id not in member_ids]
+    people_left = [u for u in db.session.scalars(select(User).order_by(User.name, User.email))
+                   if u.id not in member_ids]
+    form.user_id.choices = as_choices([(u.id, f"{u.name} <{u.email}>") for u in people_left])
     return form
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.forms.errors import as_choices
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -35,7 +37,7 @@ def _teams() -> list[Team]:
 def create():
     form = UserCreateForm()
     teams = _teams()
-    form.team_ids.choices = [(t.id, t.name) for t in teams]
+    form.team_ids.choices = as_choices([(t.id, t.name) for t in teams])
     code = 200
     if request.method == "POST":
         code = 400
@@ -59,7 +61,7 @@ def edit(user_id: int):
     user = load_or_404(User, user_id)
     form = UserEditForm(obj=user)
     teams = _teams()
-    form.team_ids.choices = [(t.id, t.name) for t in teams]
+    form.team_ids.choices = as_choices([(t.id, t.name) for t in teams])
     code = 200
     if request.method == "GET":
         form.team_ids.data = [t.id for t in user.teams]
@@ -97,7 +99,7 @@ def set_password(user_id: int):
             db.session.rollback()
             show_service_errors(form, exc)
     edit_form = UserEditForm(obj=user, formdata=None)
-    edit_form.team_ids.choices = [(t.id, t.name) for t in _teams()]
+    edit_form.team_ids.choices = as_choices([(t.id, t.name) for t in _teams()])
     edit_form.team_ids.data = [t.id for t in user.teams]
     return render_template("users/form.html", form=edit_form, user=user, password_form=form,
                            title=f"User {user.email}"), 400
