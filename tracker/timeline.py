@@ -15,7 +15,7 @@ from html import escape
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WIDTH, LABEL_W, RIGHT_PAD = 1100, 300, 20
-AXIS_Y, ROW_H, TOP = 34, 24, 56
+AXIS_Y, ROW_H, TOP = 34, 24, 66
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,9 @@ def _axis(start: date, months: int, end: date, height: int) -> list[str]:
         x = _x(month, start, end)
         parts.append(f'<line x1="{x:.1f}" y1="{AXIS_Y}" x2="{x:.1f}" y2="{height - 10}" class="tl-grid"/>')
         if index < months:
-            label = MONTH_ABBR[month.month - 1] + (f" {month.year}" if month.month == 1 or index == 0 else "")
-            parts.append(f'<text x="{x + 3:.1f}" y="{AXIS_Y + 14}" class="tl-month">{label}</text>')
+            parts.append(f'<text x="{x + 3:.1f}" y="{AXIS_Y + 14}" class="tl-month">{MONTH_ABBR[month.month - 1]}</text>')
+            if month.month == 1 or index == 0:
+                parts.append(f'<text x="{x + 3:.1f}" y="{AXIS_Y + 28}" class="tl-year">{month.year}</text>')
     return parts
 
 
