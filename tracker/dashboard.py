@@ -43,11 +43,15 @@ def _scoped(team_ids: list[int] | None):
     return query
 
 
-def _fill(section: Section, query, limit: int) -> Section:
+def _fill(section: Section, query, limit: int, dated: bool) -> Section:
+    # Dated sections order by the indexed due date alone so SQLite can walk the
+    # index and stop after `limit` rows instead of sorting every match.
+    order = (Obligation.due_date, Obligation.id) if dated else \
+        (Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)
     section.rows = list(db.session.scalars(
         query.options(joinedload(Obligation.team), joinedload(Obligation.owner),
                       joinedload(Obligation.anchor_event))
-        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id).limit(limit)))
+        .order_by(*order).limit(limit)))
     return section
 
 
@@ -77,7 +81,7 @@ def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_tod
         *(func.coalesce(func.sum(case((conditions[s.key], 1), else_=0)), 0) for s in sections))).one()
     for section, total in zip(sections, totals):
         section.total = int(total)
-        _fill(section, base.where(conditions[section.key]), limit)
+        _fill(section, base.where(conditions[section.key]), limit, dated=section.key != "projected")
     return Dashboard(sections, stale_estimates(utc_today), recent_changes(team_ids))
 
 
