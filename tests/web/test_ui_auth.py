@@ -95,11 +95,6 @@ def test_failed_attempts_are_shared_through_the_database(client, app, clock):
         db.engine.dispose()
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                     page).group(1) or ""
-
-
 def test_a_post_without_csrf_token_is_refused(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     user = make_user(role="editor")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import re
+from datetime import date
 
 from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
 from tracker.audit import SYSTEM
@@ -98,7 +99,6 @@ def test_pages_have_titles_breadcrumbs_labels_and_a_skip_link(client):
         assert '<html lang="en">' in page and 'href="#main"' in page, url
         assert "<title>" in page and "· Compliance Deadline Tracker</title>" in page, url
         assert 'aria-label="Breadcrumb"' in page, url
-        import re
         for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page):
             tag = page.split(f'id="{input_id}"')[0].rsplit("<", 1)[1] + page.split(f'id="{input_id}"')[1].split(">")[0]
             if 'type="hidden"' in tag or 'type="submit"' in tag:

@@ -100,6 +100,5 @@ class EventChangeForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    pack_file = StringField()  # replaced by a file input in the template; read from request.files
     pack_text = TextAreaField("Or paste the pack (JSON)", validators=[Length(max=16 * 1024 * 1024)])
     submit = SubmitField("Import pack")
