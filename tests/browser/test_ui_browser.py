@@ -37,7 +37,7 @@ def test_sign_in_and_find_an_obligation_through_the_filters(page):
         "180 days after Chip Security Act enacted (expected September 2026) = 2027-02-28, projected")
 
 
-def test_record_an_event_through_its_preview_and_see_the_deadline_move(page):
+def test_record_an_event_through_its_preview_and_see_the_deadline_move(page, artifacts):
     sign_in(page)
     page.goto("/obligations?q=location")
     page.get_by_role("link", name=DEADLINE).click()
@@ -48,12 +48,14 @@ def test_record_an_event_through_its_preview_and_see_the_deadline_move(page):
     row = page.locator("#preview-table tr", has_text=DEADLINE)
     expect(row).to_contain_text("2027-02-28 (projected)")
     expect(row).to_contain_text("2027-02-02 (firm)")
+    page.screenshot(path=str(artifacts / "event-preview-desktop.png"), full_page=True)
     page.get_by_role("button", name="Confirm and record").click()
     expect(page.get_by_text(re.compile(r"Recorded\. \d+ deadlines? moved\."))).to_be_visible()
     expect(page.locator("#event-status")).to_have_text("occurred")
     page.get_by_role("link", name=DEADLINE).first.click()
     expect(page.locator("#explanation")).to_contain_text("= 2027-02-02, firm")
     expect(page.get_by_role("table", name="Deadline history")).to_contain_text("recorded as occurred on 2026-08-06")
+    page.screenshot(path=str(artifacts / "obligation-detail-desktop.png"), full_page=True)
     page.goto("/?scope=all")
     changes = page.locator("#changes")
     expect(changes).to_contain_text(DEADLINE)

@@ -62,9 +62,11 @@ def index():
                            windows=DUE_WINDOWS, sorts=SORTS, args=args, title="Obligations")
 
 
-def _fill_choices(form: ObligationForm) -> None:
+def _fill_choices(form: ObligationForm, current_owner_id: int | None = None) -> None:
     form.team_id.choices = as_choices([(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))])
-    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.email))
+    # Active people, plus the current owner even if deactivated (so saving keeps them).
+    people = db.session.scalars(select(User).where((User.active.is_(True)) | (User.id == current_owner_id))
+                                .order_by(User.name, User.email))
     form.owner_id.choices = as_choices([("", "— no owner —")] + [(u.id, f"{u.name} <{u.email}>") for u in people])
     events = db.session.scalars(select(Event).options(joinedload(Event.source)).order_by(Event.title)).all()
     labels = [(e.id, f"{e.source.title}: {e.title} ({e.status}"
@@ -148,7 +150,7 @@ def edit(obligation_id: int):
         flash("This obligation was deleted and can no longer be edited.", "warning")
         return redirect(url_for("obligations.detail", obligation_id=obligation.id))
     form = ObligationForm(obj=obligation)
-    _fill_choices(form)
+    _fill_choices(form, obligation.owner_id)
     if request.method == "GET":
         form.rule_date.data = (partial_from(obligation.rule_date, obligation.rule_precision).iso()
                                if obligation.rule_date else "")
