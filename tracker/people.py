@@ -77,6 +77,9 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
     merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
     _check_team(merged["key"], merged["name"], merged["timezone"])
+    clash = select(Team.id).where(Team.key == merged["key"], Team.id != team.id)
+    if db.session.scalar(clash) is not None:
+        raise Conflict(f"a team with key '{merged['key']}' already exists", field="key")
     before = audit.snapshot(team, TEAM_FIELDS)
     for name, value in values.items():
         setattr(team, name, value)

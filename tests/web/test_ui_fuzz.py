@@ -114,3 +114,38 @@ def test_hostile_values_never_break_a_form(client, clock, data):
         response = client.get(url)
         assert response.status_code in (200, 404), url
         _assert_escaped(response.get_data(as_text=True), url)
+
+
+def test_every_form_survives_the_same_hostile_value_in_every_field(client):
+    """Deterministic companion of the random test: NUL, markup and huge text everywhere."""
+    team, source = make_team(), make_source()
+    event = make_event(source=source)
+    ob = make_obligation(team=team, rule="relative", anchor=event, rule_offset=10)
+    other = make_user(role="viewer")
+    ids = {"ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id}
+    admin = make_user(role="admin", email="admin@example.com")
+    for value in ("x\x00y", SCRIPT, "B" * 50000, "-9" * 3000):
+        for url, spec in FORMS.items():
+            fields = FIELDS[spec] if isinstance(spec, str) else spec
+            login(client, admin)
+            before = _counts()
+            response = client.post(url.format(**ids), data={name: value for name in fields})
+            assert response.status_code < 500, (url, value[:10])
+            _assert_escaped(response.get_data(as_text=True), url)
+            if response.status_code >= 400 and url != "/login":
+                db.session.rollback()
+                assert _counts() == before, url
+
+
+def test_hostile_query_arguments_never_break_a_page(client):
+    make_obligation(team=make_team(), title=SCRIPT)
+    login(client, make_user(role="viewer"))
+    for value in HOSTILE:
+        value = value[:2000]
+        for url, names in (("/obligations", ("q", "team", "status", "due_state", "jurisdiction", "window", "sort",
+                                             "desc", "page")),
+                           ("/obligations.csv", ("q", "team", "window")),
+                           ("/timeline", ("team", "start", "months")), ("/", ("scope",))):
+            response = client.get(url, query_string={name: value for name in names})
+            assert response.status_code == 200, (url, value)
+            _assert_escaped(response.get_data(as_text=True) if url != "/obligations.csv" else "", url)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from tracker.forms.errors import show_service_errors
 
+NO_CONTROL_CHARACTERS = Regexp(r"^[^\x00-\x1f\x7f]*$", message="Control characters are not allowed.")
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320), NO_CONTROL_CHARACTERS])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField("Sign in")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tracker.forms.errors import as_choices
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,6 +13,8 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
+
+from tracker.forms.errors import as_choices
 
 ROLE_CHOICES = [("viewer", "Viewer (reads everything)"), ("editor", "Editor (sources, events, obligations)"),
                 ("admin", "Admin (everything, users and teams)")]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tracker.forms.errors import as_choices
-
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -16,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from tracker.forms.errors import as_choices
 from tracker.models import SOURCE_KINDS
 
 PARTIAL_DATE_HELP = "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when only the month, quarter or year is known"

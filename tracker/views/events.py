@@ -3,8 +3,6 @@ through a preview of every deadline that will move (applied only on confirmation
 
 from __future__ import annotations
 
-from tracker.forms.errors import as_choices
-
 import hashlib
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
@@ -18,6 +16,7 @@ from tracker.deadlines import parse_partial_date
 from tracker.errors import Conflict, ValidationFailed
 from tracker.events import EventDate, preview_event_change, record_event_change
 from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms.errors import as_choices
 from tracker.forms.register import EventChangeForm, EventForm
 from tracker.models import Event, Obligation, Source
 from tracker.navigation import add_nav_item

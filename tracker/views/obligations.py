@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.forms.errors import as_choices
+import re
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -14,6 +14,7 @@ from tracker.db import db
 from tracker.deadlines import Due, explain, parse_partial_date, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms.errors import as_choices
 from tracker.forms.register import ObligationForm, StatusForm
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
 from tracker.models.register import OBLIGATION_STATUSES
@@ -29,8 +30,14 @@ from tracker.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, todays
 
 bp = Blueprint("obligations", __name__)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 PER_PAGE = 50
 SERVICE_FIELD_ALIASES = {"rule_precision": "rule_date", "date": "rule_date", "status": "status"}
+
+
+def _printable(value: str) -> str:
+    """Query text without control characters (PostgreSQL refuses NUL in parameters)."""
+    return CONTROL_CHARACTERS.sub("", value)
 
 
 def list_filters() -> dict:
@@ -39,9 +46,9 @@ def list_filters() -> dict:
         "team_id": int_arg("team"),
         "status": choice_arg("status", ("active",) + OBLIGATION_STATUSES),
         "due_state": choice_arg("due_state", ("firm", "projected", "undated", "void")),
-        "jurisdiction": request.args.get("jurisdiction", "").strip().upper()[:10],
+        "jurisdiction": _printable(request.args.get("jurisdiction", "")).strip().upper()[:10],
         "window": choice_arg("window", DUE_WINDOWS),
-        "q": request.args.get("q", "")[:200],
+        "q": _printable(request.args.get("q", ""))[:200],
         "sort": choice_arg("sort", SORTS) or "due",
         "desc": request.args.get("desc") == "1",
     }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tracker.forms.errors import as_choices
-
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -14,6 +12,7 @@ from tracker.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms.errors import as_choices
 from tracker.forms.people import MemberForm, TeamForm
 from tracker.models import Obligation, Team, User
 from tracker.navigation import add_nav_item
@@ -65,8 +64,6 @@ def _save(form: TeamForm, team: Team | None):
     try:
         if team is None:
             return people.create_team(key, name, zone, actor()), 200
-        if key != team.key and db.session.scalar(select(Team.id).where(Team.key == key, Team.id != team.id)):
-            raise Conflict(f"a team with key '{key}' already exists", field="key")
         people.update_team(team, actor(), key=key, name=name, timezone=zone)
         return team, 200
     except (ValidationFailed, Conflict) as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tracker.forms.errors import as_choices
-
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,6 +11,7 @@ from tracker.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import show_service_errors
+from tracker.forms.errors import as_choices
 from tracker.forms.people import SetPasswordForm, UserCreateForm, UserEditForm
 from tracker.models import Team, User
 from tracker.navigation import add_nav_item
