@@ -104,3 +104,29 @@ def test_pages_have_titles_breadcrumbs_labels_and_a_skip_link(client):
             if 'type="hidden"' in tag or 'type="submit"' in tag:
                 continue
             assert f'for="{input_id}"' in page, (url, input_id)
+
+
+def test_every_post_form_carries_a_csrf_token(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    team = make_team()
+    event = make_event()
+    ob = make_obligation(team=team, rule="relative", anchor=event, rule_offset=5)
+    admin = make_user(role="admin", teams=[team])
+    make_user(role="viewer")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": admin.email, "password": "password-123", "csrf_token": token.group(1)})
+    for url in ("/", f"/obligations/{ob.id}", f"/obligations/{ob.id}/edit", "/obligations/new", f"/events/{event.id}",
+                f"/sources/{event.source_id}", f"/teams/{team.id}", f"/users/{admin.id}", "/users/new", "/account",
+                "/import", "/teams/new", "/sources/new", "/events/new"):
+        page = client.get(url).get_data(as_text=True)
+        forms = re.findall(r'<form method="post".*?</form>', page, re.S)
+        assert forms, url
+        for form in forms:
+            assert 'name="csrf_token"' in form, (url, form[:120])
+
+
+def test_a_viewer_gets_a_friendly_403_page(client):
+    login(client, make_user(role="viewer"))
+    response = client.post("/obligations/new", data={})
+    assert response.status_code == 403 and "You may not do that" in response.get_data(as_text=True)
+    assert client.get("/users").status_code == 403
