@@ -79,3 +79,25 @@ def test_screenshots_of_dashboard_and_timeline(browser, live_server, artifacts, 
         page.screenshot(path=str(artifacts / f"timeline-print-{name}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_obligation_form_shows_the_fields_of_the_chosen_rule(page, artifacts):
+    sign_in(page)
+    page.goto("/obligations/new")
+    expect(page.get_by_label("Anchor event")).to_be_hidden()
+    expect(page.get_by_label("Date", exact=True)).to_be_visible()
+    page.get_by_label("Deadline rule").select_option("relative")
+    expect(page.get_by_label("Anchor event")).to_be_visible()
+    expect(page.get_by_label("Date", exact=True)).to_be_hidden()
+    page.get_by_label("Key").fill("ui-created")
+    page.get_by_label("Title").fill("Created in the browser")
+    anchor = page.get_by_label("Anchor event")
+    option = anchor.locator("option", has_text="Chip Security Act enacted").first
+    anchor.select_option(option.get_attribute("value"))
+    page.get_by_label("Offset").fill("90")
+    page.get_by_role("button", name="Save obligation").click()
+    expect(page.get_by_text("Obligation “Created in the browser” created")).to_be_visible()
+    expect(page.locator("#explanation")).to_contain_text("90 days after Chip Security Act enacted")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/obligations/new")
+    page.screenshot(path=str(artifacts / "obligation-form-phone.png"), full_page=True)
