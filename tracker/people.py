@@ -77,6 +77,9 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
     merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
     _check_team(merged["key"], merged["name"], merged["timezone"])
+    clash = select(Team.id).where(Team.key == merged["key"], Team.id != team.id)
+    if db.session.scalar(clash) is not None:
+        raise Conflict(f"a team with key '{merged['key']}' already exists", field="key")
     changed = audit.update_fields(actor, team, values, now)
     if changed and commit:
         db.session.commit()
@@ -156,10 +159,21 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({"role": f"unknown role '{values['role']}' (use admin, editor or viewer)"})
     if "name" in values and (problem := check_line(values["name"], 300, required=True)):
         raise ValidationFailed({"name": problem})
+    _keep_an_admin(user, values)
     changed = audit.update_fields(actor, user, values, now)
     if changed and commit:
         db.session.commit()
     return changed
+
+
+def _keep_an_admin(user: User, values: dict) -> None:
+    """Refuse to demote or deactivate the last active admin (nobody could manage users)."""
+    demoted = values.get("role", user.role) != "admin" or not values.get("active", user.active)
+    if user.role != "admin" or not user.active or not demoted:
+        return
+    others = select(User.id).where(User.role == "admin", User.active.is_(True), User.id != user.id).limit(1)
+    if db.session.scalar(others) is None:
+        raise Conflict("this is the last active admin; make someone else an admin first", field="role")
 
 
 def delete_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:

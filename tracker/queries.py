@@ -28,3 +28,113 @@ def live_obligations(team_ids: list[int] | None = None):
     if team_ids is not None:
         query = query.where(Obligation.team_id.in_(team_ids))
     return query
+
+
+# ---- Added for the web UI: due windows in each team's own "today", filtered lists ----
+
+def due_between(todays: dict[int, date], low: int | None, high: int | None):
+    """A condition: due date within [today+low, today+high] days of the team's local today.
+
+    Teams in different time zones can be on different dates, so the teams are
+    grouped by their today (rarely more than two groups) and one range is
+    applied per group. None for `low` or `high` leaves that side open.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import and_, false, or_
+
+    groups: dict[date, list[int]] = {}
+    for team_id, today in todays.items():
+        groups.setdefault(today, []).append(team_id)
+    parts = []
+    for today, team_ids in groups.items():
+        terms = [Obligation.team_id.in_(team_ids), Obligation.due_date.is_not(None)]
+        if low is not None:
+            terms.append(Obligation.due_date >= today + timedelta(days=low))
+        if high is not None:
+            terms.append(Obligation.due_date <= today + timedelta(days=high))
+        parts.append(and_(*terms))
+    return or_(*parts) if parts else false()
+
+
+DUE_WINDOWS = {
+    "overdue": "Overdue",
+    "next_30": "Due in the next 30 days",
+    "next_90": "Due in the next 90 days",
+    "later": "Due after 90 days",
+    "no_date": "No date yet",
+}
+SORTS = {"due": "Due date", "title": "Title", "team": "Team", "status": "Status",
+         "changed": "Recently changed"}
+
+
+def obligation_filter(filters: dict, todays: dict[int, date]):
+    """A select of live obligations matching the list page's filters, sorted.
+
+    `filters` keys (all optional): team_id, status ('active' = open or in
+    progress), due_state, jurisdiction (of a source event it comes from),
+    window (a DUE_WINDOWS key), q (text in key, title or description), sort
+    (a SORTS key), desc (bool). Team and owner are loaded with the rows.
+    """
+    from sqlalchemy import or_
+
+    from tracker.models import Event, Source
+    from tracker.models.register import ACTIVE_STATUSES
+
+    query = select(Obligation).where(Obligation.deleted_at.is_(None))
+    if filters.get("team_id"):
+        query = query.where(Obligation.team_id == filters["team_id"])
+    status = filters.get("status")
+    if status == "active":
+        query = query.where(Obligation.status.in_(ACTIVE_STATUSES))
+    elif status:
+        query = query.where(Obligation.status == status)
+    if filters.get("due_state"):
+        query = query.where(Obligation.due_state == filters["due_state"])
+    if filters.get("jurisdiction"):
+        query = query.where(Obligation.events.any(
+            Event.source.has(Source.jurisdiction == filters["jurisdiction"])))
+    window = filters.get("window")
+    if window == "overdue":
+        query = query.where(Obligation.status.in_(ACTIVE_STATUSES), due_between(todays, None, -1))
+    elif window == "next_30":
+        query = query.where(due_between(todays, 0, 30))
+    elif window == "next_90":
+        query = query.where(due_between(todays, 0, 90))
+    elif window == "later":
+        query = query.where(due_between(todays, 91, None))
+    elif window == "no_date":
+        query = query.where(Obligation.due_date.is_(None))
+    text = (filters.get("q") or "").strip()
+    if text:
+        query = query.where(or_(Obligation.title.icontains(text, autoescape=True),
+                                Obligation.key.icontains(text, autoescape=True),
+                                Obligation.description.icontains(text, autoescape=True)))
+    return query.order_by(*_sort_order(filters.get("sort") or "due", bool(filters.get("desc"))))
+
+
+def _sort_order(sort: str, descending: bool) -> list:
+    from sqlalchemy import asc, desc
+
+    direction = desc if descending else asc
+    if sort == "title":
+        return [direction(Obligation.title), Obligation.id]
+    if sort == "team":
+        team_name = select(Team.name).where(Team.id == Obligation.team_id).scalar_subquery()
+        return [direction(team_name), Obligation.due_date.is_(None), Obligation.due_date, Obligation.id]
+    if sort == "status":
+        return [direction(Obligation.status), Obligation.due_date.is_(None), Obligation.due_date, Obligation.id]
+    if sort == "changed":
+        return [desc(Obligation.due_changed_at) if not descending else asc(Obligation.due_changed_at),
+                Obligation.id]
+    return [Obligation.due_date.is_(None), direction(Obligation.due_date), Obligation.id]
+
+
+def page_of(query, page: int, per_page: int) -> tuple[list, int]:
+    """One page of `query`'s rows (team and owner loaded) and the total: two statements."""
+    from sqlalchemy import func
+
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.scalars(query.options(joinedload(Obligation.team), joinedload(Obligation.owner))
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), total

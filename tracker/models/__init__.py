@@ -4,6 +4,7 @@ from tracker.models.api_tokens import ApiToken
 from tracker.models.audit import AuditEntry
 from tracker.models.feeds import FeedSequence, FeedToken
 from tracker.models.people import ROLES, Team, User, team_members
+from tracker.models.security import LoginAttempt
 from tracker.models.register import (
     OBLIGATION_STATUSES,
     SOURCE_KINDS,
@@ -21,6 +22,7 @@ __all__ = [
     "Event",
     "FeedSequence",
     "FeedToken",
+    "LoginAttempt",
     "OBLIGATION_STATUSES",
     "Obligation",
     "ROLES",

@@ -7,9 +7,26 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
-    from tracker.views import api_tokens, auth, dashboard, feeds
+    from tracker.views import (
+        account,
+        api_tokens,
+        auth,
+        dashboard,
+        errors,
+        events,
+        feeds,
+        obligations,
+        sources,
+        teams,
+        timeline,
+        transfer,
+        users,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    for module in (obligations, sources, events, timeline, teams, users, transfer, account):
+        module.register(app)
+    errors.init_app(app)
     feeds.init_app(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -1,12 +1,12 @@
-"""The landing page."""
+"""The landing page: what needs attention now."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.db import db
-from tracker.queries import live_obligations, team_todays
+from tracker.dashboard import build_dashboard
+from tracker.views.common import todays, utc_today
 
 bp = Blueprint("dashboard", __name__)
 
@@ -14,8 +14,12 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @login_required
 def index():
-    team_ids = [team.id for team in current_user.teams] or None
-    rows = db.session.scalars(live_obligations(team_ids).limit(500)).all()
-    scope = "Your teams" if team_ids else "All teams"
-    return render_template("dashboard/index.html", rows=rows, todays=team_todays(), scope=scope,
-                           title="Dashboard")
+    my_team_ids = [team.id for team in current_user.teams]
+    scope = request.args.get("scope", "mine" if my_team_ids else "all")
+    if scope != "mine" or not my_team_ids:
+        scope = "all"
+    team_ids = my_team_ids if scope == "mine" else None
+    team_today = todays()
+    board = build_dashboard(team_ids, team_today, utc_today())
+    return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope,
+                           has_teams=bool(my_team_ids), title="Dashboard")

@@ -1,0 +1,132 @@
+"""Dashboard, timeline and error pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
+from tracker.audit import SYSTEM
+from tracker.events import EventDate, record_event_change
+
+
+def _section(page: str, anchor: str) -> str:
+    return page.split(f'id="{anchor}"')[1].split("</section>")[0]
+
+
+def test_dashboard_sections_show_what_needs_attention(client, clock):
+    team = make_team(name="Procurement")
+    make_obligation(team=team, title="Overdue filing", rule_date=date(2026, 11, 1))
+    make_obligation(team=team, title="Soon", rule_date=date(2026, 12, 15))
+    make_obligation(team=team, title="Next quarter", rule_date=date(2027, 2, 10))
+    stale = make_event(source=make_source(title="Chip Security Act"), status="expected", on=date(2026, 9, 1),
+                       precision="month", title="Chip Security Act enacted")
+    projected = make_obligation(team=team, rule="relative", anchor=stale, rule_offset=180, title="Location verification")
+    moving = make_event(status="expected", on=date(2027, 5, 1), title="Rule published")
+    make_obligation(team=team, rule="relative", anchor=moving, rule_offset=30, title="Adopt the rule")
+    record_event_change(moving, EventDate("expected", date(2027, 6, 1)), SYSTEM)
+    login(client, make_user(role="viewer", teams=[team]))
+    page = client.get("/").get_data(as_text=True)
+    assert "Overdue filing" in _section(page, "overdue") and "28 days overdue" in _section(page, "overdue")
+    assert "Soon" in _section(page, "next_30") and "in 16 days" in _section(page, "next_30")
+    assert "Next quarter" in _section(page, "next_90")
+    assert "Location verification" in _section(page, "projected")
+    assert "Chip Security Act enacted" in _section(page, "stale") and "1 deadline depend" in _section(page, "stale")
+    assert "Adopt the rule" in _section(page, "changes") and "moved to 2027-06-01" in _section(page, "changes")
+    assert f'/obligations/{projected.id}' in page
+
+
+def test_dashboard_opens_on_your_teams_and_can_switch_to_all(client, clock):
+    mine, other = make_team(name="Mine"), make_team(name="Other")
+    make_obligation(team=mine, title="My deadline", rule_date=date(2026, 12, 5))
+    make_obligation(team=other, title="Their deadline", rule_date=date(2026, 12, 6))
+    login(client, make_user(role="viewer", teams=[mine]))
+    page = client.get("/").get_data(as_text=True)
+    assert "My deadline" in page and "Their deadline" not in page and "Showing your teams" in page
+    page = client.get("/?scope=all").get_data(as_text=True)
+    assert "My deadline" in page and "Their deadline" in page
+    client.post("/logout")
+    login(client, make_user(role="viewer"))  # no teams: everything
+    page = client.get("/").get_data(as_text=True)
+    assert "Their deadline" in page and "Showing all teams" in page
+
+
+def test_empty_dashboard_says_what_to_do(client):
+    login(client, make_user(role="admin"))
+    page = client.get("/").get_data(as_text=True)
+    assert "Import a regulation pack" in page
+
+
+def test_timeline_draws_windows_and_marks_projected_ones_in_words(client, clock):
+    team, other = make_team(name="Procurement"), make_team(name="Other")
+    enacted = make_event(status="expected", on=date(2026, 9, 1), precision="month", title="Chip Security Act enacted")
+    make_obligation(team=team, rule="relative", anchor=enacted, rule_offset=180, title="Location <verification>")
+    make_obligation(team=other, title="Other team's deadline", rule_date=date(2027, 1, 10))
+    login(client, make_user(role="viewer"))
+    page = client.get("/timeline").get_data(as_text=True)
+    assert 'role="img"' in page and "<title id=\"tl-title\">" in page and "<desc" in page
+    assert "Location &lt;verification&gt; (projected)" in page and "Today 2026-11-29" in page
+    assert "tl-window tl-projected" in page and "Chip Security Act enacted (expected)" in page
+    assert "from 2026-09-01" in page or "2026-09-01" in page
+    filtered = client.get(f"/timeline?team={team.id}").get_data(as_text=True)
+    assert "Other team&#39;s deadline" not in filtered and "Other team's deadline" not in filtered
+    assert client.get("/timeline?start=garbage&months=-5&team=x").status_code == 200
+
+
+def test_error_pages_are_friendly_and_leak_nothing(client, app):
+    @app.route("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret-internal-detail SELECT * FROM users")
+
+    assert "Not found" in client.get("/no/such/page").get_data(as_text=True)
+    response = client.put("/login")
+    assert response.status_code == 405 and "Not allowed" in response.get_data(as_text=True)
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom-for-test")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in page and "secret-internal-detail" not in page and "Traceback" not in page
+
+
+def test_pages_have_titles_breadcrumbs_labels_and_a_skip_link(client):
+    team = make_team()
+    ob = make_obligation(team=team)
+    login(client, make_user(role="admin"))
+    for url in ("/obligations", f"/obligations/{ob.id}", "/obligations/new", "/sources/new", "/teams/new",
+                "/users/new", "/timeline", "/account", "/import"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<html lang="en">' in page and 'href="#main"' in page, url
+        assert "<title>" in page and "· Compliance Deadline Tracker</title>" in page, url
+        assert 'aria-label="Breadcrumb"' in page, url
+        for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page):
+            tag = page.split(f'id="{input_id}"')[0].rsplit("<", 1)[1] + page.split(f'id="{input_id}"')[1].split(">")[0]
+            if 'type="hidden"' in tag or 'type="submit"' in tag:
+                continue
+            assert f'for="{input_id}"' in page, (url, input_id)
+
+
+def test_every_post_form_carries_a_csrf_token(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    team = make_team()
+    event = make_event()
+    ob = make_obligation(team=team, rule="relative", anchor=event, rule_offset=5)
+    admin = make_user(role="admin", teams=[team])
+    make_user(role="viewer")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": admin.email, "password": "password-123", "csrf_token": token.group(1)})
+    for url in ("/", f"/obligations/{ob.id}", f"/obligations/{ob.id}/edit", "/obligations/new", f"/events/{event.id}",
+                f"/sources/{event.source_id}", f"/teams/{team.id}", f"/users/{admin.id}", "/users/new", "/account",
+                "/import", "/teams/new", "/sources/new", "/events/new"):
+        page = client.get(url).get_data(as_text=True)
+        forms = re.findall(r'<form method="post".*?</form>', page, re.S)
+        assert forms, url
+        for form in forms:
+            assert 'name="csrf_token"' in form, (url, form[:120])
+
+
+def test_a_viewer_gets_a_friendly_403_page(client):
+    login(client, make_user(role="viewer"))
+    response = client.post("/obligations/new", data={})
+    assert response.status_code == 403 and "You may not do that" in response.get_data(as_text=True)
+    assert client.get("/users").status_code == 403

@@ -1,0 +1,111 @@
+"""What the dashboard shows: the work that needs attention, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from tracker.db import db
+from tracker.models import DeadlineHistory, Event, Obligation
+from tracker.models.register import ACTIVE_STATUSES
+from tracker.queries import due_between
+
+SECTION_LIMIT = 20
+
+
+@dataclass
+class Section:
+    """A list of obligations with the total that matched (rows may be capped)."""
+
+    key: str
+    title: str
+    hint: str
+    rows: list = field(default_factory=list)
+    total: int = 0
+    list_args: dict = field(default_factory=dict)
+
+
+@dataclass
+class Dashboard:
+    sections: list[Section]
+    stale_events: list[tuple[Event, int]]
+    recent_changes: list[DeadlineHistory]
+
+
+def _scoped(team_ids: list[int] | None):
+    query = select(Obligation).where(Obligation.deleted_at.is_(None),
+                                     Obligation.status.in_(ACTIVE_STATUSES))
+    if team_ids is not None:
+        query = query.where(Obligation.team_id.in_(team_ids))
+    return query
+
+
+def _fill(section: Section, query, limit: int, dated: bool) -> Section:
+    # Dated sections order by the indexed due date alone so SQLite can walk the
+    # index and stop after `limit` rows instead of sorting every match.
+    order = (Obligation.due_date, Obligation.id) if dated else \
+        (Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)
+    section.rows = list(db.session.scalars(
+        query.options(joinedload(Obligation.team), joinedload(Obligation.owner),
+                      joinedload(Obligation.anchor_event))
+        .order_by(*order).limit(limit)))
+    return section
+
+
+def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_today: date,
+                    limit: int = SECTION_LIMIT) -> Dashboard:
+    """The dashboard's sections for the given teams (None: every team)."""
+    base = _scoped(team_ids)
+    conditions = {
+        "overdue": due_between(todays, None, -1),
+        "next_30": due_between(todays, 0, 30),
+        "next_90": due_between(todays, 31, 90),
+        "projected": Obligation.due_state.in_(("projected", "undated")),
+    }
+    sections = [
+        Section("overdue", "Overdue", "Due before today in the team's time zone and not done.",
+                list_args={"window": "overdue"}),
+        Section("next_30", "Due in the next 30 days", "Open or in progress, due from today to 30 days ahead.",
+                list_args={"window": "next_30", "status": "active"}),
+        Section("next_90", "Due in 31 to 90 days", "Open or in progress, due 31 to 90 days ahead.",
+                list_args={"window": "next_90", "status": "active"}),
+        Section("projected", "Waiting on an event",
+                "Projected or undated deadlines: they firm up when the anchor event is recorded.",
+                list_args={"due_state": "projected", "status": "active"}),
+    ]
+    # One pass over the scoped rows counts every section (instead of one count each).
+    totals = db.session.execute(base.with_only_columns(
+        *(func.coalesce(func.sum(case((conditions[s.key], 1), else_=0)), 0) for s in sections))).one()
+    for section, total in zip(sections, totals):
+        section.total = int(total)
+        _fill(section, base.where(conditions[section.key]), limit, dated=section.key != "projected")
+    return Dashboard(sections, stale_estimates(utc_today), recent_changes(team_ids))
+
+
+def stale_estimates(today: date, limit: int = SECTION_LIMIT) -> list[tuple[Event, int]]:
+    """Expected events whose whole estimated window has passed, with how many deadlines hang on each."""
+    anchored = (select(Obligation.anchor_event_id, func.count(Obligation.id).label("n"))
+                .where(Obligation.deleted_at.is_(None), Obligation.anchor_event_id.is_not(None))
+                .group_by(Obligation.anchor_event_id).subquery())
+    rows = db.session.execute(
+        select(Event, func.coalesce(anchored.c.n, 0))
+        .outerjoin(anchored, anchored.c.anchor_event_id == Event.id)
+        .options(joinedload(Event.source))
+        .where(Event.status == "expected", Event.expected_on < today)
+        .order_by(Event.expected_on, Event.id).limit(limit * 4)).all()
+    stale = [(event, count) for event, count in rows if event.partial_date and event.partial_date.last < today]
+    return stale[:limit]
+
+
+def recent_changes(team_ids: list[int] | None, limit: int = 15) -> list[DeadlineHistory]:
+    """The newest deadline history records, with their obligations and teams loaded."""
+    query = (select(DeadlineHistory).join(Obligation, DeadlineHistory.obligation_id == Obligation.id)
+             .where(Obligation.deleted_at.is_(None))
+             .options(joinedload(DeadlineHistory.obligation).joinedload(Obligation.team))
+             .order_by(DeadlineHistory.changed_at.desc(), DeadlineHistory.id.desc()).limit(limit))
+    if team_ids is not None:
+        query = query.where(Obligation.team_id.in_(team_ids))
+    return list(db.session.scalars(query))

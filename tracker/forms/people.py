@@ -1,0 +1,69 @@
+"""Forms for teams, users and one's own account."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
+
+from tracker.forms.errors import as_choices
+
+ROLE_CHOICES = [("viewer", "Viewer (reads everything)"), ("editor", "Editor (sources, events, obligations)"),
+                ("admin", "Admin (everything, users and teams)")]
+
+
+class TeamForm(FlaskForm):
+    key = StringField("Key", validators=[InputRequired(), Length(max=100)])
+    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
+    timezone = StringField("Time zone", validators=[InputRequired(), Length(max=64)],
+                           description="IANA name, e.g. America/Los_Angeles or Europe/Berlin")
+    submit = SubmitField("Save team")
+
+
+class MemberForm(FlaskForm):
+    user_id = SelectField("Person", coerce=int)
+    submit = SubmitField("Add member")
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
+    name = StringField("Name", validators=[Length(max=300)])
+    role = SelectField("Role", choices=as_choices(ROLE_CHOICES))
+    password = PasswordField("Password", validators=[Optional(), Length(min=8, max=1000)],
+                             description="At least 8 characters; leave empty for email-only people")
+    team_ids = SelectMultipleField("Teams", coerce=int)
+    submit = SubmitField("Create user")
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
+    role = SelectField("Role", choices=as_choices(ROLE_CHOICES))
+    active = BooleanField("Active (may sign in and gets email)")
+    team_ids = SelectMultipleField("Teams", coerce=int)
+    submit = SubmitField("Save user")
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[InputRequired(), Length(min=8, max=1000)])
+    submit = SubmitField("Set password")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
+    submit = SubmitField("Save profile")
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[InputRequired(), Length(max=1000)])
+    new = PasswordField("New password", validators=[InputRequired(), Length(min=8, max=1000)])
+    confirm = PasswordField("New password again",
+                            validators=[InputRequired(), EqualTo("new", message="The two new passwords differ.")])
+    submit = SubmitField("Change password")

@@ -1,0 +1,103 @@
+"""Forms for obligations, sources and events."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from tracker.forms.errors import as_choices
+from tracker.models import SOURCE_KINDS
+
+PARTIAL_DATE_HELP = "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when only the month, quarter or year is known"
+RULE_CHOICES = [("fixed", "Fixed date"), ("relative", "Relative to an event"), ("recurring", "Recurring")]
+UNIT_CHOICES = [("days", "days"), ("business_days", "business days"), ("months", "months")]
+EVENT_STATUS_CHOICES = [("occurred", "Occurred"), ("expected", "Expected (estimate)"),
+                        ("speculative", "Speculative (no date yet)"), ("withdrawn", "Withdrawn")]
+STATUS_CHOICES = [("open", "Open"), ("in_progress", "In progress"), ("done", "Done"),
+                  ("waived", "Waived"), ("not_applicable", "Not applicable")]
+
+
+def optional_int(value):
+    """'' (nothing chosen) -> None; anything else must be an integer."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class ObligationForm(FlaskForm):
+    key = StringField("Key", validators=[InputRequired(), Length(max=100)],
+                      description="A stable identifier, e.g. ca-vendor-cert")
+    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=10000)])
+    team_id = SelectField("Team", coerce=int)
+    owner_id = SelectField("Owner", coerce=optional_int)
+    rule = SelectField("Deadline rule", choices=as_choices(RULE_CHOICES), default="fixed")
+    rule_date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP
+                            + " (fixed rule; first due date of a recurring rule)")
+    anchor_event_id = SelectField("Anchor event", coerce=optional_int,
+                                  description="The event the deadline counts from (relative rule)")
+    rule_offset = IntegerField("Offset", default=0, validators=[Optional(), NumberRange(-3650, 3650)],
+                               description="Negative means before the event; the event's day is day 0")
+    rule_unit = SelectField("Unit", choices=as_choices(UNIT_CHOICES), default="days")
+    rule_calendar = StringField("Holiday calendar", validators=[Length(max=10)],
+                                description="For business days, e.g. US, US-CA, DE; empty: the source's jurisdiction")
+    rule_rrule = StringField("Recurrence", validators=[Length(max=200)],
+                             description="RFC 5545 rule, e.g. FREQ=YEARLY or FREQ=MONTHLY;INTERVAL=3")
+    event_ids = SelectMultipleField("Source events", coerce=int,
+                                    description="The events this obligation comes from (provenance)")
+    submit = SubmitField("Save obligation")
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("New status", choices=as_choices(STATUS_CHOICES))
+    note = TextAreaField("Note", validators=[Length(max=2000)],
+                         description="Required when waiving: say why")
+    submit = SubmitField("Change status")
+
+
+class SourceForm(FlaskForm):
+    key = StringField("Key", validators=[InputRequired(), Length(max=100)])
+    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
+    kind = SelectField("Kind", choices=as_choices((kind, kind.replace("_", " ")) for kind in SOURCE_KINDS))
+    jurisdiction = StringField("Jurisdiction", validators=[InputRequired(), Length(max=10)],
+                               description="US, US-CA, EU, DE ...")
+    citation = StringField("Citation", validators=[Length(max=300)])
+    url = StringField("Address (URL)", validators=[Length(max=2000)])
+    summary = TextAreaField("Summary", validators=[Length(max=10000)])
+    submit = SubmitField("Save source")
+
+
+class EventForm(FlaskForm):
+    """Create an event (with its first status and date) or edit its words."""
+
+    key = StringField("Key", validators=[InputRequired(), Length(max=100)])
+    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=10000)])
+    source_id = SelectField("Source", coerce=int)
+    status = SelectField("Status", choices=as_choices(EVENT_STATUS_CHOICES))
+    date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP)
+    submit = SubmitField("Save event")
+
+
+class EventChangeForm(FlaskForm):
+    """What happened to an event: the first step of the preview -> confirm flow."""
+
+    status = SelectField("What is now known", choices=as_choices(EVENT_STATUS_CHOICES))
+    date = StringField("Date", validators=[Length(max=20)],
+                       description="The date it happened, or the new estimate. " + PARTIAL_DATE_HELP)
+    fingerprint = HiddenField()
+    submit = SubmitField("Preview the change")
+
+
+class ImportForm(FlaskForm):
+    pack_text = TextAreaField("Or paste the pack (JSON)", validators=[Length(max=16 * 1024 * 1024)])
+    submit = SubmitField("Import pack")

@@ -1,0 +1,194 @@
+"""Source events: list, detail, create, edit, delete, and recording what happened
+through a preview of every deadline that will move (applied only on confirmation)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from tracker.auth import editor_required
+from tracker.db import db
+from tracker.deadlines import parse_partial_date
+from tracker.errors import Conflict, ValidationFailed
+from tracker.events import EventDate, preview_event_change, record_event_change
+from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms.errors import as_choices
+from tracker.forms.register import EventChangeForm, EventForm
+from tracker.models import Event, Obligation, Source
+from tracker.navigation import add_nav_item
+from tracker.sources import anchored_count, create_event, delete_event, update_event
+from tracker.views.common import actor, int_arg, load_or_404, todays
+
+bp = Blueprint("events", __name__)
+
+
+@bp.route("/events")
+@login_required
+def index():
+    events = db.session.scalars(select(Event).options(joinedload(Event.source))).all()
+    events.sort(key=lambda e: (e.on is None, e.on or e.created_at.date(), e.id))
+    return render_template("events/index.html", events=events, title="Events")
+
+
+def _event_date(status: str, text: str) -> EventDate:
+    """Parse the posted status and date; a bad date is a field error."""
+    text = (text or "").strip()
+    if not text:
+        return EventDate(status=status)
+    try:
+        partial = parse_partial_date(text)
+    except ValueError as exc:
+        raise ValidationFailed({"date": str(exc)}) from None
+    return EventDate(status=status, on=partial.first, precision=partial.precision)
+
+
+def _detail_page(event: Event, change_form: EventChangeForm | None = None, code: int = 200):
+    anchored = db.session.scalars(
+        select(Obligation).where(Obligation.anchor_event_id == event.id, Obligation.deleted_at.is_(None))
+        .options(joinedload(Obligation.team), joinedload(Obligation.owner))
+        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)).all()
+    if change_form is None:
+        change_form = EventChangeForm()
+        change_form.status.data = event.status
+        change_form.date.data = event.partial_date.iso() if event.partial_date else ""
+    return render_template("events/detail.html", event=event, anchored=anchored, todays=todays(),
+                           change_form=change_form, confirm=ConfirmForm(), title=event.title), code
+
+
+@bp.route("/events/<int:event_id>")
+@login_required
+def detail(event_id: int):
+    return _detail_page(load_or_404(Event, event_id))
+
+
+def fingerprint(changes) -> str:
+    """A digest of exactly what the preview showed, to detect a register that moved since."""
+    text = repr([(c.obligation_id, c.old_date, c.old_state, c.new.date, c.new.state, c.revision)
+                 for c in changes])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _preview_or_errors(event: Event, form: EventChangeForm):
+    """(change, moves) for a valid posted change, else None with errors on the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        change = _event_date(form.status.data, form.date.data)
+        return change, preview_event_change(event, change)
+    except ValidationFailed as exc:
+        show_service_errors(form, exc)
+        return None
+
+
+@bp.route("/events/<int:event_id>/preview", methods=["POST"])
+@editor_required
+def preview(event_id: int):
+    event = load_or_404(Event, event_id)
+    form = EventChangeForm()
+    result = _preview_or_errors(event, form)
+    if result is None:
+        return _detail_page(event, form, 400)
+    change, moves = result
+    form.fingerprint.data = fingerprint(moves)
+    return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
+                           title=f"Preview: {event.title}")
+
+
+@bp.route("/events/<int:event_id>/record", methods=["POST"])
+@editor_required
+def record(event_id: int):
+    event = load_or_404(Event, event_id)
+    form = EventChangeForm()
+    result = _preview_or_errors(event, form)  # validated again: nothing trusted from the preview page
+    if result is None:
+        return _detail_page(event, form, 400)
+    change, moves = result
+    if fingerprint(moves) != form.fingerprint.data:
+        form.fingerprint.data = fingerprint(moves)
+        flash("The register changed since the preview. Check the deadlines below again before confirming.",
+              "warning")
+        return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
+                               title=f"Preview: {event.title}"), 409
+    moved = record_event_change(event, change, actor())
+    flash(f"Recorded. {len(moved)} deadline{'s' if len(moved) != 1 else ''} moved.", "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+def _fill_sources(form: EventForm) -> None:
+    form.source_id.choices = as_choices([(s.id, s.title) for s in db.session.scalars(select(Source).order_by(Source.title))])
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@editor_required
+def create():
+    form = EventForm()
+    _fill_sources(form)
+    code = 200
+    if request.method == "GET":
+        form.source_id.data = int_arg("source")
+        form.status.data = "expected"
+    elif form.validate_on_submit():
+        try:
+            when = _event_date(form.status.data, form.date.data)
+            event = create_event(actor(), when, key=(form.key.data or "").strip(), title=form.title.data,
+                                 description=form.description.data or "", source_id=form.source_id.data)
+            flash(f"Event “{event.title}” added.", "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            show_service_errors(form, exc)
+            code = 409 if isinstance(exc, Conflict) else 400
+    else:
+        code = 400
+    return render_template("events/form.html", form=form, event=None, title="New event"), code
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(event_id: int):
+    event = load_or_404(Event, event_id)
+    form = EventForm(obj=event)
+    _fill_sources(form)
+    # Dates change only through the preview -> confirm flow on the event page.
+    form.status.data = event.status
+    code = 200
+    if request.method == "POST":
+        code = 400
+        if form.validate_on_submit():
+            try:
+                update_event(event, actor(), key=(form.key.data or "").strip(), title=(form.title.data or "").strip(),
+                             description=form.description.data or "", source_id=form.source_id.data)
+                flash("Changes saved.", "success")
+                return redirect(url_for("events.detail", event_id=event.id))
+            except (ValidationFailed, Conflict) as exc:
+                db.session.rollback()
+                show_service_errors(form, exc)
+                code = 409 if isinstance(exc, Conflict) else 400
+    return render_template("events/form.html", form=form, event=event, title=f"Edit {event.title}"), code
+
+
+@bp.route("/events/<int:event_id>/delete", methods=["POST"])
+@editor_required
+def delete(event_id: int):
+    event = load_or_404(Event, event_id)
+    source_id = event.source_id
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("events.detail", event_id=event.id))
+    try:
+        delete_event(event, actor())
+    except Conflict as exc:
+        db.session.rollback()
+        flash(f"Not deleted: {exc}.", "danger")
+        return redirect(url_for("events.detail", event_id=event_id))
+    flash("Event deleted.", "success")
+    return redirect(url_for("sources.detail", source_id=source_id))
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["anchored_count"] = anchored_count
+    add_nav_item(app, "Events", "events.index", order=25)

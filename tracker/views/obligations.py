@@ -1,0 +1,237 @@
+"""The obligation register: list with filters, detail, create, edit, status, delete."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.auth import editor_required
+from tracker.db import db
+from tracker.deadlines import Due, explain, parse_partial_date, partial_from
+from tracker.errors import Conflict, ValidationFailed
+from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms.errors import as_choices
+from tracker.forms.register import ObligationForm, StatusForm
+from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
+from tracker.models.register import OBLIGATION_STATUSES
+from tracker.navigation import add_nav_item
+from tracker.obligations import (
+    ObligationInput,
+    create_obligation,
+    delete_obligation,
+    set_status,
+    update_obligation,
+)
+from tracker.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of
+from tracker.views.common import actor, choice_arg, int_arg, load_or_404, todays
+
+bp = Blueprint("obligations", __name__)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+PER_PAGE = 50
+SERVICE_FIELD_ALIASES = {"rule_precision": "rule_date", "date": "rule_date", "status": "status"}
+
+
+def _printable(value: str) -> str:
+    """Query text without control characters (PostgreSQL refuses NUL in parameters)."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
+def list_filters() -> dict:
+    """The list page's filters from the query string; unknown values are ignored."""
+    return {
+        "team_id": int_arg("team"),
+        "status": choice_arg("status", ("active",) + OBLIGATION_STATUSES),
+        "due_state": choice_arg("due_state", ("firm", "projected", "undated", "void")),
+        "jurisdiction": _printable(request.args.get("jurisdiction", "")).strip().upper()[:10],
+        "window": choice_arg("window", DUE_WINDOWS),
+        "q": _printable(request.args.get("q", ""))[:200],
+        "sort": choice_arg("sort", SORTS) or "due",
+        "desc": request.args.get("desc") == "1",
+    }
+
+
+@bp.route("/obligations")
+@login_required
+def index():
+    filters = list_filters()
+    page = int_arg("page", 1, high=100000)
+    team_today = todays()
+    rows, total = page_of(obligation_filter(filters, team_today), page, PER_PAGE)
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    jurisdictions = sorted(set(db.session.scalars(select(Source.jurisdiction).distinct())))
+    args = {name: value for name, value in request.args.items() if name != "page"}
+    return render_template("obligations/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+                           filters=filters, teams=teams, jurisdictions=jurisdictions, todays=team_today,
+                           windows=DUE_WINDOWS, sorts=SORTS, args=args, title="Obligations")
+
+
+def _fill_choices(form: ObligationForm, current_owner_id: int | None = None) -> None:
+    form.team_id.choices = as_choices([(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))])
+    # Active people, plus the current owner even if deactivated (so saving keeps them).
+    people = db.session.scalars(select(User).where((User.active.is_(True)) | (User.id == current_owner_id))
+                                .order_by(User.name, User.email))
+    form.owner_id.choices = as_choices([("", "— no owner —")] + [(u.id, f"{u.name} <{u.email}>") for u in people])
+    events = db.session.scalars(select(Event).options(joinedload(Event.source)).order_by(Event.title)).all()
+    labels = [(e.id, f"{e.source.title}: {e.title} ({e.status}"
+                     f"{' ' + e.partial_date.label() if e.partial_date else ''})") for e in events]
+    form.anchor_event_id.choices = as_choices([("", "— choose an event —")] + labels)
+    form.event_ids.choices = as_choices(labels)
+
+
+def _input_from(form: ObligationForm) -> ObligationInput:
+    """Turn the posted form into the service's input; a bad date is a field error."""
+    rule_date, precision = None, "day"
+    text = (form.rule_date.data or "").strip()
+    if text:
+        try:
+            partial = parse_partial_date(text)
+        except ValueError as exc:
+            raise ValidationFailed({"rule_date": str(exc)}) from None
+        rule_date, precision = partial.first, partial.precision
+    return ObligationInput(
+        key=(form.key.data or "").strip(), title=(form.title.data or "").strip(),
+        description=form.description.data or "", team_id=form.team_id.data, owner_id=form.owner_id.data,
+        rule=form.rule.data, rule_date=rule_date, rule_precision=precision,
+        anchor_event_id=form.anchor_event_id.data if form.rule.data == "relative" else None,
+        rule_offset=form.rule_offset.data or 0, rule_unit=form.rule_unit.data,
+        rule_calendar=(form.rule_calendar.data or "").strip().upper() or None,
+        rule_rrule=(form.rule_rrule.data or "").strip().upper() or None,
+        event_ids=list(form.event_ids.data or []),
+    )
+
+
+def _save(form: ObligationForm, obligation: Obligation | None):
+    """Validate and save; returns (obligation, status) with errors left on the form."""
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            try:  # report a bad date together with the other field errors
+                _input_from(form)
+            except (ValidationFailed, TypeError, ValueError) as exc:
+                if isinstance(exc, ValidationFailed):
+                    show_service_errors(form, exc, SERVICE_FIELD_ALIASES)
+        return None, 400 if request.method == "POST" else 200
+    try:
+        data = _input_from(form)
+        if obligation is None:
+            return create_obligation(data, actor()), 200
+        update_obligation(obligation, data, actor())
+        return obligation, 200
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_service_errors(form, exc, SERVICE_FIELD_ALIASES)
+        return None, 400
+    except Conflict as exc:
+        db.session.rollback()
+        show_service_errors(form, exc, SERVICE_FIELD_ALIASES)
+        return None, 409
+
+
+@bp.route("/obligations/new", methods=["GET", "POST"])
+@editor_required
+def create():
+    form = ObligationForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.team_id.data = int_arg("team")
+        form.anchor_event_id.data = int_arg("anchor")
+        if form.anchor_event_id.data:
+            form.rule.data = "relative"
+    saved, status = _save(form, None)
+    if saved is not None:
+        flash(f"Obligation “{saved.title}” created, due {saved.due_date or 'date unknown'} ({saved.due_state}).",
+              "success")
+        return redirect(url_for("obligations.detail", obligation_id=saved.id))
+    return render_template("obligations/form.html", form=form, obligation=None,
+                           title="New obligation"), status
+
+
+@bp.route("/obligations/<int:obligation_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(obligation_id: int):
+    obligation = load_or_404(Obligation, obligation_id)
+    if obligation.deleted_at is not None:
+        flash("This obligation was deleted and can no longer be edited.", "warning")
+        return redirect(url_for("obligations.detail", obligation_id=obligation.id))
+    form = ObligationForm(obj=obligation)
+    _fill_choices(form, obligation.owner_id)
+    if request.method == "GET":
+        form.rule_date.data = (partial_from(obligation.rule_date, obligation.rule_precision).iso()
+                               if obligation.rule_date else "")
+        form.event_ids.data = [e.id for e in obligation.events]
+        form.owner_id.data = obligation.owner_id
+    saved, status = _save(form, obligation)
+    if saved is not None:
+        flash("Changes saved.", "success")
+        return redirect(url_for("obligations.detail", obligation_id=obligation.id))
+    return render_template("obligations/form.html", form=form, obligation=obligation,
+                           title=f"Edit {obligation.title}"), status
+
+
+def _explanation(obligation: Obligation) -> str:
+    anchor = obligation.anchor_event
+    return explain(obligation.deadline_rule,
+                   Due(obligation.due_date, obligation.due_state, obligation.due_precision),
+                   anchor_title=anchor.title if anchor else None,
+                   anchor=anchor.anchor(anchor.source.jurisdiction) if anchor else None)
+
+
+def _detail_page(obligation_id: int, status_form: StatusForm | None = None, code: int = 200):
+    load_or_404(Obligation, obligation_id)
+    obligation = db.session.scalars(
+        select(Obligation).where(Obligation.id == obligation_id)
+        .options(joinedload(Obligation.team), joinedload(Obligation.owner),
+                 joinedload(Obligation.anchor_event).joinedload(Event.source),
+                 selectinload(Obligation.events).joinedload(Event.source))
+        .execution_options(populate_existing=True)).one()
+    history = db.session.scalars(select(DeadlineHistory).where(DeadlineHistory.obligation_id == obligation.id)
+                                 .order_by(DeadlineHistory.id.desc())).all()
+    trail = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "obligation",
+                                                        AuditEntry.entity_id == obligation.id)
+                               .order_by(AuditEntry.id.desc()).limit(100)).all()
+    return render_template("obligations/detail.html", obligation=obligation, history=history, trail=trail,
+                           explanation=_explanation(obligation), today=todays().get(obligation.team_id),
+                           status_form=status_form or StatusForm(), confirm=ConfirmForm(),
+                           title=obligation.title), code
+
+
+@bp.route("/obligations/<int:obligation_id>")
+@login_required
+def detail(obligation_id: int):
+    return _detail_page(obligation_id)
+
+
+@bp.route("/obligations/<int:obligation_id>/status", methods=["POST"])
+@editor_required
+def change_status(obligation_id: int):
+    obligation = load_or_404(Obligation, obligation_id)
+    form = StatusForm()
+    if obligation.deleted_at is not None:
+        form.form_errors.append("This obligation was deleted; its status can no longer change.")
+    elif form.validate_on_submit():
+        try:
+            set_status(obligation, form.status.data, actor(), note=form.note.data or "")
+            flash(f"Status is now “{form.status.data.replace('_', ' ')}”.", "success")
+            return redirect(url_for("obligations.detail", obligation_id=obligation.id))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_service_errors(form, exc)
+    return _detail_page(obligation_id, form, 400)
+
+
+@bp.route("/obligations/<int:obligation_id>/delete", methods=["POST"])
+@editor_required
+def delete(obligation_id: int):
+    obligation = load_or_404(Obligation, obligation_id)
+    if ConfirmForm().validate_on_submit():
+        delete_obligation(obligation, actor())
+        flash(f"Obligation “{obligation.title}” deleted. Its history is kept.", "success")
+    return redirect(url_for("obligations.index"))
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav_item(app, "Obligations", "obligations.index", order=10)

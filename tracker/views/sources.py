@@ -1,0 +1,116 @@
+"""Sources: list, detail (events in order, the obligations they drive), create, edit, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from tracker.auth import editor_required
+from tracker.db import db
+from tracker.errors import Conflict, ValidationFailed
+from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms.register import SourceForm
+from tracker.models import Event, Obligation, Source, obligation_events
+from tracker.navigation import add_nav_item
+from tracker.sources import create_source, delete_source, update_source
+from tracker.views.common import actor, load_or_404, todays
+
+bp = Blueprint("sources", __name__)
+
+
+@bp.route("/sources")
+@login_required
+def index():
+    counts = (select(Event.source_id, func.count(Event.id).label("n")).group_by(Event.source_id).subquery())
+    rows = db.session.execute(select(Source, func.coalesce(counts.c.n, 0))
+                              .outerjoin(counts, counts.c.source_id == Source.id)
+                              .order_by(Source.title)).all()
+    return render_template("sources/index.html", rows=rows, title="Sources")
+
+
+def _event_order(event: Event):
+    return (event.on is None, event.on or event.created_at.date(), event.id)
+
+
+@bp.route("/sources/<int:source_id>")
+@login_required
+def detail(source_id: int):
+    source = load_or_404(Source, source_id)
+    events = sorted(db.session.scalars(select(Event).where(Event.source_id == source.id)), key=_event_order)
+    event_ids = [e.id for e in events]
+    obligations = db.session.scalars(
+        select(Obligation).where(Obligation.deleted_at.is_(None), Obligation.id.in_(
+            select(obligation_events.c.obligation_id).where(obligation_events.c.event_id.in_(event_ids))))
+        .options(joinedload(Obligation.team), joinedload(Obligation.owner))
+        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)).all() if event_ids else []
+    return render_template("sources/detail.html", source=source, events=events, obligations=obligations,
+                           todays=todays(), confirm=ConfirmForm(), title=source.title)
+
+
+def _values(form: SourceForm) -> dict:
+    return {name: getattr(form, name).data or "" for name in
+            ("key", "title", "kind", "jurisdiction", "citation", "url", "summary")}
+
+
+def _save(form: SourceForm, source: Source | None):
+    if not form.validate_on_submit():
+        return None, 400 if request.method == "POST" else 200
+    values = _values(form)
+    values["jurisdiction"] = values["jurisdiction"].strip().upper()
+    try:
+        if source is None:
+            return create_source(actor(), **values), 200
+        values = {k: v.strip() if k != "summary" else v for k, v in values.items()}
+        update_source(source, actor(), **values)
+        return source, 200
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        show_service_errors(form, exc)
+        return None, 409 if isinstance(exc, Conflict) else 400
+
+
+@bp.route("/sources/new", methods=["GET", "POST"])
+@editor_required
+def create():
+    form = SourceForm()
+    saved, status = _save(form, None)
+    if saved is not None:
+        flash(f"Source “{saved.title}” created. Add its events next.", "success")
+        return redirect(url_for("sources.detail", source_id=saved.id))
+    return render_template("sources/form.html", form=form, source=None, title="New source"), status
+
+
+@bp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(source_id: int):
+    source = load_or_404(Source, source_id)
+    form = SourceForm(obj=source)
+    saved, status = _save(form, source)
+    if saved is not None:
+        flash("Changes saved.", "success")
+        return redirect(url_for("sources.detail", source_id=source.id))
+    return render_template("sources/form.html", form=form, source=source, title=f"Edit {source.title}"), status
+
+
+@bp.route("/sources/<int:source_id>/delete", methods=["POST"])
+@editor_required
+def delete(source_id: int):
+    source = load_or_404(Source, source_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("sources.detail", source_id=source.id))
+    title = source.title
+    try:
+        delete_source(source, actor())
+    except Conflict as exc:
+        db.session.rollback()
+        flash(f"Not deleted: {exc}.", "danger")
+        return redirect(url_for("sources.detail", source_id=source_id))
+    flash(f"Source “{title}” deleted.", "success")
+    return redirect(url_for("sources.index"))
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav_item(app, "Sources", "sources.index", order=20)
