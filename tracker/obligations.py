@@ -256,5 +256,5 @@ def delete_obligation(obligation: Obligation, actor: Actor, now: datetime | None
 
 
 def describe_current_due(obligation: Obligation) -> str:
-    """'projected 2027-02-28 (February 2027)' for the stored due date."""
+    """'projected 2027-02-28', 'firm 2026-07-01 (July 2026)' for the stored due date."""
     return describe_due(obligation.due_date, obligation.due_state, obligation.due_precision)
