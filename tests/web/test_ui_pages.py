@@ -130,3 +130,13 @@ def test_a_viewer_gets_a_friendly_403_page(client):
     response = client.post("/obligations/new", data={})
     assert response.status_code == 403 and "You may not do that" in response.get_data(as_text=True)
     assert client.get("/users").status_code == 403
+
+
+def test_account_page_links_to_personal_settings(client):
+    from tests.factories import login, make_user
+
+    user = make_user(role="viewer")
+    login(client, user)
+    page = client.get("/account").get_data(as_text=True)
+    assert "/account/tokens" in page and "API tokens" in page
+    assert "/calendar" in page

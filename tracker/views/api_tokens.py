@@ -64,11 +64,12 @@ def reference():
 def init_app(app) -> None:
     """Register the token page, the reference page and the JSON API itself."""
     from tracker import api
-    from tracker.navigation import add_nav_item
+    from tracker.navigation import add_account_link, add_nav_item
 
     app.register_blueprint(bp)
     api.init_app(app)
 
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(VIEWER_ENDPOINTS)
     add_nav_item(app, "API", "api_tokens.reference", order=90)
-    add_nav_item(app, "API tokens", "api_tokens.tokens", order=91)
+    add_account_link(app, "API tokens", "api_tokens.tokens",
+                     "Create and revoke tokens for scripts and other systems.")

@@ -15,7 +15,7 @@ from tracker.feeds import cache, logfilter, tokens
 from tracker.feeds.render import get_feed
 from tracker.feeds.scope import scope_for
 from tracker.models import Team
-from tracker.navigation import add_nav_item
+from tracker.navigation import add_account_link, add_nav_item
 
 bp = Blueprint("feeds", __name__)
 
@@ -139,3 +139,5 @@ def init_app(app: Flask) -> None:
     app.config["VIEWER_WRITABLE_ENDPOINTS"] = set(app.config["VIEWER_WRITABLE_ENDPOINTS"]) | {
         "feeds.regenerate_personal", "feeds.revoke_personal"}
     add_nav_item(app, "Calendar feeds", "feeds.subscribe", order=80)
+    add_account_link(app, "Calendar feeds", "feeds.subscribe",
+                     "Subscribe to your deadlines in Google, Outlook, Apple or Thunderbird.")
