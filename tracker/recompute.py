@@ -18,6 +18,7 @@ from tracker.audit import Actor
 from tracker.db import db
 from tracker.deadlines import Anchor, DeadlineRule, Due, compute_due, partial_from
 from tracker.models import DeadlineHistory, Obligation
+from tracker.models.register import PLAN_NOW
 
 RULE_COLUMNS = (
     Obligation.id,
@@ -128,6 +129,7 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
                 "revision": change.revision,
                 "due_changed_at": now,
                 "updated_at": now,
+                "next_reminder_at": PLAN_NOW,  # re-plan reminders from the new date
             }
             for change in changes
         ],

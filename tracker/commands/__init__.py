@@ -7,8 +7,8 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.commands import register, synthetic
+    from tracker.commands import mail, register, synthetic
 
-    for module in (register, synthetic):
+    for module in (register, synthetic, mail):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """The register's tables. Import models from here."""
 
 from tracker.models.audit import AuditEntry
+from tracker.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage, ReminderRun
 from tracker.models.people import ROLES, Team, User, team_members
 from tracker.models.register import (
     OBLIGATION_STATUSES,
@@ -14,6 +15,10 @@ from tracker.models.register import (
 
 __all__ = [
     "AuditEntry",
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
+    "OutboxMessage",
+    "ReminderRun",
     "DeadlineHistory",
     "Event",
     "OBLIGATION_STATUSES",
