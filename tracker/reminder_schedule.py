@@ -71,8 +71,8 @@ def due_now(ob, policy: Policy, now: datetime) -> Due | None:
 
     Only the newest one: after downtime the pass catches up with one message,
     not the whole backlog. A lead reminder whose send time came before the
-    current revision existed is not 'missed' (the change notice told people);
-    a new obligation (revision 0) still gets the newest one.
+    current revision existed (creation, or the last date change) was never
+    owed: people learnt the date from the change notice or by creating it.
     """
     if not remindable(ob, policy):
         return None
@@ -81,7 +81,7 @@ def due_now(ob, policy: Policy, now: datetime) -> Due | None:
     if today <= due:
         passed = [lead for lead in policy.lead_days
                   if send_instant(due - timedelta(days=lead), tz) <= now
-                  and (ob.revision == 0 or send_instant(due - timedelta(days=lead), tz) > ob.due_changed_at)]
+                  and send_instant(due - timedelta(days=lead), tz) > ob.due_changed_at]
         return Due("reminder", min(passed)) if passed else None
     every = policy.overdue_every_days
     if every <= 0:
