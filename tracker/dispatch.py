@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 
 from tracker.db import db
-from tracker.mail.message import build_message
 from tracker.mailer import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import OutboxMessage
 from tracker.txn import begin_write, is_sqlite
@@ -32,10 +31,7 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 
-CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.recipient_name,
-                 OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html,
-                 OutboxMessage.ics, OutboxMessage.message_id, OutboxMessage.unsubscribe_url,
-                 OutboxMessage.attempts)
+CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts)
 
 
 @dataclass
@@ -135,7 +131,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
             handled += len(rows)
             for index, row in enumerate(rows):
                 try:
-                    connection.send(build_message(row, settings.sender, clock()), row.recipient)
+                    connection.send(row.mime, row.recipient)
                 except (TemporaryFailure, PermanentFailure) as error:
                     _record_failure(row, worker, error, clock(), rng, result)
                     result.errors.append(str(error))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 SMTP_TIMEOUT = 20
 
@@ -73,12 +72,12 @@ class SmtpConnection:
             raise TemporaryFailure(f"cannot connect to {settings.host}:{settings.port}: {error}") from error
         return smtp
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
-        """Hand one message to the server; raises TemporaryFailure or PermanentFailure."""
+    def send(self, message: bytes, recipient: str) -> None:
+        """Hand one message (wire bytes) to the server; raises TemporaryFailure or PermanentFailure."""
         if self._smtp is None:
             self._smtp = self._open()
         try:
-            self._smtp.send_message(message, from_addr=self.settings.sender, to_addrs=[recipient])
+            self._smtp.sendmail(self.settings.sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise _classify(code, _text(text)) from error

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from flask import current_app
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import db
+from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
 from tracker.models import DeadlineHistory, Obligation, OutboxMessage, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES
@@ -67,7 +71,8 @@ def recipients_of(obligation: Obligation, members: dict[int, list[User]]) -> lis
 
 def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: datetime, *,
                obligation_id=None, team_id=None, revision=None, lead=None) -> dict:
-    return {
+    """An outbox row with the complete message built now (see OutboxMessage.mime)."""
+    row = {
         "dedupe_key": key, "kind": kind, "obligation_id": obligation_id, "team_id": team_id,
         "recipient_id": recipient.id, "revision": revision, "lead_days": lead,
         "recipient": recipient.email, "recipient_name": recipient.name or "",
@@ -76,6 +81,9 @@ def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: da
         "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_expires_at": None,
         "claimed_by": None, "last_error": "", "created_at": now, "sent_at": None,
     }
+    message = build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now)
+    row["mime"] = mime_bytes(message)
+    return row
 
 
 def existing_keys(keys: list[str]) -> set[str]:

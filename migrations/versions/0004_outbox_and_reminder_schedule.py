@@ -49,6 +49,7 @@ def upgrade():
     sa.Column('ics', sa.Text(), nullable=True),
     sa.Column('message_id', sa.String(length=250), nullable=False),
     sa.Column('unsubscribe_url', sa.String(length=2000), nullable=False),
+    sa.Column('mime', sa.LargeBinary(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(), nullable=False),

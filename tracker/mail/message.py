@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime
 from datetime import datetime
 
@@ -23,7 +24,7 @@ def one_line(value: str) -> str:
 
 
 def build_message(row, sender: str, sent_at: datetime) -> EmailMessage:
-    """The MIME message of an outbox row: text + HTML alternatives, optional .ics."""
+    """The MIME message of an outbox row (anything with its attributes): text + HTML, optional .ics."""
     message = EmailMessage()
     message["From"] = Address(display_name="Deadline tracker", addr_spec=sender)
     message["To"] = Address(display_name=one_line(row.recipient_name), addr_spec=row.recipient)
@@ -42,3 +43,8 @@ def build_message(row, sender: str, sent_at: datetime) -> EmailMessage:
         message.add_attachment(row.ics.encode("utf-8"), maintype="text", subtype="calendar",
                                filename="deadline.ics", params={"method": "PUBLISH"})
     return message
+
+
+def mime_bytes(message: EmailMessage) -> bytes:
+    """The wire form (CRLF line ends), as stored in the outbox and handed to SMTP."""
+    return message.as_bytes(policy=SMTP)

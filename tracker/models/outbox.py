@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
@@ -49,6 +49,9 @@ class OutboxMessage(Base):
     ics: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
     unsubscribe_url: Mapped[str] = mapped_column(String(2000), default="")
+    # The complete message as sent, built once when planned: the same bytes
+    # (Message-ID, Date, body) on every attempt, and no MIME work while sending.
+    mime: Mapped[bytes] = mapped_column(LargeBinary)
 
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
