@@ -47,7 +47,7 @@ def _content(team: Team, today: date, now: datetime):
     history = db.session.execute(
         select(DeadlineHistory, Obligation).join(Obligation, Obligation.id == DeadlineHistory.obligation_id)
         .where(Obligation.team_id == team.id, Obligation.deleted_at.is_(None),
-               DeadlineHistory.changed_at > now - timedelta(days=7), DeadlineHistory.changed_at <= now)
+               DeadlineHistory.changed_at >= now - timedelta(days=7), DeadlineHistory.changed_at <= now)
         .order_by(DeadlineHistory.changed_at))
     changed = [ChangeLine(ob, entry.reason) for entry, ob in history]
     return overdue, upcoming, changed

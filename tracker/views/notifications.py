@@ -32,7 +32,8 @@ def preferences():
     """Every signed-in user (viewers too) chooses which emails they get."""
     if request.method == "POST":
         wanted = {name: request.form.get(name) == "on" for name in PREFERENCE_FIELDS}
-        changed = set_email_preferences(current_user, Actor.of(current_user), **wanted)
+        user = current_user._get_current_object()
+        changed = set_email_preferences(user, Actor.of(user), **wanted)
         flash("Email preferences saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(url_for("notifications.preferences"))
     teams = db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin() else []
@@ -82,7 +83,7 @@ def team_policy(team_id: int):
                 "remind_projected": request.form.get("remind_projected") == "on",
                 "digest_weekday": request.form.get("digest_weekday", "")}
         try:
-            changed = update_reminder_policy(team, Actor.of(current_user), **form)
+            changed = update_reminder_policy(team, Actor.of(current_user._get_current_object()), **form)
         except ValidationFailed as error:
             db.session.rollback()
             errors = error.errors
