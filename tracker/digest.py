@@ -24,14 +24,18 @@ class ChangeLine:
     reason: str
 
 
-def digest_week(now: datetime, policy: Policy) -> str | None:
-    """The ISO week ('2026-W49') whose digest is due now in the team's zone, else None."""
+def digest_week(now: datetime, policy: Policy, since: datetime | None = None) -> str | None:
+    """The ISO week ('2026-W49') whose digest is due now in the team's zone, else None.
+
+    A digest whose time came before `since` (the team's creation) was never owed.
+    """
     if policy.digest_weekday is None:
         return None
     local = now.astimezone(policy.tz)
     year, week, _ = local.isocalendar()
     digest_day = date.fromisocalendar(year, week, policy.digest_weekday + 1)
-    if send_instant(digest_day, policy.tz) > now:
+    instant = send_instant(digest_day, policy.tz)
+    if instant > now or (since is not None and instant <= since):
         return None
     return f"{year}-W{week:02d}"
 
@@ -56,19 +60,28 @@ def _content(team: Team, today: date, now: datetime):
 def plan_digests(now: datetime) -> int:
     """Queue this week's digest for every team whose digest time has come; returns rows added."""
     db.session.commit()
+    teams = []
+    for team in db.session.scalars(select(Team).where(Team.digest_weekday.is_not(None))):
+        policy = Policy.of(team)
+        week = digest_week(now, policy, since=team.created_at)
+        if week is not None:
+            teams.append((team, policy, week))
+    if not teams:
+        return 0
     members = members_by_team()
     due: list[tuple[Team, Policy, str, list]] = []
-    for team in db.session.scalars(select(Team).where(Team.digest_weekday.is_not(None))):
+    for team, policy, week in teams:
         people = [user for user in members.get(team.id, []) if wants(user, "digest")]
-        if not people:
-            continue
-        policy = Policy.of(team)
-        week = digest_week(now, policy)
-        if week is not None:
+        if people:
             due.append((team, policy, week, people))
     if not due:
         return 0
     present = existing_keys([digest_key(t.id, week, u.id) for t, _, week, people in due for u in people])
+    due = [(t, p, week, [u for u in people if digest_key(t.id, week, u.id) not in present])
+           for t, p, week, people in due]
+    due = [entry for entry in due if entry[3]]
+    if not due:
+        return 0
     begin_write()
     rows = []
     for team, policy, week, people in due:

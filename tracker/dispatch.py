@@ -58,6 +58,9 @@ def claimable(now: datetime):
 
 def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
     """Claim up to `limit` rows for `worker`; committed before returning."""
+    db.session.commit()
+    if db.session.scalar(select(OutboxMessage.id).where(claimable(now)).limit(1)) is None:
+        return []  # nothing to send: no write lock taken
     begin_write()
     candidates = (select(OutboxMessage.id).where(claimable(now))
                   .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))

@@ -169,6 +169,9 @@ def _plan_batch(obligations: list[Obligation], policies: dict[int, Policy],
 def plan_obligations(now: datetime) -> int:
     """Queue everything due for obligations whose next_reminder_at has come; returns rows added."""
     db.session.commit()
+    anything = db.session.scalar(select(Obligation.id).where(Obligation.next_reminder_at <= now).limit(1))
+    if anything is None:
+        return 0  # the usual case: one index probe, no lock taken
     policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team))}
     members = members_by_team()
     added, last_id = 0, 0
