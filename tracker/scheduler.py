@@ -98,4 +98,5 @@ def start_embedded(app: Flask) -> bool:
         return False
     build_scheduler(app).start()
     app.extensions["reminder_scheduler"] = True
+    app.logger.info("Embedded reminder scheduler started in process %s", os.getpid())
     return True
