@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from tracker.db import db
 from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
-from tracker.models import DeadlineHistory, Obligation, OutboxMessage, Team, User, team_members
+from tracker.models import DeadlineHistory, Obligation, OutboxMessage, User, team_members
 from tracker.models.register import ACTIVE_STATUSES
 from tracker.reminder_schedule import Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
@@ -151,12 +151,17 @@ def _render(obligation: Obligation, policy: Policy, what: tuple, now: datetime) 
                       team_id=obligation.team_id, revision=obligation.revision, lead=due.lead_days)
 
 
-def _plan_batch(obligations: list[Obligation], policies: dict[int, Policy],
-                members: dict[int, list[User]], now: datetime) -> int:
+def _plan_batch(obligations: list[Obligation], now: datetime) -> int:
+    # Teams and members are read inside the batch's transaction, so a team or
+    # member added a moment ago is seen together with its obligations.
+    members = members_by_team()
+    policies: dict[int, Policy] = {}
     changes = _recent_changes([ob.id for ob in obligations], now)
     planned: list[tuple[Obligation, Policy, str, tuple]] = []
     for obligation in obligations:
-        policy = policies[obligation.team_id]
+        policy = policies.get(obligation.team_id)
+        if policy is None:
+            policy = policies[obligation.team_id] = Policy.of(obligation.team)
         people = recipients_of(obligation, members)
         for key, what in _wanted(obligation, policy, changes.get(obligation.id, []), people, now):
             planned.append((obligation, policy, key, what))
@@ -172,8 +177,6 @@ def plan_obligations(now: datetime) -> int:
     anything = db.session.scalar(select(Obligation.id).where(Obligation.next_reminder_at <= now).limit(1))
     if anything is None:
         return 0  # the usual case: one index probe, no lock taken
-    policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team))}
-    members = members_by_team()
     added, last_id = 0, 0
     while True:
         begin_write()
@@ -189,6 +192,6 @@ def plan_obligations(now: datetime) -> int:
         if not batch:
             db.session.commit()
             return added
-        added += _plan_batch(batch, policies, members, now)
+        added += _plan_batch(batch, now)
         last_id = batch[-1].id
         db.session.commit()
