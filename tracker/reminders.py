@@ -18,18 +18,21 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from tracker.db import db
+from tracker.db import UTCDateTime, db
 from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
-from tracker.models import DeadlineHistory, Obligation, OutboxMessage, User, team_members
+from tracker.models import DeadlineHistory, Obligation, OutboxMessage, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES
-from tracker.reminder_schedule import Policy, due_now, next_send_after
+from tracker.reminder_schedule import Due, Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
 
+# What the timing rules need; obligations are loaded whole only when something is due.
+SCHEDULE_COLUMNS = (Obligation.id, Obligation.team_id, Obligation.due_date, Obligation.due_state,
+                    Obligation.status, Obligation.deleted_at, Obligation.revision, Obligation.due_changed_at)
 # Change notices are planned for history rows this recent; an older change
 # is not news (and a member who joins later is not told about it).
 CHANGE_WINDOW = timedelta(days=14)
@@ -117,22 +120,20 @@ def _recent_changes(obligation_ids: list[int], now: datetime) -> dict[int, list[
     return changes
 
 
-def _wanted(obligation: Obligation, policy: Policy, history: list[DeadlineHistory],
-            people: list[User], now: datetime) -> list[tuple[str, tuple]]:
+def _wanted(obligation: Obligation, due: Due | None, history: list[DeadlineHistory],
+            people: list[User]) -> list[tuple[str, tuple]]:
     """(dedupe key, what to render) for everything due for one obligation."""
     wanted = []
-    due = due_now(obligation, policy, now)
     if due is not None:
         for user in people:
             if wants(user, due.kind):
                 key = deadline_key(due.kind, obligation.id, obligation.revision, due.lead_days, user.id)
                 wanted.append((key, ("deadline", due, user, None)))
-    if obligation.deleted_at is None and obligation.status in ACTIVE_STATUSES:
-        for entry in history:
-            for user in people:
-                if wants(user, "change"):
-                    key = deadline_key("change", obligation.id, entry.revision, 0, user.id)
-                    wanted.append((key, ("change", None, user, entry)))
+    for entry in history:
+        for user in people:
+            if wants(user, "change"):
+                key = deadline_key("change", obligation.id, entry.revision, 0, user.id)
+                wanted.append((key, ("change", None, user, entry)))
     return wanted
 
 
@@ -151,24 +152,44 @@ def _render(obligation: Obligation, policy: Policy, what: tuple, now: datetime) 
                       team_id=obligation.team_id, revision=obligation.revision, lead=due.lead_days)
 
 
-def _plan_batch(obligations: list[Obligation], now: datetime) -> int:
-    # Teams and members are read inside the batch's transaction, so a team or
-    # member added a moment ago is seen together with its obligations.
+def _queue(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy], now: datetime) -> int:
+    """Render and insert the messages of the obligations that have something due."""
+    # Members are read inside the batch's transaction, so a member added a
+    # moment ago is seen together with the obligations.
     members = members_by_team()
-    policies: dict[int, Policy] = {}
-    changes = _recent_changes([ob.id for ob in obligations], now)
-    planned: list[tuple[Obligation, Policy, str, tuple]] = []
-    for obligation in obligations:
-        policy = policies.get(obligation.team_id)
-        if policy is None:
-            policy = policies[obligation.team_id] = Policy.of(obligation.team)
+    obligations = {ob.id: ob for ob in db.session.scalars(
+        select(Obligation).where(Obligation.id.in_([ob_id for ob_id, _, _ in work]))
+        .options(selectinload(Obligation.owner), selectinload(Obligation.anchor_event),
+                 selectinload(Obligation.team)))}
+    planned: list[tuple[Obligation, str, tuple]] = []
+    for ob_id, due, history in work:
+        obligation = obligations[ob_id]
         people = recipients_of(obligation, members)
-        for key, what in _wanted(obligation, policy, changes.get(obligation.id, []), people, now):
-            planned.append((obligation, policy, key, what))
-        obligation.next_reminder_at = next_send_after(obligation, policy, now)
-    present = existing_keys([key for _, _, key, _ in planned])
-    rows = [_render(ob, policy, what, now) for ob, policy, key, what in planned if key not in present]
-    return insert_new(rows)
+        planned += [(obligation, key, what) for key, what in _wanted(obligation, due, history, people)]
+    present = existing_keys([key for _, key, _ in planned])
+    return insert_new([_render(ob, policies[ob.team_id], what, now)
+                       for ob, key, what in planned if key not in present])
+
+
+def _plan_batch(rows: list, now: datetime) -> int:
+    """Plan one batch of obligation rows (plain columns) and store their next reminder times."""
+    team_ids = {row.team_id for row in rows}
+    policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    changes = _recent_changes([row.id for row in rows], now)
+    work, next_times = [], []
+    for row in rows:
+        policy = policies[row.team_id]
+        due = due_now(row, policy, now)
+        active = row.deleted_at is None and row.status in ACTIVE_STATUSES
+        history = changes.get(row.id, []) if active else []
+        if due is not None or history:
+            work.append((row.id, due, history))
+        next_times.append({"row_id": row.id, "next_at": next_send_after(row, policy, now)})
+    added = _queue(work, policies, now) if work else 0
+    table = Obligation.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                       .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)), next_times)
+    return added
 
 
 def plan_obligations(now: datetime) -> int:
@@ -180,18 +201,16 @@ def plan_obligations(now: datetime) -> int:
     added, last_id = 0, 0
     while True:
         begin_write()
-        query = (select(Obligation)
+        query = (select(*SCHEDULE_COLUMNS)
                  .where(Obligation.next_reminder_at <= now, Obligation.id > last_id)
-                 .order_by(Obligation.id).limit(BATCH)
-                 .options(selectinload(Obligation.owner), selectinload(Obligation.anchor_event),
-                          selectinload(Obligation.team)))
+                 .order_by(Obligation.id).limit(BATCH))
         if not is_sqlite():
             # Another scheduler planning the same rows right now: skip them, it has them.
-            query = query.with_for_update(skip_locked=True, of=Obligation)
-        batch = list(db.session.scalars(query))
-        if not batch:
+            query = query.with_for_update(skip_locked=True, of=Obligation.__table__)
+        rows = db.session.execute(query).all()
+        if not rows:
             db.session.commit()
             return added
-        added += _plan_batch(batch, now)
-        last_id = batch[-1].id
+        added += _plan_batch(rows, now)
+        last_id = rows[-1].id
         db.session.commit()
