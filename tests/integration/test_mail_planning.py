@@ -176,3 +176,31 @@ def test_renamed_obligation_is_not_a_change_notice(app, clock):
                                                   rule_date=date(2026, 9, 1)), SYSTEM)
     run_pass(at("2026-05-02T09:00:00+00:00"))
     assert outbox() == []
+
+
+def test_every_change_of_a_reminder_input_replans_the_obligation(app, clock):
+    from tracker.models import Obligation
+    from tracker.models.register import PLAN_NOW
+    from tracker.obligations import delete_obligation
+
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = quiet_team(timezone="UTC")
+    event = make_event(status="expected", on=date(2026, 6, 1))
+    obligation = make_obligation(team=team, rule="relative", anchor=event, rule_offset=30, key="k2")
+    assert obligation.next_reminder_at == PLAN_NOW  # new: planned at the next pass
+
+    def planned_then(change) -> None:
+        run_pass(at("2026-05-01T12:00:00+00:00"))
+        db.session.refresh(obligation)
+        assert obligation.next_reminder_at > PLAN_NOW
+        change()
+        db.session.expire_all()
+        assert db.session.get(Obligation, obligation.id).next_reminder_at == PLAN_NOW
+
+    planned_then(lambda: record_event_change(event, EventDate("expected", date(2026, 6, 8), "day"), SYSTEM))
+    planned_then(lambda: update_obligation(obligation, ObligationInput(
+        key="k2", title="t", team_id=team.id, rule="fixed", rule_date=date(2026, 8, 1)), SYSTEM))
+    planned_then(lambda: set_status(obligation, "in_progress", SYSTEM))
+    planned_then(lambda: people.update_team(team, SYSTEM, timezone="Asia/Tokyo"))
+    planned_then(lambda: people.update_team(team, SYSTEM, overdue_every_days=3))
+    planned_then(lambda: delete_obligation(obligation, SYSTEM))
