@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import datetime, timezone
 
@@ -49,6 +50,8 @@ def scheduler_command() -> None:
     """Run the reminder job loop in the foreground (for multi-worker deployments)."""
     from tracker.scheduler import build_scheduler, interval_seconds
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     click.echo(f"Reminder scheduler: a pass every {interval_seconds(app)} s; Ctrl+C stops it.")
     try:
