@@ -18,9 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from tracker.db import db
+from tracker.db import UTCDateTime, db
 from tracker.mailer import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import OutboxMessage
 from tracker.txn import begin_write, is_sqlite
@@ -84,6 +84,22 @@ def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
     return rows
 
 
+_OUTBOX = OutboxMessage.__table__
+# Built once: marking a row sent is the per-message hot path.
+_MARK_SENT = (update(_OUTBOX)
+              .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.claimed_by == bindparam("worker"),
+                     _OUTBOX.c.status == "sending")
+              .values(status="sent", sent_at=bindparam("sent_time", type_=UTCDateTime),
+                      attempts=bindparam("attempt_count"), last_error="", lease_expires_at=None,
+                      claimed_by=None))
+
+
+def _mark_sent(row, worker: str, when: datetime) -> None:
+    db.session.execute(_MARK_SENT, {"row_id": row.id, "worker": worker, "sent_time": when,
+                                    "attempt_count": row.attempts + 1})
+    db.session.commit()
+
+
 def _finish(row_id: int, worker: str, values: dict) -> None:
     """Record an outcome, only if our claim still holds (a short transaction of its own)."""
     db.session.execute(update(OutboxMessage).where(
@@ -144,7 +160,6 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                             _record_failure(rest, worker, error, clock(), rng, result)
                         return result
                     continue
-                _finish(row.id, worker, {"status": "sent", "sent_at": clock(), "attempts": row.attempts + 1,
-                                         "last_error": ""})
+                _mark_sent(row, worker, clock())
                 result.sent += 1
     return result
