@@ -204,3 +204,26 @@ def test_every_change_of_a_reminder_input_replans_the_obligation(app, clock):
     planned_then(lambda: people.update_team(team, SYSTEM, timezone="Asia/Tokyo"))
     planned_then(lambda: people.update_team(team, SYSTEM, overdue_every_days=3))
     planned_then(lambda: delete_obligation(obligation, SYSTEM))
+
+
+def test_ten_days_without_a_pass_then_one_catch_up_per_obligation(app, clock):
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = quiet_team(timezone="Asia/Tokyo")
+    make_user(teams=[team])
+    make_user(teams=[team])
+    dues = [date(2026, 7, day) for day in range(1, 9)]
+    obligations = [make_obligation(team=team, rule_date=due) for due in dues]
+    for day in range(1, 21):  # daily passes until 20 June, then 10 days of downtime
+        run_pass(at(f"2026-06-{day:02d}T10:00:00+09:00"))
+    before = {m.id for m in outbox()}
+    sent_before = {(m.obligation_id, m.lead_days) for m in outbox()}
+    run_pass(at("2026-06-30T10:00:00+09:00"))
+    new = [m for m in outbox() if m.id not in before]
+    # Two recipients, one message each per obligation: the newest missed lead time only.
+    newest = {ob.id: min(lead for lead in (30, 7, 1, 0) if (ob.due_date - date(2026, 6, 30)).days <= lead)
+              for ob in obligations}
+    expected = [(ob_id, lead) for ob_id, lead in newest.items() if (ob_id, lead) not in sent_before]
+    assert len(expected) == 7  # the 8 July one already had its 30-day reminder on 8 June
+    assert sorted((m.obligation_id, m.lead_days) for m in new) == sorted(expected * 2)
+    run_pass(at("2026-06-30T11:00:00+09:00"))
+    assert len(outbox()) == len(before) + len(new)

@@ -12,7 +12,6 @@ from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_obligation, make_team, make_user

@@ -12,7 +12,7 @@ from tracker import people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.mail.render import unsubscribe_token
-from tracker.models import OutboxMessage, User
+from tracker.models import OutboxMessage
 from tracker.reminder_pass import run_pass
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from tracker.auth import admin_required
@@ -11,6 +11,7 @@ from tracker.db import db
 from tracker.mailer import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, OutboxMessage
 from tracker.navigation import add_nav_item
+from tracker.reminder_pass import last_run
 
 bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 100
@@ -19,9 +20,6 @@ PAGE_SIZE = 100
 @bp.route("/outbox")
 @admin_required
 def index():
-    from flask import current_app
-
-    from tracker.reminder_pass import last_run
 
     status = request.args.get("status", "")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
