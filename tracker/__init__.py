@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from tracker import auth, navigation, templating
+    from tracker import auth, navigation, reminder_schedule, scheduler, templating
     from tracker.commands import register_commands
     from tracker.views import register_blueprints
 
@@ -42,4 +42,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     register_blueprints(app)
     register_commands(app)
+    reminder_schedule.install()
+    scheduler.start_embedded(app)
     return app

@@ -19,7 +19,7 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.deadlines import Anchor, Due, compute_due, due_date_note
 from tracker.models import DeadlineHistory, Obligation
-from tracker.models.register import rule_of
+from tracker.models.register import PLAN_NOW, rule_of
 
 RULE_COLUMNS = (
     Obligation.id,
@@ -124,6 +124,7 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
                 "revision": change.revision,
                 "due_changed_at": now,
                 "updated_at": now,
+                "next_reminder_at": PLAN_NOW,  # re-plan reminders from the new date
             }
             for change in changes
         ],

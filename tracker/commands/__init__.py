@@ -7,8 +7,8 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.commands import api, feeds, register, synthetic
+    from tracker.commands import api, feeds, mail, register, synthetic
 
-    for module in (register, synthetic, feeds, api):
+    for module in (register, synthetic, feeds, mail, api):
         for command in module.COMMANDS:
             app.cli.add_command(command)

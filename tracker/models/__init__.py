@@ -3,6 +3,7 @@
 from tracker.models.api_tokens import ApiToken
 from tracker.models.audit import AuditEntry
 from tracker.models.feeds import FeedSequence, FeedToken
+from tracker.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage, ReminderRun
 from tracker.models.people import ROLES, Team, User, team_members
 from tracker.models.security import LoginAttempt
 from tracker.models.register import (
@@ -18,6 +19,10 @@ from tracker.models.register import (
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
+    "OutboxMessage",
+    "ReminderRun",
     "DeadlineHistory",
     "Event",
     "FeedSequence",

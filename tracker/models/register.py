@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     CheckConstraint,
@@ -23,6 +23,8 @@ from tracker.deadlines import Anchor, DeadlineRule, PartialDate, partial_from
 from tracker.models.people import Team, User
 from tracker.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
 
+# "Plan this obligation at the next pass": earlier than any real clock.
+PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 obligation_events = Table(
     "obligation_events",
@@ -162,6 +164,11 @@ class Obligation(Base):
     due_precision: Mapped[str] = mapped_column(String(8), default="day")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     due_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the reminder planner must next look at this obligation (None: never).
+    # Any change of its inputs resets it to PLAN_NOW (see tracker.reminder_schedule),
+    # so a pass reads only the obligations that have something due.
+    next_reminder_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=PLAN_NOW, index=True)
 
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     status_note: Mapped[str] = mapped_column(Text, default="")

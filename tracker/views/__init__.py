@@ -15,7 +15,10 @@ def register_blueprints(app: Flask) -> None:
         errors,
         events,
         feeds,
+        health,
+        notifications,
         obligations,
+        outbox,
         sources,
         teams,
         timeline,
@@ -25,8 +28,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(health.bp)
+    health.init_app(app)
     for module in (obligations, sources, events, timeline, teams, users, transfer, account):
         module.register(app)
     errors.init_app(app)
     feeds.init_app(app)
+    outbox.register(app)
+    notifications.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

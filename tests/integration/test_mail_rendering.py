@@ -1,0 +1,100 @@
+"""Snapshots of the rendered email bodies (text and HTML), one per kind of email.
+
+Set UPDATE_MAIL_SNAPSHOTS=1 to rewrite them after an intended change, then
+read the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_event, make_obligation, make_team, make_user
+from tracker import people
+from tracker.audit import SYSTEM
+from tracker.db import db
+from tracker.events import EventDate, record_event_change
+from tracker.models import OutboxMessage
+from tracker.reminder_pass import run_pass
+
+SNAPSHOTS = Path(__file__).parent / "mail_snapshots"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def normalized(body: str) -> str:
+    body = re.sub(r"/unsubscribe/[A-Za-z0-9_.\-]+", "/unsubscribe/TOKEN", body)
+    return re.sub(r"/obligations/\d+", "/obligations/ID", body)
+
+
+def check(name: str, message: OutboxMessage) -> None:
+    for suffix, body in (("txt", message.body_text), ("html", message.body_html)):
+        path = SNAPSHOTS / f"{name}.{suffix}"
+        actual = normalized(body)
+        if os.environ.get("UPDATE_MAIL_SNAPSHOTS") == "1" or not path.exists():
+            path.write_text(actual)
+        assert actual == path.read_text(), f"{path.name} differs from the rendered email"
+
+
+@pytest.fixture
+def register(clock):
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = make_team(key="procurement", name="Procurement", timezone="America/Los_Angeles")
+    people.update_team(team, SYSTEM, digest_weekday=0)
+    make_user(email="buyer@example.com", name="Buyer", teams=[team])
+    enactment = make_event(status="expected", on=date(2026, 9, 1), precision="month",
+                           title="Chip Security Act enacted", key="csa-enacted")
+    firm = make_obligation(team=team, key="ca-vendor-cert", title="California vendor self-certification",
+                           rule_date=date(2026, 7, 1), rule_precision="month")
+    projected = make_obligation(team=team, key="csa-loc", title="Location verification on AI chips",
+                                rule="relative", anchor=enactment, rule_offset=30)
+    return team, firm, projected, enactment
+
+
+def only(kind: str, obligation_id: int | None = None) -> OutboxMessage:
+    query = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
+    if obligation_id is not None:
+        query = query.where(OutboxMessage.obligation_id == obligation_id)
+    return db.session.scalars(query).first()
+
+
+def test_reminder_and_overdue_bodies_match_snapshots(app, register):
+    _, firm, projected, _ = register
+    run_pass(at("2026-06-24T09:00:00-07:00"))
+    check("reminder_firm", only("reminder", firm.id))
+    run_pass(at("2026-07-02T09:00:00-07:00"))
+    check("overdue", only("overdue", firm.id))
+    run_pass(at("2026-09-01T09:00:00-07:00"))
+    check("reminder_projected", only("reminder", projected.id))
+
+
+def test_change_and_digest_bodies_match_snapshots(app, register, clock):
+    _, _, projected, enactment = register
+    clock.move_to(at("2026-08-03T16:00:00+00:00"))
+    record_event_change(enactment, EventDate("occurred", date(2026, 8, 3), "day"), SYSTEM)
+    run_pass(at("2026-08-03T17:00:00+00:00"))
+    check("change", only("change", projected.id))
+    run_pass(at("2026-08-10T09:00:00-07:00"))  # a Monday
+    check("digest", only("digest"))
+
+
+def test_recurring_obligation_attachment_uses_the_occurrence_uid(app, clock):
+    import vobject
+
+    from tracker.ical_ids import obligation_uid
+    from tracker.mail.ics import deadline_ics
+
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    obligation = make_obligation(rule="recurring", rule_date=date(2026, 12, 31), rule_rrule="FREQ=MONTHLY;INTERVAL=3")
+    calendar = vobject.readOne(deadline_ics(obligation, "https://x.test/o/1", "Due: review", "Firm.",
+                                            at("2026-05-01T00:00:00+00:00")))
+    calendar.validate()
+    assert calendar.vevent.uid.value == obligation_uid(obligation.id, date(2026, 12, 31))
+    assert calendar.vevent.dtstart.value == date(2026, 12, 31)

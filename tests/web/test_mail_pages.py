@@ -1,0 +1,156 @@
+"""Outbox page, email preferences, one-click unsubscribe, team policy form, /healthz."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from markupsafe import escape
+from sqlalchemy import select
+
+from tests.factories import login, make_obligation, make_team, make_user
+from tracker import people
+from tracker.audit import SYSTEM
+from tracker.db import db
+from tracker.mail.render import unsubscribe_token
+from tracker.models import OutboxMessage
+from tracker.reminder_pass import run_pass
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def queue_one_message(clock):
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = make_team(timezone="UTC", name="Procurement")
+    people.update_team(team, SYSTEM, digest_weekday=None)
+    member = make_user(teams=[team], role="viewer")
+    make_obligation(team=team, title="Vendor self-certification", rule_date=date(2026, 7, 1))
+    run_pass(at("2026-06-24T09:00:00+00:00"))
+    return team, member
+
+
+def test_outbox_shows_kept_mail_to_admins_only(client, clock):
+    _, member = queue_one_message(clock)
+    admin = make_user(role="admin")
+    login(client, member)
+    assert client.get("/outbox").status_code == 403
+    client.post("/logout")
+    login(client, admin)
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "Due in 7 days: Vendor self-certification, Wed 1 Jul 2026" in page
+    assert "No SMTP server is configured" in page and "Last reminder pass: <strong>2026-06-24 09:00 UTC" in page
+    message = db.session.scalar(select(OutboxMessage))
+    detail = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "This date is firm." in detail and str(escape(message.message_id)) in detail
+
+
+def test_admin_retries_a_failed_message(client, clock):
+    queue_one_message(clock)
+    message = db.session.scalar(select(OutboxMessage))
+    message.status, message.attempts, message.last_error = "failed", 10, "550 mailbox unavailable"
+    db.session.commit()
+    login(client, make_user(role="admin"))
+    page = client.get("/outbox?status=failed").get_data(as_text=True)
+    assert "550 mailbox unavailable" in page and "Retry" in page
+    response = client.post(f"/outbox/{message.id}/retry", follow_redirects=True)
+    assert "queued again" in response.get_data(as_text=True)
+    db.session.refresh(message)
+    assert message.status == "pending" and message.attempts == 0
+
+
+def test_viewer_changes_own_email_preferences(client):
+    viewer = make_user(role="viewer")
+    login(client, viewer)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Weekly digest" in page
+    response = client.post("/notifications", data={"email_reminders": "on", "email_overdue": "on"},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "Email preferences saved." in response.get_data(as_text=True)
+    db.session.refresh(viewer)
+    assert (viewer.email_reminders, viewer.email_overdue, viewer.email_changes, viewer.email_digest) == \
+        (True, True, False, False)
+
+
+def test_unsubscribe_link_confirms_on_get_and_opts_out_on_one_click_post(client, app):
+    user = make_user()
+    token = unsubscribe_token(user.id, "overdue")
+    page = client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200 and "Stop sending overdue notices" in page.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email_overdue is True
+    app.config["WTF_CSRF_ENABLED"] = True  # the one-click POST carries no CSRF token
+    response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "will no longer get overdue notices" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email_overdue is False and user.email_reminders is True
+
+
+def test_forged_unsubscribe_token_is_not_found(client):
+    user = make_user()
+    token = unsubscribe_token(user.id, "digest")
+    assert client.get(f"/unsubscribe/{token}x").status_code == 404
+    assert client.post("/unsubscribe/not-a-token").status_code == 404
+    db.session.refresh(user)
+    assert user.email_digest is True
+
+
+def test_unsubscribed_user_gets_no_more_of_that_kind(client, clock):
+    team, member = queue_one_message(clock)
+    client.post(f"/unsubscribe/{unsubscribe_token(member.id, 'reminder')}")
+    run_pass(at("2026-06-30T09:00:00+00:00"))
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.lead_days == 1)) is None
+
+
+def test_team_policy_form_shows_field_errors_and_saves(client):
+    team = make_team(name="Procurement")
+    login(client, make_user(role="admin"))
+    url = f"/teams/{team.id}/reminder-policy"
+    assert "30, 7, 1, 0" in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"lead_days": "30, soon, 1", "overdue_every_days": "-2",
+                                      "digest_weekday": "9"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "&#39;soon&#39; is not a whole number of days" in body and "from 0 (no overdue notices)" in body
+    assert "choose a weekday" in body
+    response = client.post(url, data={"lead_days": "14, 3", "overdue_every_days": "3", "digest_weekday": "4"},
+                           follow_redirects=True)
+    assert "Reminder policy of Procurement saved." in response.get_data(as_text=True)
+    db.session.refresh(team)
+    assert (team.lead_days, team.overdue_every_days, team.remind_projected, team.digest_weekday) == \
+        ([14, 3], 3, False, 4)
+
+
+def test_team_policy_form_is_for_admins_only(client):
+    team = make_team()
+    login(client, make_user(role="editor"))
+    assert client.get(f"/teams/{team.id}/reminder-policy").status_code == 403
+    assert client.post(f"/teams/{team.id}/reminder-policy", data={"lead_days": "1"}).status_code == 403
+
+
+def test_healthz_reports_last_pass_without_sign_in_or_secrets(client, app, clock):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["last_reminder_pass"] is None
+    run_pass()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["last_reminder_pass"] == "2026-11-29T12:00:00+00:00"
+    assert "test-secret" not in response.get_data(as_text=True)
+
+
+def test_healthz_is_503_when_the_scheduler_is_on_and_passes_stopped(client, app, clock):
+    app.config["TRACKER_SCHEDULER"] = "embedded"
+    run_pass()
+    assert client.get("/healthz").status_code == 200
+    clock.move_to(datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc) + timedelta(minutes=16))
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "stale"
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    from tracker import create_app
+
+    broken = create_app({"TESTING": True, "TRACKER_SCHEDULER": "off", "SECRET_KEY": "x",
+                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"})
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["database"] == "unreachable"

@@ -1,0 +1,165 @@
+"""Sending the outbox: claim rows atomically, talk SMTP outside any transaction.
+
+A claim sets status 'sending' with a lease and is committed before the first
+SMTP command; the row is marked sent only after the server accepted it. A
+process that dies holding a claim leaves rows whose lease expires, and the
+next dispatcher picks them up.
+
+PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent dispatchers take
+disjoint rows without waiting. SQLite: BEGIN IMMEDIATE (one writer at a time),
+then a conditional UPDATE per row whose rowcount says whether the claim won.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+
+from tracker.db import UTCDateTime, db
+from tracker.mailer import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
+from tracker.models import OutboxMessage
+from tracker.txn import begin_write, is_sqlite
+
+LEASE = timedelta(minutes=10)
+CLAIM_BATCH = 50
+MAX_ATTEMPTS = 10
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+
+CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts)
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    kept: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """Delay before the next try: 1, 2, 4, ... minutes, capped at an hour, with +-20% jitter."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return delay * rng.uniform(0.8, 1.2)
+
+
+def claimable(now: datetime):
+    """Pending rows whose time has come, and claimed rows whose lease ran out."""
+    table = OutboxMessage
+    return or_(and_(table.status == "pending", table.next_attempt_at <= now),
+               and_(table.status == "sending", table.lease_expires_at <= now))
+
+
+def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
+    """Claim up to `limit` rows for `worker`; committed before returning."""
+    db.session.commit()
+    if db.session.scalar(select(OutboxMessage.id).where(claimable(now)).limit(1)) is None:
+        return []  # nothing to send: no write lock taken
+    begin_write()
+    candidates = (select(OutboxMessage.id).where(claimable(now))
+                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    claim_values = {"status": "sending", "lease_expires_at": now + LEASE, "claimed_by": worker}
+    if is_sqlite():
+        ids = []
+        for row_id in db.session.scalars(candidates).all():
+            result = db.session.execute(update(OutboxMessage).where(
+                OutboxMessage.id == row_id, claimable(now)).values(**claim_values)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                ids.append(row_id)
+    else:
+        ids = db.session.scalars(candidates.with_for_update(skip_locked=True)).all()
+        if ids:
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                               .values(**claim_values).execution_options(synchronize_session=False))
+    rows = db.session.execute(select(*CLAIM_COLUMNS).where(OutboxMessage.id.in_(ids))
+                              .order_by(OutboxMessage.id)).all() if ids else []
+    db.session.commit()
+    return rows
+
+
+_OUTBOX = OutboxMessage.__table__
+# Built once: marking a row sent is the per-message hot path.
+_MARK_SENT = (update(_OUTBOX)
+              .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.claimed_by == bindparam("worker"),
+                     _OUTBOX.c.status == "sending")
+              .values(status="sent", sent_at=bindparam("sent_time", type_=UTCDateTime),
+                      attempts=bindparam("attempt_count"), last_error="", lease_expires_at=None,
+                      claimed_by=None))
+
+
+def _mark_sent(row, worker: str, when: datetime) -> None:
+    db.session.execute(_MARK_SENT, {"row_id": row.id, "worker": worker, "sent_time": when,
+                                    "attempt_count": row.attempts + 1})
+    db.session.commit()
+
+
+def _finish(row_id: int, worker: str, values: dict) -> None:
+    """Record an outcome, only if our claim still holds (a short transaction of its own)."""
+    db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
+        .values(lease_expires_at=None, claimed_by=None, **values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _record_failure(row, worker: str, error: Exception, now: datetime, rng, result: DispatchResult) -> None:
+    attempts = row.attempts + 1
+    if isinstance(error, PermanentFailure) or attempts >= MAX_ATTEMPTS:
+        _finish(row.id, worker, {"status": "failed", "attempts": attempts, "last_error": str(error)[:2000]})
+        result.failed += 1
+    else:
+        _finish(row.id, worker, {"status": "pending", "attempts": attempts, "last_error": str(error)[:2000],
+                                 "next_attempt_at": now + backoff(attempts, rng)})
+        result.retried += 1
+
+
+def count_kept() -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status == "pending")) or 0
+
+
+def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = None,
+             max_messages: int | None = None) -> DispatchResult:
+    """Send what is due in the outbox. With no SMTP host, mail stays in the outbox."""
+    result = DispatchResult()
+    if not settings.configured:
+        result.kept = count_kept()
+        return result
+    rng = rng or random.Random()
+    worker = uuid.uuid4().hex
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        # `now` may be given (--now); real time still passes while we send.
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    handled = 0
+    with SmtpConnection(settings) as connection:
+        while max_messages is None or handled < max_messages:
+            limit = CLAIM_BATCH if max_messages is None else min(CLAIM_BATCH, max_messages - handled)
+            rows = claim(clock(), worker, limit)
+            if not rows:
+                break
+            handled += len(rows)
+            for index, row in enumerate(rows):
+                try:
+                    connection.send(row.mime, row.recipient)
+                except (TemporaryFailure, PermanentFailure) as error:
+                    _record_failure(row, worker, error, clock(), rng, result)
+                    result.errors.append(str(error))
+                    if isinstance(error, TemporaryFailure) and not connection.connected:
+                        # The server is unreachable: give the rest back, try later.
+                        for rest in rows[index + 1:]:
+                            _record_failure(rest, worker, error, clock(), rng, result)
+                        return result
+                    continue
+                _mark_sent(row, worker, clock())
+                result.sent += 1
+    return result

@@ -1,0 +1,1 @@
+"""Email content: rendering bodies, the .ics attachment, assembling the message."""

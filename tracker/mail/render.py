@@ -1,0 +1,173 @@
+"""Rendering reminder, overdue, change and digest emails from templates/emails/."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from tracker.deadlines import partial_from
+from tracker.mail.ics import deadline_ics
+from tracker.mail.message import one_line
+
+PREFERENCE_OF_KIND = {
+    "reminder": "email_reminders",
+    "overdue": "email_overdue",
+    "change": "email_changes",
+    "digest": "email_digest",
+}
+KIND_LABELS = {
+    "reminder": "deadline reminders",
+    "overdue": "overdue notices",
+    "change": "change notices",
+    "digest": "the weekly digest",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str
+    ics: str | None
+    message_id: str
+    unsubscribe_url: str
+
+
+def long_date(day: date | None) -> str:
+    """'Wed 1 Jul 2026'."""
+    if day is None:
+        return "no date yet"
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="tracker-unsubscribe")
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    """A signed token naming a user and a kind of email; no expiry (links in old mail must work)."""
+    return _serializer().dumps([user_id, kind])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, kind) from a token, or None when it is forged or malformed."""
+    try:
+        user_id, kind = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or kind not in PREFERENCE_OF_KIND:
+        return None
+    return user_id, kind
+
+
+def base_url() -> str:
+    return current_app.config["TRACKER_BASE_URL"].rstrip("/")
+
+
+def obligation_url(obligation_id: int) -> str:
+    return f"{base_url()}/obligations/{obligation_id}"
+
+
+def _message_id(kind: str) -> str:
+    host = urlsplit(base_url()).hostname or "localhost"
+    return f"<{kind}.{uuid.uuid4().hex}@{host}>"
+
+
+def due_phrase(kind: str, days: int) -> str:
+    """'Due in 7 days', 'Due tomorrow', 'Due today', 'Overdue by 8 days'."""
+    if kind == "overdue" or days < 0:
+        over = abs(days)
+        return f"Overdue by {over} day{'s' if over != 1 else ''}"
+    if days == 0:
+        return "Due today"
+    if days == 1:
+        return "Due tomorrow"
+    return f"Due in {days} days"
+
+
+def state_sentence(obligation) -> str:
+    """The due state said plainly; projected ones say what they wait for."""
+    if obligation.due_state == "projected":
+        anchor = obligation.anchor_event
+        if anchor is not None and anchor.partial_date is not None:
+            waits = f"'{one_line(anchor.title)}' (expected {anchor.partial_date.label()})"
+        elif anchor is not None:
+            waits = f"'{one_line(anchor.title)}'"
+        else:
+            waits = "an expected event"
+        return (f"This date is projected, not firm: it waits for {waits} and will move "
+                "when that event is recorded.")
+    if obligation.due_state == "firm":
+        return "This date is firm."
+    if obligation.due_state == "undated":
+        return "This deadline has no date yet: it waits for an event that has no date."
+    return "This deadline no longer applies: the event it depended on was withdrawn."
+
+
+def _due_label(obligation) -> str:
+    if obligation.due_date is None:
+        return "no date yet"
+    label = long_date(obligation.due_date)
+    if obligation.due_precision != "day":
+        window = partial_from(obligation.due_date, obligation.due_precision).label()
+        label = f"{label} (first day of {window})"
+    return label
+
+
+def _finish(kind: str, subject: str, template: str, context: dict, recipient, ics: str | None) -> Rendered:
+    unsubscribe = f"{base_url()}/unsubscribe/{unsubscribe_token(recipient.id, kind)}"
+    context = dict(context, recipient=recipient, unsubscribe_url=unsubscribe,
+                   kind_label=KIND_LABELS[kind], preferences_url=f"{base_url()}/notifications")
+    return Rendered(
+        subject=one_line(subject)[:500],
+        body_text=render_template(f"emails/{template}.txt", **context),
+        body_html=render_template(f"emails/{template}.html", **context),
+        ics=ics,
+        message_id=_message_id(kind),
+        unsubscribe_url=unsubscribe,
+    )
+
+
+def render_deadline(kind: str, obligation, recipient, days: int, now: datetime) -> Rendered:
+    """A lead-time reminder (`days` before) or an overdue notice (`days` after, negative)."""
+    phrase = due_phrase(kind, days)
+    projected = " (projected)" if obligation.due_state == "projected" else ""
+    subject = f"{phrase}{projected}: {obligation.title}, {long_date(obligation.due_date)}"
+    url = obligation_url(obligation.id)
+    context = {"kind": kind, "obligation": obligation, "phrase": phrase, "due_label": _due_label(obligation),
+               "state_sentence": state_sentence(obligation), "url": url, "team": obligation.team}
+    ics = deadline_ics(obligation, url, f"Due: {one_line(obligation.title)}", state_sentence(obligation), now)
+    return _finish(kind, subject, "deadline", context, recipient, ics)
+
+
+def render_change(obligation, history, recipient, now: datetime) -> Rendered:
+    """A change notice for one revision: old and new date, and the reason."""
+    new = long_date(history.new_due_date) if history.new_due_date else history.new_due_state
+    old = long_date(history.old_due_date) if history.old_due_date else (history.old_due_state or "none")
+    subject = f"Deadline changed: {obligation.title}, now {new} (was {old})"
+    url = obligation_url(obligation.id)
+    context = {"obligation": obligation, "history": history, "old": old, "new": new,
+               "old_state": history.old_due_state, "new_state": history.new_due_state,
+               "state_sentence": state_sentence(obligation), "url": url, "team": obligation.team,
+               "is_current": history.revision == obligation.revision}
+    ics = None
+    if obligation.due_date is not None and history.revision == obligation.revision \
+            and obligation.due_state in ("firm", "projected"):
+        ics = deadline_ics(obligation, url, f"Due: {one_line(obligation.title)}",
+                           state_sentence(obligation), now)
+    return _finish("change", subject, "change", context, recipient, ics)
+
+
+def render_digest(team, week: str, recipient, overdue: list, upcoming: list, changed: list,
+                  today: date) -> Rendered:
+    """The weekly digest of one team: overdue, due in the next 30 days, changed last week."""
+    subject = (f"Weekly digest for {team.name}, week {week}: {len(overdue)} overdue, "
+               f"{len(upcoming)} due in the next 30 days, {len(changed)} changed")
+    context = {"team": team, "week": week, "overdue": overdue, "upcoming": upcoming, "changed": changed,
+               "today": today, "long_date": long_date, "obligation_url": obligation_url}
+    return _finish("digest", subject, "digest", context, recipient, None)

@@ -1,0 +1,83 @@
+"""The mail outbox and the record of reminder passes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.clock import utcnow
+from tracker.db import Base, UTCDateTime
+from tracker.models.people import User
+
+MESSAGE_KINDS = ("reminder", "overdue", "change", "digest")
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class OutboxMessage(Base):
+    """One rendered email to one recipient, and what happened to it.
+
+    `dedupe_key` is the at-most-once guarantee: the planner inserts with
+    ON CONFLICT DO NOTHING, so a second pass (or a second scheduler) can never
+    queue the same reminder twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("kind in ('reminder', 'overdue', 'change', 'digest')", name="kind"),
+        CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbox_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    obligation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revision: Mapped[int | None] = mapped_column(Integer)
+    # Lead time in days (reminders), days overdue (overdue notices).
+    lead_days: Mapped[int | None] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(320))
+    recipient_name: Mapped[str] = mapped_column(String(300), default="")
+    subject: Mapped[str] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    unsubscribe_url: Mapped[str] = mapped_column(String(2000), default="")
+    # The complete message as sent, built once when planned: the same bytes
+    # (Message-ID, Date, body) on every attempt, and no MIME work while sending.
+    mime: Mapped[bytes] = mapped_column(LargeBinary)
+
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient_user: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.dedupe_key} {self.status}>"
+
+
+class ReminderRun(Base):
+    """One reminder pass (planning + dispatch), for /healthz and the outbox page."""
+
+    __tablename__ = "reminder_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    retried: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    kept: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,53 @@
+"""One reminder pass: plan (obligations, digests), then dispatch; recorded for /healthz."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.digest import plan_digests
+from tracker.dispatch import dispatch
+from tracker.mailer import SmtpSettings
+from tracker.models import ReminderRun
+from tracker.reminders import plan_obligations
+
+
+@dataclass(frozen=True)
+class PassReport:
+    planned: int
+    sent: int
+    retried: int
+    failed: int
+    kept: int
+    smtp_configured: bool
+
+    def summary(self) -> str:
+        line = (f"planned {self.planned}, sent {self.sent}, retried {self.retried}, "
+                f"failed {self.failed}")
+        if not self.smtp_configured:
+            line += f"; no SMTP host configured: {self.kept} message(s) kept in the outbox"
+        return line
+
+
+def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> PassReport:
+    """Plan everything due at `now`, send what the outbox holds, record the run."""
+    now = now or utcnow()
+    planned = plan_obligations(now) + plan_digests(now)
+    settings = SmtpSettings.from_config(current_app.config)
+    result = dispatch(now, settings, rng=rng)
+    db.session.add(ReminderRun(started_at=now, finished_at=now, planned=planned, sent=result.sent,
+                               retried=result.retried, failed=result.failed, kept=result.kept))
+    db.session.commit()
+    return PassReport(planned, result.sent, result.retried, result.failed, result.kept, settings.configured)
+
+
+def last_run() -> ReminderRun | None:
+    """The most recent pass (by its clock), or None."""
+    return db.session.scalar(select(ReminderRun).order_by(ReminderRun.started_at.desc(),
+                                                          ReminderRun.id.desc()).limit(1))

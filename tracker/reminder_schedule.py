@@ -1,0 +1,143 @@
+"""When reminders fall due: pure timing rules, and keeping `next_reminder_at` fresh.
+
+Every reminder is sent at 09:00 on a *local calendar date* of the team. The
+instant is built as a local datetime and converted to UTC, never by adding
+hours to UTC midnight, so a DST change between today and the due date cannot
+shift it to 08:00 or 10:00.
+
+`Obligation.next_reminder_at` is the stored, indexed "look at me next" time
+(healthchecks' `alert_after`). Whenever an input of the timing changes (due
+date, due state, status, deletion, team, or the team's policy or time zone)
+it is reset to PLAN_NOW, so the next pass re-plans the obligation from the
+database state; the pass then stores the next real send time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, inspect, update
+from sqlalchemy.orm import Session
+
+from tracker.models import Obligation, Team
+from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
+
+SEND_TIME = time(9, 0)
+OBLIGATION_INPUTS = ("due_date", "due_state", "status", "deleted_at", "revision", "team_id",
+                     "due_changed_at")
+TEAM_INPUTS = ("reminder_lead_days", "overdue_every_days", "remind_projected", "timezone")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A team's reminder policy, detached from the session."""
+
+    tz: ZoneInfo
+    lead_days: tuple[int, ...]
+    overdue_every_days: int
+    remind_projected: bool
+    digest_weekday: int | None
+
+    @classmethod
+    def of(cls, team: Team) -> Policy:
+        return cls(ZoneInfo(team.timezone), tuple(team.lead_days), team.overdue_every_days or 0,
+                   bool(team.remind_projected), team.digest_weekday)
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder due now: kind 'reminder' (lead = days before) or 'overdue' (days after)."""
+
+    kind: str
+    lead_days: int
+
+
+def send_instant(day: date, tz: ZoneInfo) -> datetime:
+    """09:00 on the local date `day` in `tz`, as an aware UTC datetime."""
+    return datetime.combine(day, SEND_TIME, tzinfo=tz).astimezone(timezone.utc)
+
+
+def remindable(ob, policy: Policy) -> bool:
+    """Lead-time and overdue reminders apply: active, dated, firm (or projected when allowed)."""
+    if ob.deleted_at is not None or ob.status not in ACTIVE_STATUSES or ob.due_date is None:
+        return False
+    return ob.due_state == "firm" or (ob.due_state == "projected" and policy.remind_projected)
+
+
+def due_now(ob, policy: Policy, now: datetime) -> Due | None:
+    """The newest lead-time reminder or overdue notice whose send time has passed.
+
+    Only the newest one: after downtime the pass catches up with one message,
+    not the whole backlog. A lead reminder whose send time came before the
+    current revision existed (creation, or the last date change) was never
+    owed: people learnt the date from the change notice or by creating it.
+    """
+    if not remindable(ob, policy):
+        return None
+    due, tz = ob.due_date, policy.tz
+    today = now.astimezone(tz).date()
+    if today <= due:
+        passed = [lead for lead in policy.lead_days
+                  if send_instant(due - timedelta(days=lead), tz) <= now
+                  and send_instant(due - timedelta(days=lead), tz) > ob.due_changed_at]
+        return Due("reminder", min(passed)) if passed else None
+    every = policy.overdue_every_days
+    if every <= 0:
+        return None
+    days_over = (today - due).days
+    step = (days_over - 1) // every
+    for k in (step, step - 1):
+        if k < 0:
+            continue
+        days = 1 + k * every
+        if send_instant(due + timedelta(days=days), tz) <= now:
+            return Due("overdue", days)
+    return None
+
+
+def next_send_after(ob, policy: Policy, now: datetime) -> datetime | None:
+    """The first lead-time or overdue send time after `now` (None: nothing will fall due)."""
+    if not remindable(ob, policy):
+        return None
+    due, tz = ob.due_date, policy.tz
+    times = [send_instant(due - timedelta(days=lead), tz) for lead in policy.lead_days]
+    every = policy.overdue_every_days
+    if every > 0:
+        today = now.astimezone(tz).date()
+        days_over = max((today - due).days, 1)
+        k = max((days_over - 1) // every, 0)
+        times += [send_instant(due + timedelta(days=1 + j * every), tz) for j in (k, k + 1)]
+    future = [moment for moment in times if moment > now]
+    return min(future) if future else None
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _mark_for_planning(session: Session, flush_context, instances) -> None:
+    """Before a flush: re-plan obligations (and teams' obligations) whose inputs changed."""
+    teams = session.info.setdefault("replan_teams", set())
+    for obj in session.dirty:
+        if isinstance(obj, Obligation) and _changed(obj, OBLIGATION_INPUTS):
+            obj.next_reminder_at = PLAN_NOW
+        elif isinstance(obj, Team) and obj.id is not None and _changed(obj, TEAM_INPUTS):
+            teams.add(obj.id)
+
+
+def _replan_teams(session: Session, flush_context) -> None:
+    teams = session.info.pop("replan_teams", None)
+    if teams:
+        session.connection().execute(
+            update(Obligation.__table__).where(Obligation.__table__.c.team_id.in_(teams))
+            .values(next_reminder_at=PLAN_NOW))
+
+
+def install() -> None:
+    """Listen to every session's flushes (idempotent)."""
+    if not event.contains(Session, "before_flush", _mark_for_planning):
+        event.listen(Session, "before_flush", _mark_for_planning)
+        event.listen(Session, "after_flush", _replan_teams)

@@ -1,0 +1,216 @@
+"""Planning reminders from the database state into the outbox.
+
+A pass asks the database which obligations have something due (the indexed
+`next_reminder_at <= now`), works out what is due for each from its current
+state, and inserts outbox rows whose unique `dedupe_key` makes a second insert
+impossible. Whether the scheduler ran at any particular minute does not
+matter: the same state gives the same rows.
+
+Keys: (obligation, revision, kind, lead time, recipient); digests use
+(team, ISO week, recipient).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from flask import current_app
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from tracker.db import UTCDateTime, db
+from tracker.mail.message import build_message, mime_bytes
+from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
+from tracker.models import DeadlineHistory, Obligation, OutboxMessage, Team, User, team_members
+from tracker.models.register import ACTIVE_STATUSES
+from tracker.reminder_schedule import Due, Policy, due_now, next_send_after
+from tracker.txn import begin_write, is_sqlite
+
+# What the timing rules need; obligations are loaded whole only when something is due.
+SCHEDULE_COLUMNS = (Obligation.id, Obligation.team_id, Obligation.due_date, Obligation.due_state,
+                    Obligation.status, Obligation.deleted_at, Obligation.revision, Obligation.due_changed_at)
+# Change notices are planned for history rows this recent; an older change
+# is not news (and a member who joins later is not told about it).
+CHANGE_WINDOW = timedelta(days=14)
+BATCH = 500
+
+
+def deadline_key(kind: str, obligation_id: int, revision: int, lead: int, user_id: int) -> str:
+    return f"{kind}:{obligation_id}:{revision}:{lead}:{user_id}"
+
+
+def digest_key(team_id: int, week: str, user_id: int) -> str:
+    return f"digest:{team_id}:{week}:{user_id}"
+
+
+def members_by_team() -> dict[int, list[User]]:
+    """Active members of every team, in one query."""
+    rows = db.session.execute(
+        select(team_members.c.team_id, User).join(User, User.id == team_members.c.user_id)
+        .where(User.active.is_(True)).order_by(User.id))
+    members: dict[int, list[User]] = defaultdict(list)
+    for team_id, user in rows:
+        members[team_id].append(user)
+    return members
+
+
+def wants(user: User, kind: str) -> bool:
+    """Active and not opted out of this kind of email."""
+    return bool(user.active and getattr(user, PREFERENCE_OF_KIND[kind]))
+
+
+def recipients_of(obligation: Obligation, members: dict[int, list[User]]) -> list[User]:
+    """Every active member of the obligation's team, and its owner."""
+    people = list(members.get(obligation.team_id, []))
+    owner = obligation.owner
+    if owner is not None and owner.active and all(user.id != owner.id for user in people):
+        people.append(owner)
+    return people
+
+
+def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: datetime, *,
+               obligation_id=None, team_id=None, revision=None, lead=None) -> dict:
+    """An outbox row with the complete message built now (see OutboxMessage.mime)."""
+    row = {
+        "dedupe_key": key, "kind": kind, "obligation_id": obligation_id, "team_id": team_id,
+        "recipient_id": recipient.id, "revision": revision, "lead_days": lead,
+        "recipient": recipient.email, "recipient_name": recipient.name or "",
+        "subject": rendered.subject, "body_text": rendered.body_text, "body_html": rendered.body_html,
+        "ics": rendered.ics, "message_id": rendered.message_id, "unsubscribe_url": rendered.unsubscribe_url,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_expires_at": None,
+        "claimed_by": None, "last_error": "", "created_at": now, "sent_at": None,
+    }
+    message = build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now)
+    row["mime"] = mime_bytes(message)
+    return row
+
+
+def existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
+        found.update(db.session.scalars(select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.in_(chunk))))
+    return found
+
+
+def insert_new(rows: list[dict]) -> int:
+    """Insert outbox rows, silently skipping keys that exist; returns how many went in."""
+    if not rows:
+        return 0
+    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
+    table = OutboxMessage.__table__
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return len(db.session.execute(statement.returning(table.c.id), rows).all())
+
+
+def _recent_changes(obligation_ids: list[int], now: datetime) -> dict[int, list[DeadlineHistory]]:
+    rows = db.session.scalars(
+        select(DeadlineHistory).where(
+            DeadlineHistory.obligation_id.in_(obligation_ids), DeadlineHistory.revision >= 1,
+            DeadlineHistory.changed_at > now - CHANGE_WINDOW, DeadlineHistory.changed_at <= now)
+        .order_by(DeadlineHistory.revision))
+    changes: dict[int, list[DeadlineHistory]] = defaultdict(list)
+    for row in rows:
+        changes[row.obligation_id].append(row)
+    return changes
+
+
+def _wanted(obligation: Obligation, due: Due | None, history: list[DeadlineHistory],
+            people: list[User]) -> list[tuple[str, tuple]]:
+    """(dedupe key, what to render) for everything due for one obligation."""
+    wanted = []
+    if due is not None:
+        for user in people:
+            if wants(user, due.kind):
+                key = deadline_key(due.kind, obligation.id, obligation.revision, due.lead_days, user.id)
+                wanted.append((key, ("deadline", due, user, None)))
+    for entry in history:
+        for user in people:
+            if wants(user, "change"):
+                key = deadline_key("change", obligation.id, entry.revision, 0, user.id)
+                wanted.append((key, ("change", None, user, entry)))
+    return wanted
+
+
+def _render(obligation: Obligation, policy: Policy, what: tuple, now: datetime) -> dict:
+    form, due, user, entry = what
+    if form == "change":
+        rendered = render_change(obligation, entry, user, now)
+        return outbox_row(deadline_key("change", obligation.id, entry.revision, 0, user.id), "change",
+                          rendered, user, now, obligation_id=obligation.id, team_id=obligation.team_id,
+                          revision=entry.revision, lead=0)
+    today = now.astimezone(policy.tz).date()
+    days = (obligation.due_date - today).days
+    rendered = render_deadline(due.kind, obligation, user, days, now)
+    return outbox_row(deadline_key(due.kind, obligation.id, obligation.revision, due.lead_days, user.id),
+                      due.kind, rendered, user, now, obligation_id=obligation.id,
+                      team_id=obligation.team_id, revision=obligation.revision, lead=due.lead_days)
+
+
+def _queue(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy], now: datetime) -> int:
+    """Render and insert the messages of the obligations that have something due."""
+    # Members are read inside the batch's transaction, so a member added a
+    # moment ago is seen together with the obligations.
+    members = members_by_team()
+    obligations = {ob.id: ob for ob in db.session.scalars(
+        select(Obligation).where(Obligation.id.in_([ob_id for ob_id, _, _ in work]))
+        .options(selectinload(Obligation.owner), selectinload(Obligation.anchor_event),
+                 selectinload(Obligation.team)))}
+    planned: list[tuple[Obligation, str, tuple]] = []
+    for ob_id, due, history in work:
+        obligation = obligations[ob_id]
+        people = recipients_of(obligation, members)
+        planned += [(obligation, key, what) for key, what in _wanted(obligation, due, history, people)]
+    present = existing_keys([key for _, key, _ in planned])
+    return insert_new([_render(ob, policies[ob.team_id], what, now)
+                       for ob, key, what in planned if key not in present])
+
+
+def _plan_batch(rows: list, now: datetime) -> int:
+    """Plan one batch of obligation rows (plain columns) and store their next reminder times."""
+    team_ids = {row.team_id for row in rows}
+    policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    changes = _recent_changes([row.id for row in rows], now)
+    work, next_times = [], []
+    for row in rows:
+        policy = policies[row.team_id]
+        due = due_now(row, policy, now)
+        active = row.deleted_at is None and row.status in ACTIVE_STATUSES
+        history = changes.get(row.id, []) if active else []
+        if due is not None or history:
+            work.append((row.id, due, history))
+        next_times.append({"row_id": row.id, "next_at": next_send_after(row, policy, now)})
+    added = _queue(work, policies, now) if work else 0
+    table = Obligation.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                       .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)), next_times)
+    return added
+
+
+def plan_obligations(now: datetime) -> int:
+    """Queue everything due for obligations whose next_reminder_at has come; returns rows added."""
+    db.session.commit()
+    anything = db.session.scalar(select(Obligation.id).where(Obligation.next_reminder_at <= now).limit(1))
+    if anything is None:
+        return 0  # the usual case: one index probe, no lock taken
+    added, last_id = 0, 0
+    while True:
+        begin_write()
+        query = (select(*SCHEDULE_COLUMNS)
+                 .where(Obligation.next_reminder_at <= now, Obligation.id > last_id)
+                 .order_by(Obligation.id).limit(BATCH))
+        if not is_sqlite():
+            # Another scheduler planning the same rows right now: skip them, it has them.
+            query = query.with_for_update(skip_locked=True, of=Obligation.__table__)
+        rows = db.session.execute(query).all()
+        if not rows:
+            db.session.commit()
+            return added
+        added += _plan_batch(rows, now)
+        last_id = rows[-1].id
+        db.session.commit()

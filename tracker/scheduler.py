@@ -1,0 +1,102 @@
+"""APScheduler as a clock: it only calls `run_pass` every few minutes.
+
+Nothing depends on a tick having happened: a pass plans from the database
+state, so a missed or doubled tick changes nothing.
+
+Embedded mode (TRACKER_SCHEDULER=embedded, the default) starts a background
+scheduler from create_app, but only in a process that serves requests:
+- not for other `flask` commands (db upgrade, seed-demo...);
+- not in the Flask reloader's parent process (it only watches files and
+  restarts the child, which has WERKZEUG_RUN_MAIN=true);
+- only in the one process holding an exclusive lock on instance/scheduler.lock,
+  so a second worker (gunicorn -w 2) or a second `flask run` does not start a
+  second scheduler. The lock dies with its process.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+from flask import Flask
+
+log = logging.getLogger(__name__)
+DEFAULT_INTERVAL_SECONDS = 300
+FIRST_RUN_DELAY_SECONDS = 10
+
+_lock_handle = None
+
+
+def interval_seconds(app: Flask) -> int:
+    return int(app.config.get("TRACKER_REMINDER_INTERVAL_SECONDS") or DEFAULT_INTERVAL_SECONDS)
+
+
+def run_job(app: Flask) -> None:
+    """One pass inside an app context; errors are logged, never kill the scheduler."""
+    from tracker.db import db
+    from tracker.reminder_pass import run_pass
+
+    with app.app_context():
+        try:
+            report = run_pass()
+            log.info("reminder pass: %s", report.summary())
+        except Exception:  # noqa: BLE001 - the next tick tries again
+            log.exception("reminder pass failed")
+            db.session.rollback()
+
+
+def build_scheduler(app: Flask, blocking: bool = False):
+    """A scheduler with the reminder job: first run shortly after start, then every interval."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=timezone.utc)
+    first = datetime.now(timezone.utc) + timedelta(seconds=FIRST_RUN_DELAY_SECONDS)
+    scheduler.add_job(run_job, "interval", args=[app], seconds=interval_seconds(app), id="reminders",
+                      next_run_time=first, max_instances=1, coalesce=True, misfire_grace_time=None)
+    return scheduler
+
+
+def _serving_process(app: Flask) -> bool:
+    """True unless this process runs another CLI command or is the reloader's parent."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return True  # gunicorn or another WSGI server imported app.py
+    if context.info_name != "run":
+        return False
+    reload = context.params.get("reload")
+    if reload is None:
+        reload = app.debug
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def _take_lock(instance_path: str) -> bool:
+    global _lock_handle
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    handle = open(Path(instance_path) / "scheduler.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _lock_handle = handle  # kept open for the life of the process
+    return True
+
+
+def start_embedded(app: Flask) -> bool:
+    """Start the background scheduler when this process should own it; True if started."""
+    if app.config.get("TRACKER_SCHEDULER") != "embedded" or app.testing:
+        return False
+    if not _serving_process(app):
+        return False
+    if _lock_handle is not None or not _take_lock(app.instance_path):
+        log.info("embedded scheduler not started: another process holds it")
+        return False
+    build_scheduler(app).start()
+    app.extensions["reminder_scheduler"] = True
+    app.logger.info("Embedded reminder scheduler started in process %s", os.getpid())
+    return True

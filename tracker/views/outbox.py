@@ -1,0 +1,61 @@
+"""The outbox page for admins: every message, its status and content; retry failed ones."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from tracker.auth import admin_required
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.mailer import SmtpSettings
+from tracker.models import MESSAGE_STATUSES, OutboxMessage
+from tracker.navigation import add_nav_item
+from tracker.reminder_pass import last_run
+
+bp = Blueprint("outbox", __name__)
+PAGE_SIZE = 100
+
+
+@bp.route("/outbox")
+@admin_required
+def index():
+
+    status = request.args.get("status", "")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if status in MESSAGE_STATUSES:
+        query = query.where(OutboxMessage.status == status)
+    messages = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    counts = dict(db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    return render_template("outbox/index.html", messages=messages, counts=counts, status=status, page=page,
+                           page_size=PAGE_SIZE, last=last_run(),
+                           smtp=SmtpSettings.from_config(current_app.config), title="Outbox")
+
+
+@bp.route("/outbox/<int:message_id>")
+@admin_required
+def show(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    return render_template("outbox/show.html", message=message, title=message.subject)
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@admin_required
+def retry(message_id: int):
+    """Put a failed message back in the queue, to go out at the next pass."""
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if message.status != "failed":
+        flash("Only failed messages can be retried.", "warning")
+    else:
+        message.status, message.next_attempt_at, message.attempts = "pending", utcnow(), 0
+        db.session.commit()
+        flash(f"Message to {message.recipient} queued again; it goes out at the next reminder pass.", "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("outbox.index"))
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)
+    add_nav_item(app, "Outbox", "outbox.index", roles=("admin",), order=80)
