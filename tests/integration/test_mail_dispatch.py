@@ -169,3 +169,19 @@ def test_without_smtp_host_mail_is_kept_in_the_outbox(app, clock):
     assert "kept in the outbox" in report.summary()
     row = db.session.scalar(select(OutboxMessage))
     assert row.status == "pending" and row.attempts == 0
+
+
+def test_attachment_is_the_same_event_the_team_feed_shows(app, clock, smtp):
+    """Same UID, SEQUENCE, dates and status as the feed, so calendars merge them."""
+    from tracker.feeds.tokens import ensure_token, feed_url
+
+    team, user, obligation = setup_due_in_seven_days(clock)
+    run_pass(at("2026-06-24T09:00:00-07:00"))
+    [message] = smtp.messages
+    attached = vobject.readOne(next(message.iter_attachments()).get_content()).vevent
+    feed_path = feed_url(ensure_token(team, SYSTEM)).split("tracker.example.test", 1)[1]
+    db.session.commit()
+    feed = vobject.readOne(app.test_client().get(feed_path).get_data(as_text=True))
+    [in_feed] = [e for e in feed.vevent_list if e.uid.value == attached.uid.value]
+    for name in ("uid", "sequence", "dtstart", "dtend", "status", "summary"):
+        assert getattr(in_feed, name).value == getattr(attached, name).value, name

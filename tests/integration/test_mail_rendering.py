@@ -88,13 +88,12 @@ def test_change_and_digest_bodies_match_snapshots(app, register, clock):
 def test_recurring_obligation_attachment_uses_the_occurrence_uid(app, clock):
     import vobject
 
+    from tracker.ical import single_event_calendar
     from tracker.ical_ids import obligation_uid
-    from tracker.mail.ics import deadline_ics
 
     clock.move_to(at("2026-05-01T00:00:00+00:00"))
     obligation = make_obligation(rule="recurring", rule_date=date(2026, 12, 31), rule_rrule="FREQ=MONTHLY;INTERVAL=3")
-    calendar = vobject.readOne(deadline_ics(obligation, "https://x.test/o/1", "Due: review", "Firm.",
-                                            at("2026-05-01T00:00:00+00:00")))
+    calendar = vobject.readOne(single_event_calendar(obligation).decode("utf-8"))
     calendar.validate()
     assert calendar.vevent.uid.value == obligation_uid(obligation.id, date(2026, 12, 31))
     assert calendar.vevent.dtstart.value == date(2026, 12, 31)

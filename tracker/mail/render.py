@@ -11,7 +11,7 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tracker.deadlines import partial_from
-from tracker.mail.ics import deadline_ics
+from tracker.ical import single_event_calendar
 from tracker.mail.message import one_line
 
 PREFERENCE_OF_KIND = {
@@ -141,7 +141,7 @@ def render_deadline(kind: str, obligation, recipient, days: int, now: datetime) 
     url = obligation_url(obligation.id)
     context = {"kind": kind, "obligation": obligation, "phrase": phrase, "due_label": _due_label(obligation),
                "state_sentence": state_sentence(obligation), "url": url, "team": obligation.team}
-    ics = deadline_ics(obligation, url, f"Due: {one_line(obligation.title)}", state_sentence(obligation), now)
+    ics = single_event_calendar(obligation).decode("utf-8")
     return _finish(kind, subject, "deadline", context, recipient, ics)
 
 
@@ -158,8 +158,7 @@ def render_change(obligation, history, recipient, now: datetime) -> Rendered:
     ics = None
     if obligation.due_date is not None and history.revision == obligation.revision \
             and obligation.due_state in ("firm", "projected"):
-        ics = deadline_ics(obligation, url, f"Due: {one_line(obligation.title)}",
-                           state_sentence(obligation), now)
+        ics = single_event_calendar(obligation).decode("utf-8")
     return _finish("change", subject, "change", context, recipient, ics)
 
 
