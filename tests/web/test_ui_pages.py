@@ -140,3 +140,16 @@ def test_account_page_links_to_personal_settings(client):
     page = client.get("/account").get_data(as_text=True)
     assert "/account/tokens" in page and "API tokens" in page
     assert "/calendar" in page
+
+
+def test_team_page_states_the_reminder_policy_and_links_admins_to_it(client):
+    from tests.factories import login, make_team, make_user
+
+    team = make_team(timezone="Europe/Berlin")
+    admin = make_user(role="admin")
+    login(client, admin)
+    page = client.get(f"/teams/{team.id}").get_data(as_text=True)
+    assert "30, 7, 1, 0 days before the due date" in page and "09:00 Europe/Berlin" in page
+    assert "weekly digest on Monday" in page
+    assert f"/teams/{team.id}/reminder-policy" in page
+    assert "Email preferences" in client.get("/account").get_data(as_text=True)

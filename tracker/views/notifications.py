@@ -13,7 +13,7 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import csrf
 from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND, read_unsubscribe_token
 from tracker.models import Team, User
-from tracker.navigation import add_nav_item
+from tracker.navigation import add_account_link
 from tracker.preferences import PREFERENCE_FIELDS, set_email_preferences, update_reminder_policy
 
 bp = Blueprint("notifications", __name__)
@@ -100,4 +100,5 @@ def register(app) -> None:
     app.register_blueprint(bp)
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set())
     app.config["VIEWER_WRITABLE_ENDPOINTS"] |= {"notifications.preferences", "notifications.unsubscribe_post"}
-    add_nav_item(app, "Email", "notifications.preferences", order=90)
+    add_account_link(app, "Email preferences", "notifications.preferences",
+                     "Choose which emails you get: reminders, overdue notices, change notices, digest.")
