@@ -92,3 +92,16 @@ def test_seed_synthetic_adds_obligations_with_computed_dates(runner):
     dated = db.session.scalar(sa.select(sa.func.count(Obligation.id)).where(Obligation.due_date.is_not(None)))
     assert dated > 0
     assert runner.invoke(args=["seed-synthetic", "--obligations", "0"]).exit_code == 1
+
+
+def test_commands_on_an_unmigrated_database_say_what_to_do(tmp_path):
+    from tracker import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}", "TESTING": True,
+                      "TRACKER_SCHEDULER": "off"})
+    runner = app.test_cli_runner()
+    for args in (["seed-demo"], ["feed-url", "procurement"], ["export-pack"],
+                 ["create-user", "a@example.com", "--role", "viewer"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, args
+        assert "db upgrade" in result.output and "Traceback" not in result.output, args
