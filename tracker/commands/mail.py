@@ -50,7 +50,9 @@ def scheduler_command() -> None:
     """Run the reminder job loop in the foreground (for multi-worker deployments)."""
     from tracker.scheduler import build_scheduler, interval_seconds
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # Flask already gives the "tracker" logger a stderr handler; a root handler
+    # as well would print every pass twice.
+    logging.getLogger("tracker").setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     click.echo(f"Reminder scheduler: a pass every {interval_seconds(app)} s; Ctrl+C stops it.")
