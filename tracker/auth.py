@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 from typing import Callable
 
@@ -62,11 +63,14 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", {"auth.login", "auth.logout"})
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        user_id, _, fingerprint = session_id.partition(".")
+        if not user_id.isdigit() or len(user_id) > 18:
             return None
         user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        if user is None or not user.active or not hmac.compare_digest(user.get_id(), session_id):
+            return None  # unknown, deactivated, or signed in before a password change
+        return user
 
     @app.before_request
     def refuse_viewer_writes():

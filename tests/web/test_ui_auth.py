@@ -165,3 +165,28 @@ def test_password_change_needs_the_current_password_and_rotates_the_session(clie
     client.post("/logout")
     assert login(client, user).status_code == 200  # old password refused
     assert login(client, user, password="brand-new-pass").status_code == 302
+
+
+def test_password_change_signs_out_other_browsers(app):
+    from flask import g
+
+    from tests.factories import login, make_user
+
+    def get_home(browser):
+        # The fixture keeps one app context for the whole test, so Flask-Login's
+        # per-request user cache (on g) must be dropped to act like a new request.
+        g.pop("_login_user", None)
+        return browser.get("/")
+
+    user = make_user(role="viewer")
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, user)
+    login(phone, user)
+    assert get_home(phone).status_code == 200
+    g.pop("_login_user", None)
+    response = laptop.post("/account/password", data={
+        "current": "password-123", "new": "a-brand-new-password", "confirm": "a-brand-new-password"})
+    assert response.status_code == 302
+    assert get_home(laptop).status_code == 200          # the browser that changed it stays in
+    signed_out = get_home(phone)                        # the other one must sign in again
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -84,6 +85,15 @@ class User(UserMixin, Base):
     # "equal" to every other; the identity map already gives one object per row.
     __eq__ = object.__eq__
     __hash__ = object.__hash__
+
+    def get_id(self) -> str:
+        """The id kept in the session: the user id plus a fingerprint of the password.
+
+        Changing the password changes the fingerprint, so sessions signed in
+        with the old password (other browsers, a stolen cookie) stop working.
+        """
+        fingerprint = hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+        return f"{self.id}.{fingerprint}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in
