@@ -153,3 +153,16 @@ def test_team_page_states_the_reminder_policy_and_links_admins_to_it(client):
     assert "weekly digest on Monday" in page
     assert f"/teams/{team.id}/reminder-policy" in page
     assert "Email preferences" in client.get("/account").get_data(as_text=True)
+
+
+def test_admin_pages_sit_in_an_admin_menu_only_admins_see(client):
+    from tests.factories import login, make_user
+
+    login(client, make_user(role="admin"))
+    page = client.get("/").get_data(as_text=True)
+    menu = page.split('id="admin-menu"', 1)[1].split("</ul>", 1)[0]
+    assert all(label in menu for label in ("Users", "Import", "Outbox"))
+    client.post("/logout")
+    login(client, make_user(role="editor"))
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="admin-menu"' not in page and "/outbox" not in page
