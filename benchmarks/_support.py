@@ -13,8 +13,8 @@ if str(ROOT) not in sys.path:
 
 
 @contextlib.contextmanager
-def fresh_app(url: str | None = None):
-    """Yield an app (inside its app context) on a new migrated database."""
+def fresh_app(url: str | None = None, **config):
+    """Yield an app (inside its app context) on a new migrated database; `config` adds settings."""
     from flask_migrate import upgrade
 
     from tracker import create_app
@@ -22,7 +22,7 @@ def fresh_app(url: str | None = None):
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{tmp}/bench.db",
-                          "TESTING": True, "TRACKER_SCHEDULER": "off"})
+                          "TESTING": True, "TRACKER_SCHEDULER": "off", **config})
         with app.app_context():
             upgrade()
             yield app

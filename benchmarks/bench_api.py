@@ -12,14 +12,9 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from _support import StatementCounter, fresh_app
 
 
 def main() -> None:
@@ -28,61 +23,47 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
 
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from tracker import create_app
     from tracker.api.tokens import create_token
     from tracker.audit import CLI
     from tracker.db import db
     from tracker.people import create_user
     from tracker.synthetic import seed_synthetic
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "TESTING": True,
-                          "TRACKER_SCHEDULER": "off"})
-        with app.app_context():
-            upgrade()
-            seed_synthetic(args.obligations, rng=random.Random(2026))
-            _, secret = create_token(create_user("bench@example.com", "Bench", "viewer", CLI), "bench", CLI)
-            headers = {"Authorization": f"Bearer {secret}"}
-            client = app.test_client()
+    with fresh_app() as app:
+        seed_synthetic(args.obligations, rng=random.Random(2026))
+        _, secret = create_token(create_user("bench@example.com", "Bench", "viewer", CLI), "bench", CLI)
+        headers = {"Authorization": f"Bearer {secret}"}
+        client = app.test_client()
 
-            def get(url: str):
-                response = client.get(url, headers=headers)
-                assert response.status_code == 200, response.get_data(as_text=True)
-                return response
+        def get(url: str):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)
+            return response
 
-            # A cursor deep in the list (halfway, at most page 51 of 100-row pages).
-            deep_page = min(50, args.obligations // 200)
-            url = "/api/v1/obligations?limit=100"
-            for _ in range(deep_page):
-                url = get(url).get_json()["next"]
-            deep_url = url
+        # A cursor deep in the list (halfway, at most page 51 of 100-row pages).
+        deep_page = min(50, args.obligations // 200)
+        url = "/api/v1/obligations?limit=100"
+        for _ in range(deep_page):
+            url = get(url).get_json()["next"]
+        deep_url = url
 
-            timings = {}
-            for label, target in (("first page", "/api/v1/obligations?limit=100"), (f"page {deep_page + 1}", deep_url),
-                                  ("filtered", "/api/v1/obligations?limit=100&due_state=firm&status=open")):
-                get(target)  # warm up
-                samples = []
-                for _ in range(args.repeat):
-                    start = time.perf_counter()
-                    get(target)
-                    samples.append((time.perf_counter() - start) * 1000)
-                timings[label] = statistics.median(samples)
+        timings = {}
+        for label, target in (("first page", "/api/v1/obligations?limit=100"), (f"page {deep_page + 1}", deep_url),
+                              ("filtered", "/api/v1/obligations?limit=100&due_state=firm&status=open")):
+            get(target)  # warm up
+            samples = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                get(target)
+                samples.append((time.perf_counter() - start) * 1000)
+            timings[label] = statistics.median(samples)
 
-            counts = {}
-            for size in (10, 100, 200):
-                statements: list[str] = []
-
-                def count(conn, cursor, statement, *rest):
-                    statements.append(statement)
-
-                sa.event.listen(db.engine, "before_cursor_execute", count)
+        counts = {}
+        for size in (10, 100, 200):
+            with StatementCounter(db.engine) as counter:
                 page = get(f"/api/v1/obligations?limit={size}").get_json()
-                sa.event.remove(db.engine, "before_cursor_execute", count)
-                assert len(page["items"]) == size
-                counts[size] = len(statements)
+            assert len(page["items"]) == size
+            counts[size] = counter.count
 
     print(f"obligations in the register: {args.obligations}")
     for label, ms in timings.items():

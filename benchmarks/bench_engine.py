@@ -5,7 +5,6 @@ Run: .venv/bin/python benchmarks/bench_engine.py
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from datetime import date, timedelta

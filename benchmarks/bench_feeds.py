@@ -15,15 +15,11 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from icalendar import Calendar, Event, vDuration, vText  # noqa: E402
+from _support import fresh_app
+from icalendar import Calendar, Event, vDuration, vText
 
 
 def _timed(function, repeat: int) -> float:
@@ -65,11 +61,9 @@ def main() -> None:
     parser.add_argument("--obligations", type=int, default=2500)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
     import tracker.feeds.render as render_module
-    from tracker import create_app
     from tracker.audit import SYSTEM
     from tracker.db import db
     from tracker.feeds import tokens
@@ -80,69 +74,64 @@ def main() -> None:
     from tracker.obligations import set_status
     from tracker.synthetic import seed_synthetic
 
-    with tempfile.TemporaryDirectory() as directory:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.db", "TESTING": True,
-                          "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "https://tracker.example.test",
-                          "SECRET_KEY": "bench"})
-        with app.app_context():
-            upgrade()
-            seed_synthetic(args.obligations, team_count=1, event_count=50, rng=random.Random(7))
-            team = db.session.scalar(select(Team))
-            path = "/" + tokens.feed_url(tokens.ensure_token(team, SYSTEM)).split("/", 3)[3]
-            client = app.test_client()
-            scope = team_scope(team)
+    with fresh_app(TRACKER_BASE_URL="https://tracker.example.test", SECRET_KEY="bench") as app:
+        seed_synthetic(args.obligations, team_count=1, event_count=50, rng=random.Random(7))
+        team = db.session.scalar(select(Team))
+        path = "/" + tokens.feed_url(tokens.ensure_token(team, SYSTEM)).split("/", 3)[3]
+        client = app.test_client()
+        scope = team_scope(team)
 
-            # The specs of one render, captured for the library-alone baseline (not timed).
-            captured = []
-            original = render_module.vevent_bytes
-            render_module.vevent_bytes = lambda spec: captured.append(spec) or original(spec)
-            body = get_feed(scope).body
-            render_module.vevent_bytes = original
-            values = [vars(spec) | {} for spec in captured]
-            for value in values:
-                value["stamp"] = value["stamp"].replace(microsecond=0)
+        # The specs of one render, captured for the library-alone baseline (not timed).
+        captured = []
+        original = render_module.vevent_bytes
+        render_module.vevent_bytes = lambda spec: captured.append(spec) or original(spec)
+        body = get_feed(scope).body
+        render_module.vevent_bytes = original
+        values = [vars(spec) | {} for spec in captured]
+        for value in values:
+            value["stamp"] = value["stamp"].replace(microsecond=0)
 
-            def cold_render():
-                caches().clear()
-                db.session.expire_all()
-                get_feed(scope)
+        def cold_render():
+            caches().clear()
+            db.session.expire_all()
+            get_feed(scope)
 
-            def cold_fetch():
-                caches().clear()
-                assert client.get(path).status_code == 200
+        def cold_fetch():
+            caches().clear()
+            assert client.get(path).status_code == 200
 
-            cold = _timed(cold_render, 5)
-            cold_http = _timed(cold_fetch, 3)
-            alone = _timed(lambda: icalendar_alone(values), 5)
+        cold = _timed(cold_render, 5)
+        cold_http = _timed(cold_fetch, 3)
+        alone = _timed(lambda: icalendar_alone(values), 5)
 
-            first = client.get(path)
-            etag = first.headers["ETag"]
-            warm = _timed(lambda: client.get(path), 50)
-            conditional = _timed(lambda: client.get(path, headers={"If-None-Match": etag}), 50)
-            assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        first = client.get(path)
+        etag = first.headers["ETag"]
+        warm = _timed(lambda: client.get(path), 50)
+        conditional = _timed(lambda: client.get(path, headers={"If-None-Match": etag}), 50)
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
 
-            ids = list(db.session.scalars(select(Obligation.id).where(
-                Obligation.status == "open", Obligation.due_date >= date.today(), Obligation.rule != "recurring").limit(5)))
-            changed = []
-            for index, obligation_id in enumerate(ids):
-                set_status(db.session.get(Obligation, obligation_id), "in_progress", SYSTEM)
-                start = time.perf_counter()
-                response = client.get(path)
-                changed.append(time.perf_counter() - start)
-                assert response.status_code == 200 and response.headers["ETag"] != etag
-                etag = response.headers["ETag"]
-            one_changed = statistics.median(changed)
+        ids = list(db.session.scalars(select(Obligation.id).where(
+            Obligation.status == "open", Obligation.due_date >= date.today(), Obligation.rule != "recurring").limit(5)))
+        changed = []
+        for index, obligation_id in enumerate(ids):
+            set_status(db.session.get(Obligation, obligation_id), "in_progress", SYSTEM)
+            start = time.perf_counter()
+            response = client.get(path)
+            changed.append(time.perf_counter() - start)
+            assert response.status_code == 200 and response.headers["ETag"] != etag
+            etag = response.headers["ETag"]
+        one_changed = statistics.median(changed)
 
-            print(f"feed: {args.obligations} obligations, {len(values)} VEVENTs, {len(body) / 1024:.0f} KiB")
-            print(f"cold render (get_feed, caches cleared):     {cold * 1000:8.1f} ms")
-            print(f"cold fetch through the route:                {cold_http * 1000:8.1f} ms")
-            print(f"icalendar alone, same events:                {alone * 1000:8.1f} ms")
-            print(f"  ratio cold render / icalendar alone:       {cold / alone:8.2f}x  (target <= 1.5x)")
-            print(f"repeated unconditional fetch (cached):       {warm * 1000:8.2f} ms")
-            print(f"  cold render / cached fetch:                {cold / warm:8.0f}x  (target >= 50x)")
-            print(f"conditional fetch (304):                     {conditional * 1000:8.2f} ms")
-            print(f"fetch after one obligation changed:          {one_changed * 1000:8.1f} ms")
-            print(f"  one-changed / cold render:                 {one_changed / cold * 100:8.1f}%  (target <= 10%)")
+        print(f"feed: {args.obligations} obligations, {len(values)} VEVENTs, {len(body) / 1024:.0f} KiB")
+        print(f"cold render (get_feed, caches cleared):     {cold * 1000:8.1f} ms")
+        print(f"cold fetch through the route:                {cold_http * 1000:8.1f} ms")
+        print(f"icalendar alone, same events:                {alone * 1000:8.1f} ms")
+        print(f"  ratio cold render / icalendar alone:       {cold / alone:8.2f}x  (target <= 1.5x)")
+        print(f"repeated unconditional fetch (cached):       {warm * 1000:8.2f} ms")
+        print(f"  cold render / cached fetch:                {cold / warm:8.0f}x  (target >= 50x)")
+        print(f"conditional fetch (304):                     {conditional * 1000:8.2f} ms")
+        print(f"fetch after one obligation changed:          {one_changed * 1000:8.1f} ms")
+        print(f"  one-changed / cold render:                 {one_changed / cold * 100:8.1f}%  (target <= 10%)")
 
 
 if __name__ == "__main__":

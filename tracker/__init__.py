@@ -24,7 +24,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
 
     db.init_app(app)

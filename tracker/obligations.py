@@ -22,8 +22,9 @@ from tracker.deadlines import (
     supported_calendar,
     validate_rrule,
 )
-from tracker.errors import Conflict, ValidationFailed
+from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
+from tracker.queries import require_unique
 from tracker.recompute import DueChange, apply_changes, changes_for, describe_due
 from tracker.text import check_line, check_text
 
@@ -139,19 +140,11 @@ def _assign(obligation: Obligation, data: ObligationInput) -> None:
     obligation.events = list(db.session.scalars(select(Event).where(Event.id.in_(ids)))) if ids else []
 
 
-def _key_taken(key: str, except_id: int | None = None) -> bool:
-    query = select(Obligation.id).where(Obligation.key == key)
-    if except_id is not None:
-        query = query.where(Obligation.id != except_id)
-    return db.session.scalar(query) is not None
-
-
 def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None = None,
                       commit: bool = True) -> Obligation:
     """Add an obligation with its computed due date (revision 0)."""
     validate_input(data)
-    if _key_taken(data.key):
-        raise Conflict(f"an obligation with key '{data.key}' already exists", field="key")
+    require_unique(Obligation.key, data.key, noun="an obligation")
     now = now or utcnow()
     obligation = Obligation(created_at=now, updated_at=now, due_changed_at=now,
                             status_changed_at=now, status="open", revision=0)
@@ -171,8 +164,7 @@ def update_obligation(obligation: Obligation, data: ObligationInput, actor: Acto
                       now: datetime | None = None, commit: bool = True) -> DueChange | None:
     """Edit an obligation; if its due date or state moves, bump revision and record why."""
     validate_input(data)
-    if _key_taken(data.key, except_id=obligation.id):
-        raise Conflict(f"an obligation with key '{data.key}' already exists", field="key")
+    require_unique(Obligation.key, data.key, noun="an obligation", except_id=obligation.id)
     now = now or utcnow()
     before = audit.snapshot(obligation, AUDITED_FIELDS)
     before_events = sorted(e.key for e in obligation.events)

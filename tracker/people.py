@@ -15,6 +15,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import ROLES, Team, User
+from tracker.queries import require_unique
 from tracker.text import check_line
 
 TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",
@@ -58,8 +59,7 @@ def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime 
                 commit: bool = True) -> Team:
     """Add a team with the default reminder policy."""
     _check_team(key, name, timezone)
-    if db.session.scalar(select(Team.id).where(Team.key == key)) is not None:
-        raise Conflict(f"a team with key '{key}' already exists", field="key")
+    require_unique(Team.key, key, noun="a team")
     now = now or utcnow()
     team = Team(key=key, name=name.strip(), timezone=timezone, created_at=now, updated_at=now)
     db.session.add(team)
@@ -77,9 +77,7 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
     merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
     _check_team(merged["key"], merged["name"], merged["timezone"])
-    clash = select(Team.id).where(Team.key == merged["key"], Team.id != team.id)
-    if db.session.scalar(clash) is not None:
-        raise Conflict(f"a team with key '{merged['key']}' already exists", field="key")
+    require_unique(Team.key, merged["key"], noun="a team", except_id=team.id)
     changed = audit.update_fields(actor, team, values, now)
     if changed and commit:
         db.session.commit()
@@ -101,8 +99,7 @@ def create_user(email: str, name: str, role: str, actor: Actor, password: str | 
         errors["password"] = "use at least 8 characters"
     if errors:
         raise ValidationFailed(errors)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"a user with email '{email}' already exists", field="email")
+    require_unique(User.email, email, noun="a user")
     now = now or utcnow()
     user = User(email=email, name=(name or email.split("@")[0]).strip(), role=role,
                 password_hash=hash_password(password) if password else None,
@@ -152,9 +149,7 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({name: "not a user field" for name in sorted(unknown)})
     if "email" in values:
         values["email"] = normalize_email(values["email"])
-        clash = select(User.id).where(User.email == values["email"], User.id != user.id)
-        if db.session.scalar(clash) is not None:
-            raise Conflict(f"a user with email '{values['email']}' already exists", field="email")
+        require_unique(User.email, values["email"], noun="a user", except_id=user.id)
     if "role" in values and values["role"] not in ROLES:
         raise ValidationFailed({"role": f"unknown role '{values['role']}' (use admin, editor or viewer)"})
     if "name" in values and (problem := check_line(values["name"], 300, required=True)):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.clock import local_today
 from tracker.db import db
+from tracker.errors import Conflict
 from tracker.models import Obligation, Team
 
 
@@ -138,3 +139,18 @@ def page_of(query, page: int, per_page: int) -> tuple[list, int]:
     rows = db.session.scalars(query.options(joinedload(Obligation.team), joinedload(Obligation.owner))
                               .limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), total
+
+
+def require_unique(column, value, *, noun: str, except_id: int | None = None) -> None:
+    """Raise Conflict when another row already holds `value` in the unique `column`.
+
+    `noun` names the kind of row for the message ("a source", "an event"); the
+    conflict names the column as its field, so forms and the API can point at it.
+    """
+    model = column.class_
+    query = select(model.id).where(column == value)
+    if except_id is not None:
+        query = query.where(model.id != except_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        field = column.key
+        raise Conflict(f"{noun} with {field} '{value}' already exists", field=field)

@@ -15,6 +15,7 @@ from tracker.deadlines import partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.events import EventDate, check_event_date
 from tracker.models import SOURCE_KINDS, Event, Obligation, Source, obligation_events
+from tracker.queries import require_unique
 from tracker.text import check_line, check_text
 
 SOURCE_FIELDS = ("key", "title", "kind", "jurisdiction", "citation", "url", "summary")
@@ -58,8 +59,7 @@ def create_source(actor: Actor, now: datetime | None = None, commit: bool = True
               for name in SOURCE_FIELDS}
     values["kind"] = values["kind"] or "other"
     _check_source(values)
-    if db.session.scalar(select(Source.id).where(Source.key == values["key"])) is not None:
-        raise Conflict(f"a source with key '{values['key']}' already exists", field="key")
+    require_unique(Source.key, values["key"], noun="a source")
     now = now or utcnow()
     source = Source(created_at=now, updated_at=now, **values)
     db.session.add(source)
@@ -74,9 +74,7 @@ def update_source(source: Source, actor: Actor, now: datetime | None = None, com
     """Edit a source's fields; True when anything changed."""
     merged = {name: values.get(name, getattr(source, name)) for name in SOURCE_FIELDS}
     _check_source(merged)
-    clash = select(Source.id).where(Source.key == merged["key"], Source.id != source.id)
-    if db.session.scalar(clash) is not None:
-        raise Conflict(f"a source with key '{merged['key']}' already exists", field="key")
+    require_unique(Source.key, merged["key"], noun="a source", except_id=source.id)
     changed = audit.update_fields(actor, source, merged, now)
     if changed and commit:
         db.session.commit()
@@ -125,8 +123,7 @@ def create_event(actor: Actor, when: EventDate, now: datetime | None = None, com
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
-    if db.session.scalar(select(Event.id).where(Event.key == values["key"])) is not None:
-        raise Conflict(f"an event with key '{values['key']}' already exists", field="key")
+    require_unique(Event.key, values["key"], noun="an event")
     now = now or utcnow()
     on = partial_from(when.on, when.precision).first if when.on else None
     event = Event(created_at=now, updated_at=now, status=when.status,
@@ -145,9 +142,7 @@ def update_event(event: Event, actor: Actor, now: datetime | None = None, commit
     """Edit an event's key, title, description or source (dates: tracker.events)."""
     merged = {name: values.get(name, getattr(event, name)) for name in EVENT_FIELDS}
     _check_event(merged)
-    clash = select(Event.id).where(Event.key == merged["key"], Event.id != event.id)
-    if db.session.scalar(clash) is not None:
-        raise Conflict(f"an event with key '{merged['key']}' already exists", field="key")
+    require_unique(Event.key, merged["key"], noun="an event", except_id=event.id)
     changed = audit.update_fields(actor, event, merged, now)
     if changed and commit:
         db.session.commit()

@@ -69,14 +69,15 @@ def test_nothing_changes_when_nothing_moved(enactment):
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == audit_rows
 
 
-def test_event_changes_that_leave_the_date_alone_bump_no_revision(enactment):
-    """A month estimate moved within the same month gives the same due date."""
+def test_refining_an_estimate_to_its_first_day_keeps_the_date_and_sharpens_the_precision(enactment):
+    """A month estimate refined to its first day gives the same due date, now exact."""
     obligation = make_obligation(rule="relative", anchor=enactment, rule_offset=180)
     record_event_change(enactment, EventDate("expected", date(2026, 9, 1), "day"), SYSTEM)
     db.session.refresh(obligation)
     # Same first day, but the precision is now exact: that is a change of due precision.
     assert obligation.due_date == date(2027, 2, 28)
     assert obligation.due_precision == "day"
+    assert obligation.revision == 1  # a change of due precision is a new revision
 
 
 def test_preview_lists_moves_without_writing(enactment):

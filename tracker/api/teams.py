@@ -74,9 +74,6 @@ def update_team_view(team_id: int, body: TeamPatch):
     values = body.model_dump(exclude_none=True)
     if "digest_weekday" in body.model_fields_set:
         values["digest_weekday"] = body.digest_weekday
-    if "key" in values and db.session.scalar(select(Team.id).where(Team.key == values["key"], Team.id != team_id)):
-        raise ApiProblem(409, f"a team with key '{values['key']}' already exists",
-                         [{"path": "/key", "message": "already taken"}])
     update_team(team, Actor.of(api_user()), commit=False, **_policy(values))
     db.session.commit()
     return respond(team_out(_load(team_id)))

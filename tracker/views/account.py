@@ -7,11 +7,9 @@ from flask_login import current_user, login_required, login_user
 from werkzeug.security import check_password_hash
 
 from tracker import people
-from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.forms import show_service_errors
 from tracker.forms.people import PasswordChangeForm, ProfileForm
-from tracker.views.common import actor
+from tracker.views.common import actor, refuse
 
 bp = Blueprint("account", __name__)
 
@@ -40,8 +38,7 @@ def profile():
             flash("Profile saved.", "success")
             return redirect(url_for("account.index"))
         except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            show_service_errors(form, exc)
+            refuse(form, exc)
     return _page(profile_form=form, code=400)
 
 
@@ -61,8 +58,7 @@ def password():
                 flash("Password changed.", "success")
                 return redirect(url_for("account.index"))
             except ValidationFailed as exc:
-                db.session.rollback()
-                show_service_errors(form, exc, {"password": "new"})
+                refuse(form, exc, {"password": "new"})
     return _page(password_form=form, code=400)
 
 

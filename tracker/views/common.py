@@ -10,9 +10,21 @@ from flask_login import current_user
 from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.queries import team_todays
+from tracker.errors import Conflict, ValidationFailed
+from tracker.forms.errors import show_service_errors
 
 MAX_ID = 2**31 - 1
+
+
+def refuse(form, exc: ValidationFailed | Conflict, aliases: dict[str, str] | None = None) -> int:
+    """Undo a refused change, show the service's reasons on `form`, return the status.
+
+    409 when the change conflicts with the register (a duplicate key, a row in
+    use), 400 for invalid values; what the user typed stays in the form.
+    """
+    db.session.rollback()
+    show_service_errors(form, exc, aliases)
+    return 409 if isinstance(exc, Conflict) else 400
 
 
 def load_or_404(model, object_id: int):
@@ -27,10 +39,6 @@ def load_or_404(model, object_id: int):
 
 def actor() -> Actor:
     return Actor.of(current_user)
-
-
-def todays() -> dict[int, date]:
-    return team_todays()
 
 
 def utc_today() -> date:

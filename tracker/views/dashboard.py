@@ -6,7 +6,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.dashboard import build_dashboard
-from tracker.views.common import todays, utc_today
+from tracker.queries import team_todays
+from tracker.views.common import utc_today
 
 bp = Blueprint("dashboard", __name__)
 
@@ -19,7 +20,7 @@ def index():
     if scope != "mine" or not my_team_ids:
         scope = "all"
     team_ids = my_team_ids if scope == "mine" else None
-    team_today = todays()
+    team_today = team_todays()
     board = build_dashboard(team_ids, team_today, utc_today())
     return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope,
                            has_teams=bool(my_team_ids), title="Dashboard")

@@ -21,7 +21,8 @@ from tracker.forms.register import EventChangeForm, EventForm
 from tracker.models import Event, Obligation, Source
 from tracker.navigation import add_nav_item
 from tracker.sources import anchored_count, create_event, delete_event, update_event
-from tracker.views.common import actor, int_arg, load_or_404, todays
+from tracker.queries import team_todays
+from tracker.views.common import actor, int_arg, load_or_404, refuse
 
 bp = Blueprint("events", __name__)
 
@@ -55,7 +56,7 @@ def _detail_page(event: Event, change_form: EventChangeForm | None = None, code:
         change_form = EventChangeForm()
         change_form.status.data = event.status
         change_form.date.data = event.partial_date.iso() if event.partial_date else ""
-    return render_template("events/detail.html", event=event, anchored=anchored, todays=todays(),
+    return render_template("events/detail.html", event=event, anchored=anchored, todays=team_todays(),
                            change_form=change_form, confirm=ConfirmForm(), title=event.title), code
 
 
@@ -139,9 +140,7 @@ def create():
             flash(f"Event “{event.title}” added.", "success")
             return redirect(url_for("events.detail", event_id=event.id))
         except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            show_service_errors(form, exc)
-            code = 409 if isinstance(exc, Conflict) else 400
+            code = refuse(form, exc)
     else:
         code = 400
     return render_template("events/form.html", form=form, event=None, title="New event"), code
@@ -165,9 +164,7 @@ def edit(event_id: int):
                 flash("Changes saved.", "success")
                 return redirect(url_for("events.detail", event_id=event.id))
             except (ValidationFailed, Conflict) as exc:
-                db.session.rollback()
-                show_service_errors(form, exc)
-                code = 409 if isinstance(exc, Conflict) else 400
+                code = refuse(form, exc)
     return render_template("events/form.html", form=form, event=event, title=f"Edit {event.title}"), code
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth import editor_required
+from tracker.clock import local_today
 from tracker.db import db
 from tracker.deadlines import Due, explain, parse_partial_date, partial_from
 from tracker.errors import Conflict, ValidationFailed
@@ -26,8 +27,8 @@ from tracker.obligations import (
     set_status,
     update_obligation,
 )
-from tracker.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of
-from tracker.views.common import actor, choice_arg, int_arg, load_or_404, todays
+from tracker.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
+from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
 
 bp = Blueprint("obligations", __name__)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -59,7 +60,7 @@ def list_filters() -> dict:
 def index():
     filters = list_filters()
     page = int_arg("page", 1, high=100000)
-    team_today = todays()
+    team_today = team_todays()
     rows, total = page_of(obligation_filter(filters, team_today), page, PER_PAGE)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     jurisdictions = sorted(set(db.session.scalars(select(Source.jurisdiction).distinct())))
@@ -120,14 +121,8 @@ def _save(form: ObligationForm, obligation: Obligation | None):
             return create_obligation(data, actor()), 200
         update_obligation(obligation, data, actor())
         return obligation, 200
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_service_errors(form, exc, SERVICE_FIELD_ALIASES)
-        return None, 400
-    except Conflict as exc:
-        db.session.rollback()
-        show_service_errors(form, exc, SERVICE_FIELD_ALIASES)
-        return None, 409
+    except (ValidationFailed, Conflict) as exc:
+        return None, refuse(form, exc, SERVICE_FIELD_ALIASES)
 
 
 @bp.route("/obligations/new", methods=["GET", "POST"])
@@ -193,7 +188,7 @@ def _detail_page(obligation_id: int, status_form: StatusForm | None = None, code
                                                         AuditEntry.entity_id == obligation.id)
                                .order_by(AuditEntry.id.desc()).limit(100)).all()
     return render_template("obligations/detail.html", obligation=obligation, history=history, trail=trail,
-                           explanation=_explanation(obligation), today=todays().get(obligation.team_id),
+                           explanation=_explanation(obligation), today=local_today(obligation.team.timezone),
                            status_form=status_form or StatusForm(), confirm=ConfirmForm(),
                            title=obligation.title), code
 
@@ -217,8 +212,7 @@ def change_status(obligation_id: int):
             flash(f"Status is now “{form.status.data.replace('_', ' ')}”.", "success")
             return redirect(url_for("obligations.detail", obligation_id=obligation.id))
         except ValidationFailed as exc:
-            db.session.rollback()
-            show_service_errors(form, exc)
+            refuse(form, exc)
     return _detail_page(obligation_id, form, 400)
 
 

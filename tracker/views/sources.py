@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload
 from tracker.auth import editor_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms import ConfirmForm
 from tracker.forms.register import SourceForm
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.navigation import add_nav_item
 from tracker.sources import create_source, delete_source, update_source
-from tracker.views.common import actor, load_or_404, todays
+from tracker.queries import team_todays
+from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("sources", __name__)
 
@@ -46,7 +47,7 @@ def detail(source_id: int):
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
         .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)).all() if event_ids else []
     return render_template("sources/detail.html", source=source, events=events, obligations=obligations,
-                           todays=todays(), confirm=ConfirmForm(), title=source.title)
+                           todays=team_todays(), confirm=ConfirmForm(), title=source.title)
 
 
 def _values(form: SourceForm) -> dict:
@@ -66,9 +67,7 @@ def _save(form: SourceForm, source: Source | None):
         update_source(source, actor(), **values)
         return source, 200
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        show_service_errors(form, exc)
-        return None, 409 if isinstance(exc, Conflict) else 400
+        return None, refuse(form, exc)
 
 
 @bp.route("/sources/new", methods=["GET", "POST"])

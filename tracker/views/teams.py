@@ -11,12 +11,13 @@ from tracker import people
 from tracker.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.forms import ConfirmForm, show_service_errors
+from tracker.forms import ConfirmForm
 from tracker.forms.errors import as_choices
 from tracker.forms.people import MemberForm, TeamForm
 from tracker.models import Obligation, Team, User
 from tracker.navigation import add_nav_item
-from tracker.views.common import actor, load_or_404, todays
+from tracker.queries import team_todays
+from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("teams", __name__)
 
@@ -46,7 +47,7 @@ def _detail_page(team: Team, member_form: MemberForm | None = None, code: int = 
         select(Obligation).where(Obligation.team_id == team.id, Obligation.deleted_at.is_(None))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
         .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id).limit(50)).all()
-    return render_template("teams/detail.html", team=team, obligations=obligations, todays=todays(),
+    return render_template("teams/detail.html", team=team, obligations=obligations, todays=team_todays(),
                            member_form=member_form or _member_form(team), confirm=ConfirmForm(),
                            title=team.name), code
 
@@ -67,9 +68,7 @@ def _save(form: TeamForm, team: Team | None):
         people.update_team(team, actor(), key=key, name=name, timezone=zone)
         return team, 200
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        show_service_errors(form, exc)
-        return None, 409 if isinstance(exc, Conflict) else 400
+        return None, refuse(form, exc)
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])

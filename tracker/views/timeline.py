@@ -11,7 +11,8 @@ from tracker.db import db
 from tracker.models import Team
 from tracker.navigation import add_nav_item
 from tracker.timeline import add_months, load_items, month_count, month_start, render_svg, window_text
-from tracker.views.common import int_arg, todays, utc_today
+from tracker.queries import team_todays
+from tracker.views.common import int_arg, utc_today
 
 bp = Blueprint("timeline", __name__)
 
@@ -25,7 +26,7 @@ def index():
     team_id = int_arg("team")
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     team = next((t for t in teams if t.id == team_id), None)
-    team_today = todays()
+    team_today = team_todays()
     markers, windows, capped = load_items(
         start, add_months(start, months), team.id if team else None, team_today,
         lambda event_id: url_for("events.detail", event_id=event_id),

@@ -15,8 +15,8 @@ from tracker.models import Obligation
 from tracker.navigation import add_nav_item
 from tracker.packs.importer import import_pack_text
 from tracker.packs.validate import PackInvalid
-from tracker.queries import obligation_filter
-from tracker.views.common import actor, todays
+from tracker.queries import obligation_filter, team_todays
+from tracker.views.common import actor
 from tracker.views.obligations import list_filters
 
 bp = Blueprint("transfer", __name__)
@@ -52,7 +52,7 @@ def import_pack():
 @bp.route("/obligations.csv")
 @login_required
 def download_csv():
-    query = obligation_filter(list_filters(), todays()).options(
+    query = obligation_filter(list_filters(), team_todays()).options(
         joinedload(Obligation.team), joinedload(Obligation.owner), selectinload(Obligation.events))
     text = obligations_csv(db.session.scalars(query), current_app.config["TRACKER_BASE_URL"])
     name = f"obligations-{utcnow().date().isoformat()}.csv"

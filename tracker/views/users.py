@@ -10,12 +10,11 @@ from tracker import people
 from tracker.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.forms import show_service_errors
 from tracker.forms.errors import as_choices
 from tracker.forms.people import SetPasswordForm, UserCreateForm, UserEditForm
 from tracker.models import Team, User
 from tracker.navigation import add_nav_item
-from tracker.views.common import actor, load_or_404
+from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("users", __name__)
 
@@ -48,9 +47,7 @@ def create():
                 flash(f"User {user.email} created.", "success")
                 return redirect(url_for("users.edit", user_id=user.id))
             except (ValidationFailed, Conflict) as exc:
-                db.session.rollback()
-                show_service_errors(form, exc)
-                code = 409 if isinstance(exc, Conflict) else 400
+                code = refuse(form, exc)
     return render_template("users/form.html", form=form, user=None, title="New user"), code
 
 
@@ -77,9 +74,7 @@ def edit(user_id: int):
                 flash("Changes saved.", "success")
                 return redirect(url_for("users.edit", user_id=user.id))
             except (ValidationFailed, Conflict) as exc:
-                db.session.rollback()
-                show_service_errors(form, exc)
-                code = 409 if isinstance(exc, Conflict) else 400
+                code = refuse(form, exc)
     return render_template("users/form.html", form=form, user=user, password_form=SetPasswordForm(),
                            title=f"User {user.email}"), code
 
@@ -95,8 +90,7 @@ def set_password(user_id: int):
             flash(f"New password set for {user.email}.", "success")
             return redirect(url_for("users.edit", user_id=user.id))
         except ValidationFailed as exc:
-            db.session.rollback()
-            show_service_errors(form, exc)
+            refuse(form, exc)
     edit_form = UserEditForm(obj=user, formdata=None)
     edit_form.team_ids.choices = as_choices([(t.id, t.name) for t in _teams()])
     edit_form.team_ids.data = [t.id for t in user.teams]
