@@ -22,7 +22,8 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from tracker.db import UTCDateTime, db
 from tracker.mailer import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
-from tracker.models import OutboxMessage
+from tracker.models import Obligation, OutboxMessage
+from tracker.vocabulary import ACTIVE_STATUSES
 from tracker.txn import begin_write, is_sqlite
 
 LEASE = timedelta(minutes=10)
@@ -31,7 +32,11 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 
-CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts)
+CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts,
+                 OutboxMessage.kind, OutboxMessage.obligation_id, OutboxMessage.revision)
+# A batch is given back (unsent rows released) once half the lease has gone,
+# so a slow relay can never let a claim expire while its rows are still queued.
+SEND_WITHIN = LEASE / 2
 
 
 @dataclass
@@ -40,6 +45,7 @@ class DispatchResult:
     retried: int = 0
     failed: int = 0
     kept: int = 0
+    cancelled: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -120,6 +126,40 @@ def _record_failure(row, worker: str, error: Exception, now: datetime, rng, resu
         result.retried += 1
 
 
+def stale_reason(row, obligations: dict) -> str | None:
+    """Why a queued deadline email must not go out any more, or None.
+
+    Planning happened earlier (the SMTP server may have been down, or not yet
+    configured): by now the obligation may be done, waived, deleted, or moved
+    to another date (a new revision, which has its own reminders and a change
+    notice). Digests are never stale.
+    """
+    if row.kind == "digest" or row.obligation_id is None:
+        return None
+    current = obligations.get(row.obligation_id)
+    if current is None or current.deleted_at is not None:
+        return "not sent: the obligation was deleted"
+    if current.status not in ACTIVE_STATUSES:
+        return f"not sent: the obligation is {current.status.replace('_', ' ')}"
+    if row.kind != "change" and current.revision != row.revision:
+        return "not sent: the deadline moved since this reminder was planned"
+    return None
+
+
+def _current_obligations(rows: list) -> dict:
+    ids = {row.obligation_id for row in rows if row.obligation_id is not None}
+    if not ids:
+        return {}
+    query = select(Obligation.id, Obligation.status, Obligation.revision, Obligation.deleted_at)
+    return {row.id: row for row in db.session.execute(query.where(Obligation.id.in_(ids)))}
+
+
+def _release(rows: list, worker: str) -> None:
+    """Give claimed, unsent rows back at once (no attempt counted)."""
+    for row in rows:
+        _finish(row.id, worker, {"status": "pending"})
+
+
 def count_kept() -> int:
     return db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status == "pending")) or 0
@@ -144,11 +184,23 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
     with SmtpConnection(settings) as connection:
         while max_messages is None or handled < max_messages:
             limit = CLAIM_BATCH if max_messages is None else min(CLAIM_BATCH, max_messages - handled)
-            rows = claim(clock(), worker, limit)
+            claimed_at = clock()
+            rows = claim(claimed_at, worker, limit)
             if not rows:
                 break
             handled += len(rows)
+            current = _current_obligations(rows)
+            db.session.commit()
             for index, row in enumerate(rows):
+                if index and clock() - claimed_at >= SEND_WITHIN:
+                    _release(rows[index:], worker)  # re-claimed with a fresh lease
+                    handled -= len(rows) - index
+                    break
+                reason = stale_reason(row, current)
+                if reason:
+                    _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
+                    result.cancelled += 1
+                    continue
                 try:
                     connection.send(row.mime, row.recipient)
                 except (TemporaryFailure, PermanentFailure) as error:

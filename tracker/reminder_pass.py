@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,10 +27,13 @@ class PassReport:
     failed: int
     kept: int
     smtp_configured: bool
+    cancelled: int = 0
 
     def summary(self) -> str:
         line = (f"planned {self.planned}, sent {self.sent}, retried {self.retried}, "
                 f"failed {self.failed}")
+        if self.cancelled:
+            line += f", cancelled {self.cancelled} (no longer due)"
         if not self.smtp_configured:
             line += f"; no SMTP host configured: {self.kept} message(s) kept in the outbox"
         return line
@@ -38,13 +42,17 @@ class PassReport:
 def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> PassReport:
     """Plan everything due at `now`, send what the outbox holds, record the run."""
     now = now or utcnow()
+    started = time.monotonic()
     planned = plan_obligations(now) + plan_digests(now)
     settings = SmtpSettings.from_config(current_app.config)
     result = dispatch(now, settings, rng=rng)
-    db.session.add(ReminderRun(started_at=now, finished_at=now, planned=planned, sent=result.sent,
+    # `now` may be a given clock (--now); the pass still took real time.
+    finished = now + timedelta(seconds=time.monotonic() - started)
+    db.session.add(ReminderRun(started_at=now, finished_at=finished, planned=planned, sent=result.sent,
                                retried=result.retried, failed=result.failed, kept=result.kept))
     db.session.commit()
-    return PassReport(planned, result.sent, result.retried, result.failed, result.kept, settings.configured)
+    return PassReport(planned, result.sent, result.retried, result.failed, result.kept, settings.configured,
+                      result.cancelled)
 
 
 def last_run() -> ReminderRun | None:

@@ -18,14 +18,14 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import UTCDateTime, db
 from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
-from tracker.models import DeadlineHistory, Obligation, OutboxMessage, Team, User, team_members
+from tracker.models import DeadlineHistory, Obligation, OutboxMessage, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES
 from tracker.reminder_schedule import Due, Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
@@ -108,11 +108,22 @@ def insert_new(rows: list[dict]) -> int:
     return len(db.session.execute(statement.returning(table.c.id), rows).all())
 
 
-def _recent_changes(obligation_ids: list[int], now: datetime) -> dict[int, list[DeadlineHistory]]:
+def changes_since(now: datetime) -> datetime:
+    """Where the change-notice window starts: 14 days back, or further after downtime.
+
+    If no pass ran for longer than the window, the window reaches back to the
+    last pass, so the changes made while nobody was planning are not lost.
+    """
+    window = now - CHANGE_WINDOW
+    last = db.session.scalar(select(func.max(ReminderRun.started_at)).where(ReminderRun.started_at < now))
+    return min(window, last) if last is not None else window
+
+
+def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list[DeadlineHistory]]:
     rows = db.session.scalars(
         select(DeadlineHistory).where(
             DeadlineHistory.obligation_id.in_(obligation_ids), DeadlineHistory.revision >= 1,
-            DeadlineHistory.changed_at > now - CHANGE_WINDOW, DeadlineHistory.changed_at <= now)
+            DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
         .order_by(DeadlineHistory.revision))
     changes: dict[int, list[DeadlineHistory]] = defaultdict(list)
     for row in rows:
@@ -171,11 +182,11 @@ def _queue(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy]
                        for ob, key, what in planned if key not in present])
 
 
-def _plan_batch(rows: list, now: datetime) -> int:
+def _plan_batch(rows: list, since: datetime, now: datetime) -> int:
     """Plan one batch of obligation rows (plain columns) and store their next reminder times."""
     team_ids = {row.team_id for row in rows}
     policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
-    changes = _recent_changes([row.id for row in rows], now)
+    changes = _recent_changes([row.id for row in rows], since, now)
     work, next_times = [], []
     for row in rows:
         policy = policies[row.team_id]
@@ -199,6 +210,7 @@ def plan_obligations(now: datetime) -> int:
     if anything is None:
         return 0  # the usual case: one index probe, no lock taken
     added, last_id = 0, 0
+    since = changes_since(now)
     while True:
         begin_write()
         query = (select(*SCHEDULE_COLUMNS)
@@ -211,6 +223,6 @@ def plan_obligations(now: datetime) -> int:
         if not rows:
             db.session.commit()
             return added
-        added += _plan_batch(rows, now)
+        added += _plan_batch(rows, since, now)
         last_id = rows[-1].id
         db.session.commit()

@@ -185,3 +185,53 @@ def test_attachment_is_the_same_event_the_team_feed_shows(app, clock, smtp):
     [in_feed] = [e for e in feed.vevent_list if e.uid.value == attached.uid.value]
     for name in ("uid", "sequence", "dtstart", "dtend", "status", "summary"):
         assert getattr(in_feed, name).value == getattr(attached, name).value, name
+
+
+def test_reminder_queued_during_an_outage_is_not_sent_once_the_work_is_done(app, clock, smtp):
+    _, _, obligation = setup_due_in_seven_days(clock)
+    smtp.stop()
+    run_pass(at("2026-06-24T09:00:00-07:00"), rng=random.Random(1))  # planned, the relay is down
+    from tracker.obligations import set_status
+    set_status(db.session.get(Obligation, obligation.id), "done", SYSTEM)
+    smtp.start()
+    report = run_pass(at("2026-06-24T12:00:00-07:00"), rng=random.Random(1))
+    assert smtp.messages == [] and report.cancelled == 1
+    row = db.session.scalar(select(OutboxMessage))
+    assert (row.status, row.last_error) == ("cancelled", "not sent: the obligation is done")
+    assert "cancelled 1" in report.summary()
+
+
+def test_reminder_queued_before_the_deadline_moved_is_not_sent_for_the_old_date(app, clock, smtp):
+    team, _, obligation = setup_due_in_seven_days(clock)
+    smtp.stop()
+    run_pass(at("2026-06-24T09:00:00-07:00"), rng=random.Random(1))
+    from tracker.obligations import ObligationInput, update_obligation
+    clock.move_to(at("2026-06-24T10:00:00-07:00"))
+    current = db.session.get(Obligation, obligation.id)
+    update_obligation(current, ObligationInput(key=current.key, title=current.title, team_id=team.id,
+                                               rule="fixed", rule_date=date(2026, 9, 1)), SYSTEM)
+    smtp.start()
+    run_pass(at("2026-06-24T12:00:00-07:00"), rng=random.Random(1))
+    subjects = [message["Subject"] for message in smtp.messages]
+    assert not any(subject.startswith("Due in 7 days") for subject in subjects)
+    assert any(subject.startswith("Deadline changed") for subject in subjects)  # the news that counts
+    stale = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))
+    assert (stale.status, stale.last_error) == ("cancelled", "not sent: the deadline moved since this reminder "
+                                                             "was planned")
+
+
+def test_a_slow_batch_gives_its_unsent_rows_back_before_the_lease_runs_out(app, clock, smtp, monkeypatch):
+    import tracker.dispatch as dispatch_module
+
+    team, _, _ = setup_due_in_seven_days(clock)
+    for _ in range(4):
+        make_obligation(team=team, rule_date=date(2026, 7, 1))
+    released = []
+    original = dispatch_module._release
+    monkeypatch.setattr(dispatch_module, "SEND_WITHIN", timedelta(0))  # every batch is "too slow"
+    monkeypatch.setattr(dispatch_module, "_release", lambda rows, worker: released.append(len(rows))
+                        or original(rows, worker))
+    report = run_pass(at("2026-06-24T09:00:00-07:00"))
+    assert report.sent == 5 and released == [4, 3, 2, 1]  # one sent per claim, the rest re-claimed
+    assert sorted(message["Message-ID"] for message in smtp.messages) == sorted(
+        db.session.scalars(select(OutboxMessage.message_id)))

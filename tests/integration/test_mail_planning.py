@@ -227,3 +227,17 @@ def test_ten_days_without_a_pass_then_one_catch_up_per_obligation(app, clock):
     assert sorted((m.obligation_id, m.lead_days) for m in new) == sorted(expected * 2)
     run_pass(at("2026-06-30T11:00:00+09:00"))
     assert len(outbox()) == len(before) + len(new)
+
+
+def test_change_notices_survive_a_downtime_longer_than_their_window(app, clock):
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = quiet_team(timezone="UTC")
+    make_user(teams=[team])
+    event = make_event(status="expected", on=date(2026, 9, 1), title="Act enacted")
+    make_obligation(team=team, rule="relative", anchor=event, rule_offset=90, title="Certify")
+    run_pass(at("2026-05-01T12:00:00+00:00"))  # the last pass before a month of downtime
+    clock.move_to(at("2026-05-03T12:00:00+00:00"))
+    record_event_change(event, EventDate("occurred", date(2026, 5, 2), "day"), SYSTEM)
+    run_pass(at("2026-06-01T12:00:00+00:00"))  # 29 days later: older than the 14-day window
+    [change] = outbox("change")
+    assert "Act enacted" in change.body_text

@@ -20,6 +20,7 @@ from tracker import people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import OutboxMessage
+from tracker.reminders import plan_obligations
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRESQL = bool(os.environ.get("TRACKER_TEST_DATABASE_URL"))
@@ -137,7 +138,11 @@ def test_dispatcher_killed_after_claiming_leaves_rows_sent_once_after_the_lease(
 def test_parallel_dispatchers_send_every_message_exactly_once(app, clock, database_url):
     workers = 4 if ON_POSTGRESQL else 2
     register(clock, teams=6, members=5, obligations=8)  # 240 messages
+    # Planned up front, so the dispatchers compete only for claims; a slow relay
+    # (20 ms a message) keeps every process busy long enough to overlap.
+    plan_obligations(at("2026-06-24T09:00:00+00:00"))
     server = SmtpServer()
+    server.recorder.delay = 0.02
     server.start()
     try:
         processes = [send_reminders(database_url, "2026-06-24T09:00:00Z", server.port, wait=False)
@@ -152,3 +157,4 @@ def test_parallel_dispatchers_send_every_message_exactly_once(app, clock, databa
     assert statuses() == Counter(sent=240)
     sent_by = [int(out.split("sent ")[1].split(",")[0]) for out, _ in outputs]
     assert sum(sent_by) == 240
+    assert sum(1 for count in sent_by if count) >= 2, sent_by  # the claims really competed

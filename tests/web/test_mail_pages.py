@@ -154,3 +154,14 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"})
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["database"] == "unreachable"
+
+
+def test_ids_beyond_the_database_range_are_not_found_not_errors(client):
+    from tests.factories import login, make_user
+
+    login(client, make_user(role="admin"))
+    huge = 10**20
+    for method, url in (("get", f"/teams/{huge}/reminder-policy"), ("post", f"/teams/{huge}/reminder-policy"),
+                        ("get", f"/outbox/{huge}"), ("post", f"/outbox/{huge}/retry"),
+                        ("post", f"/calendar/teams/{huge}/regenerate"), ("post", f"/account/tokens/{huge}/revoke")):
+        assert getattr(client, method)(url).status_code == 404, url

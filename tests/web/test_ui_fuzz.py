@@ -40,6 +40,17 @@ FORMS = {
     "/account": {"name": ["Me"]},
     "/account/password": {"current": ["not-the-password"], "new": ["x"], "confirm": ["x"]},
     "/import": {"pack_text": ['{"pack": "p"}']},
+    "/teams/{team}/reminder-policy": {"lead_days": ["30,7,1,0"], "overdue_every_days": ["7"],
+                                      "remind_projected": ["on", ""], "digest_weekday": ["0", ""]},
+    "/notifications": {"email_reminders": ["on", ""], "email_overdue": ["on"], "email_changes": ["on"],
+                       "email_digest": ["on", ""]},
+    "/account/tokens": {"name": ["ci"]},
+    "/calendar/teams/{team}/regenerate": {"confirm": ["y"]},
+    "/calendar/personal/regenerate": {"confirm": ["y"]},
+    # Deletions last: the other forms above still have their rows to work on.
+    "/events/{ev}/delete": {"confirm": ["y"]},
+    "/sources/{src}/delete": {"confirm": ["y"]},
+    "/obligations/{ob}/delete": {"confirm": ["y"]},
 }
 FIELDS = {
     "obligation": {"key": ["k-fuzz"], "title": ["T"], "description": ["d"], "team_id": ["{team}"],

@@ -12,7 +12,7 @@ from tracker.db import Base, UTCDateTime
 from tracker.models.people import User
 
 MESSAGE_KINDS = ("reminder", "overdue", "change", "digest")
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
 
 class OutboxMessage(Base):
@@ -26,7 +26,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("kind in ('reminder', 'overdue', 'change', 'digest')", name="kind"),
-        CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status in ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_kind_created", "kind", "created_at"),
     )

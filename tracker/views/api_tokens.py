@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from tracker.api import openapi_cached
 from tracker.api.tokens import create_token, revoke_token, user_tokens
 from tracker.audit import Actor
-from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import ApiToken
+from tracker.views.common import load_or_404
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -36,8 +36,8 @@ def tokens():
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    token = load_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
         abort(404)
     revoke_token(token, Actor.of(current_user))
     flash(f"Token '{token.name}' revoked: it no longer works.", "success")

@@ -16,6 +16,7 @@ from tracker.feeds.render import get_feed
 from tracker.feeds.scope import scope_for
 from tracker.models import Team
 from tracker.navigation import add_account_link, add_nav_item
+from tracker.views.common import load_or_404
 
 bp = Blueprint("feeds", __name__)
 
@@ -102,9 +103,7 @@ def revoke_personal():
 
 
 def _managed_team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        abort(404)
+    team = load_or_404(Team, team_id)
     if not _can_manage(team):
         abort(403)
     return team

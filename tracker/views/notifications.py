@@ -15,6 +15,7 @@ from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND, read_unsubscrib
 from tracker.models import Team, User
 from tracker.navigation import add_account_link
 from tracker.preferences import PREFERENCE_FIELDS, set_email_preferences, update_reminder_policy
+from tracker.views.common import load_or_404
 
 bp = Blueprint("notifications", __name__)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -71,7 +72,7 @@ def unsubscribe_post(token: str):
 @admin_required
 def team_policy(team_id: int):
     """Admins set a team's lead times, overdue interval, projected reminders and digest day."""
-    team = db.session.get(Team, team_id) or abort(404)
+    team = load_or_404(Team, team_id)
     errors: dict[str, str] = {}
     form = {"lead_days": ", ".join(str(d) for d in team.lead_days),
             "overdue_every_days": str(team.overdue_every_days),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from tracker.auth import admin_required
@@ -12,6 +12,7 @@ from tracker.mailer import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, OutboxMessage
 from tracker.navigation import add_nav_item
 from tracker.reminder_pass import last_run
+from tracker.views.common import load_or_404
 
 bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 100
@@ -37,7 +38,7 @@ def index():
 @bp.route("/outbox/<int:message_id>")
 @admin_required
 def show(message_id: int):
-    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    message = load_or_404(OutboxMessage, message_id)
     return render_template("outbox/show.html", message=message, title=message.subject)
 
 
@@ -45,7 +46,7 @@ def show(message_id: int):
 @admin_required
 def retry(message_id: int):
     """Put a failed message back in the queue, to go out at the next pass."""
-    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    message = load_or_404(OutboxMessage, message_id)
     if message.status != "failed":
         flash("Only failed messages can be retried.", "warning")
     else:
