@@ -147,6 +147,15 @@ def test_healthz_is_503_when_the_scheduler_is_on_and_passes_stopped(client, app,
     assert response.status_code == 503 and response.get_json()["status"] == "stale"
 
 
+def test_healthz_notices_a_separate_scheduler_that_stopped(client, app, clock):
+    assert app.config["TRACKER_SCHEDULER"] == "off"  # web workers; `flask scheduler` runs elsewhere
+    assert client.get("/healthz").status_code == 200  # no pass seen yet: nothing to judge
+    run_pass()
+    clock.move_to(datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc) + timedelta(minutes=16))
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "stale"
+
+
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     from tracker import create_app
 

@@ -36,7 +36,9 @@ def healthz():
         body["last_reminder_pass"] = run.started_at.isoformat()
         body["last_reminder_pass_counts"] = {"planned": run.planned, "sent": run.sent,
                                              "retried": run.retried, "failed": run.failed}
-    if scheduler_on:
+    # Embedded: this process runs the passes. Off: `flask scheduler` processes run
+    # them every interval, so once passes have been seen, their stopping counts too.
+    if scheduler_on or run is not None:
         limit = timedelta(seconds=interval * STALE_AFTER_INTERVALS)
         # A fresh process gets three intervals of grace before its first pass counts as missing.
         started = current_app.extensions.get("started_at")
