@@ -118,6 +118,15 @@ def next_occurrence(first: date, rrule: str, after: date | None) -> date | None:
     return next((d for d in series if after is None or d > after), None)
 
 
+def occurrences_from(first: date, rrule: str, start: date) -> Iterator[date]:
+    """The occurrences at or after ``start``, in order, lazily (COUNT, UNTIL and
+    the year 9999 end it). Raises ValueError when ``rrule`` is not acceptable.
+    """
+    _check_date(first, "first")
+    series = _parse_rrule(rrule).occurrences_from(first, start)
+    return (d for d in series if d >= start)
+
+
 def occurrences(first: date, rrule: str, *, start: date, end: date) -> list[date]:
     """All occurrences within ``[start, end]`` (inclusive), in order.
 
