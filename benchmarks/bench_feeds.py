@@ -4,7 +4,8 @@ Builds its own SQLite database in a temporary directory (real migrations),
 seeds 2,500 synthetic obligations in one team, then prints:
 - cold render vs the icalendar library alone building the same events (target <= 1.5x);
 - a repeated unconditional fetch of the unchanged feed vs cold (target >= 50x faster);
-- a conditional fetch answered 304;
+- a conditional fetch answered 304, on a warm worker and on one whose caches are empty
+  (another worker, or after a restart: answered from the stored validator, no rendering);
 - the fetch after one obligation changed vs cold (target <= 10%).
 
 Run: python benchmarks/bench_feeds.py [--obligations 2500]
@@ -100,9 +101,16 @@ def main() -> None:
             caches().clear()
             assert client.get(path).status_code == 200
 
-        cold = _timed(cold_render, 5)
+        # Cold render and the library alone, interleaved in pairs: the machine is shared and
+        # its speed drifts, so the ratio is the median of per-pair ratios.
+        pairs = []
+        for _ in range(7):
+            cold_sample = _timed(cold_render, 1)
+            pairs.append((cold_sample, _timed(lambda: icalendar_alone(values), 1)))
+        cold = statistics.median(c for c, _ in pairs)
+        alone = statistics.median(a for _, a in pairs)
+        cold_ratio = statistics.median(c / a for c, a in pairs)
         cold_http = _timed(cold_fetch, 3)
-        alone = _timed(lambda: icalendar_alone(values), 5)
 
         first = client.get(path)
         etag = first.headers["ETag"]
@@ -110,28 +118,42 @@ def main() -> None:
         conditional = _timed(lambda: client.get(path, headers={"If-None-Match": etag}), 50)
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
 
+        def cold_conditional():
+            # A worker that never rendered this feed (or one just restarted): empty caches.
+            caches().clear()
+            assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+            assert len(caches().plans) == 0 and len(caches().fragments) == 0  # nothing was rendered
+
+        conditional_cold = _timed(cold_conditional, 20)
+
+        # One changed obligation, each paired with a cold render measured right before it.
         ids = list(db.session.scalars(select(Obligation.id).where(
-            Obligation.status == "open", Obligation.due_date >= date.today(), Obligation.rule != "recurring").limit(5)))
+            Obligation.status == "open", Obligation.due_date >= date.today(), Obligation.rule != "recurring").limit(7)))
         changed = []
-        for index, obligation_id in enumerate(ids):
+        for obligation_id in ids:
+            cold_sample = _timed(cold_render, 1)
+            etag = client.get(path).headers["ETag"]  # warm the caches again
             set_status(db.session.get(Obligation, obligation_id), "in_progress", SYSTEM)
             start = time.perf_counter()
             response = client.get(path)
-            changed.append(time.perf_counter() - start)
+            changed.append((time.perf_counter() - start, cold_sample))
             assert response.status_code == 200 and response.headers["ETag"] != etag
-            etag = response.headers["ETag"]
-        one_changed = statistics.median(changed)
+        one_changed = statistics.median(c for c, _ in changed)
+        changed_ratio = statistics.median(c / cold_sample for c, cold_sample in changed)
 
-        print(f"feed: {args.obligations} obligations, {len(values)} VEVENTs, {len(body) / 1024:.0f} KiB")
+        print(f"feed: {args.obligations} obligations, {len(values)} VEVENTs, {len(body):,} bytes "
+              f"({len(body) / 2**20:.2f} MiB, {len(body) / len(values):.0f} bytes per VEVENT)")
         print(f"cold render (get_feed, caches cleared):     {cold * 1000:8.1f} ms")
         print(f"cold fetch through the route:                {cold_http * 1000:8.1f} ms")
         print(f"icalendar alone, same events:                {alone * 1000:8.1f} ms")
-        print(f"  ratio cold render / icalendar alone:       {cold / alone:8.2f}x  (target <= 1.5x)")
+        print(f"  ratio cold render / icalendar alone:       {cold_ratio:8.2f}x  (target <= 1.5x; median of 7 pairs)")
         print(f"repeated unconditional fetch (cached):       {warm * 1000:8.2f} ms")
         print(f"  cold render / cached fetch:                {cold / warm:8.0f}x  (target >= 50x)")
-        print(f"conditional fetch (304):                     {conditional * 1000:8.2f} ms")
+        print(f"conditional fetch (304), warm worker:        {conditional * 1000:8.2f} ms")
+        print(f"conditional fetch (304), caches cleared:     {conditional_cold * 1000:8.2f} ms  (no rendering)")
+        print(f"  cold render / cold-worker 304:             {cold / conditional_cold:8.0f}x")
         print(f"fetch after one obligation changed:          {one_changed * 1000:8.1f} ms")
-        print(f"  one-changed / cold render:                 {one_changed / cold * 100:8.1f}%  (target <= 10%)")
+        print(f"  one-changed / cold render:                 {changed_ratio * 100:8.1f}%  (target <= 10%; median of 7 pairs)")
 
 
 if __name__ == "__main__":

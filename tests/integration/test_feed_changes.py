@@ -3,8 +3,8 @@
 from datetime import date, datetime, timezone
 
 import tracker.feeds.render as render_module
-from tests.factories import make_event, make_obligation, make_team
-from tests.feed_checks import by_uid, feed_events, fetch_feed
+from tests.factories import make_event, make_obligation, make_team, make_user
+from tests.feed_checks import by_uid, calendar_property, feed_events, fetch_feed
 from tracker.audit import SYSTEM
 from tracker.events import EventDate, record_event_change
 from tracker.ical_ids import obligation_uid
@@ -112,10 +112,14 @@ def test_last_modified_moves_when_a_deadline_leaves_the_window(client, clock):
     response = fetch_feed(client, team)
     assert response.headers["Last-Modified"] == "Sun, 29 Nov 2026 12:00:00 GMT"
     assert response.data.count(b"BEGIN:VEVENT") == 1
-    clock.move_to(datetime(2026, 12, 1, 8, tzinfo=timezone.utc))  # 2026-09-01 + 91 days = 2026-12-01
+    # 2026-09-01 + 91 days = 2026-12-01, counted in the team's zone (Los Angeles, UTC-8).
+    clock.move_to(datetime(2026, 12, 1, 7, 59, tzinfo=timezone.utc))
+    still = fetch_feed(client, team, headers={"If-Modified-Since": response.headers["Last-Modified"]})
+    assert still.status_code == 304 and still.headers["ETag"] == response.headers["ETag"]
+    clock.move_to(datetime(2026, 12, 1, 8, tzinfo=timezone.utc))
     moved = fetch_feed(client, team, headers={"If-Modified-Since": response.headers["Last-Modified"]})
     assert moved.status_code == 200 and moved.data.count(b"BEGIN:VEVENT") == 0
-    assert moved.headers["Last-Modified"] == "Tue, 01 Dec 2026 00:00:00 GMT"
+    assert moved.headers["Last-Modified"] == "Tue, 01 Dec 2026 08:00:00 GMT"
 
 
 def test_renaming_the_team_or_a_source_reaches_the_cached_events(client, clock):
@@ -123,13 +127,18 @@ def test_renaming_the_team_or_a_source_reaches_the_cached_events(client, clock):
     from tracker.people import update_team
 
     team = make_team(name="Old team name")
+    # A personal feed over two teams names each event's team; a team feed names its team once.
+    member = make_user(teams=[team, make_team(name="Other team")])
     enacted = make_event(status="expected", on=date(2027, 3, 1), title="Act enacted")
     obligation = make_obligation(team=team, rule="relative", anchor=enacted, rule_offset=10)
     uid = obligation_uid(obligation.id)
-    assert "Team: Old team name." in by_uid(feed_events(client, team))[uid]["description"]
+    assert "Team: Old team name." in by_uid(feed_events(client, member))[uid]["description"]
+    assert "Team:" not in by_uid(feed_events(client, team))[uid]["description"]
+    assert calendar_property(fetch_feed(client, team).data, "X-WR-CALNAME") == "X-WR-CALNAME:Old team name deadlines"
     clock.move_to(datetime(2026, 11, 29, 13, tzinfo=timezone.utc))
     update_team(team, SYSTEM, name="New team name")
-    assert "Team: New team name." in by_uid(feed_events(client, team))[uid]["description"]
+    assert "Team: New team name." in by_uid(feed_events(client, member))[uid]["description"]
+    assert calendar_property(fetch_feed(client, team).data, "X-WR-CALNAME") == "X-WR-CALNAME:New team name deadlines"
     clock.move_to(datetime(2026, 11, 29, 14, tzinfo=timezone.utc))
     enacted.source.title = "Renamed Act"
     enacted.source.updated_at = datetime(2026, 11, 29, 14, tzinfo=timezone.utc)

@@ -26,11 +26,15 @@ class LRUCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Any | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
+        # No lock: each OrderedDict call is atomic under the GIL, and a render
+        # makes thousands of these. An entry evicted in between is just a miss.
+        value = self._data.get(key)
+        if value is not None:
+            try:
                 self._data.move_to_end(key)
-            return value
+            except KeyError:
+                pass
+        return value
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:

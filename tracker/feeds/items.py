@@ -8,14 +8,17 @@ each with its own UID (docs/feeds.md explains why not RRULE).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
 
 from tracker.db import db
-from tracker.deadlines import due_date_note, occurrences, partial_from
+from tracker.deadlines import due_date_note, partial_from
+from tracker.recurrence import occurrences, occurrences_from
 from tracker.feeds.sequence import cancelled_since, flips_for, stored_states
 from tracker.ical import VEventSpec
 from tracker.ical_ids import obligation_uid
@@ -23,15 +26,15 @@ from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obl
 
 PAST_DAYS = 90          # the window: the past 90 days plus everything ahead
 CANCELLED_DAYS = 30     # cancelled events stay this long, then disappear
-RECURRING_AHEAD = 366   # how far ahead upcoming occurrences are looked for
-UPCOMING_OCCURRENCES = 2  # shown after the current one, so a monthly rule does not flood the feed
+UPCOMING_OCCURRENCES = 1  # shown after today besides the current one, so a weekly rule does not flood the feed
+MAX_OCCURRENCES = 400   # a bound on the occurrences one recurring rule contributes
+EXCERPT_CHARS = 240     # of an obligation's own description; the full text is one click away
 
 STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "done": "Done",
                 "waived": "Waived", "not_applicable": "Not applicable"}
 
 
-@dataclass(frozen=True)
-class PlannedItem:
+class PlannedItem(NamedTuple):  # a tuple: hashed in C, as part of every fragment cache key
     occurrence: date | None  # set for recurring occurrences (part of the UID)
     day: date | None         # None: a void deadline, its last date comes from history
     phase: str               # current, done (a completed occurrence) or upcoming
@@ -43,11 +46,17 @@ class RowPlan:
     waiting: bool        # undated: listed in the calendar description
     cancelled: bool
     left_on: date | None  # the last day something of this row left the feed
+    changes_on: date | None = None  # the next day the plan changes only because the date moved
 
 
 def window_start(today: date) -> date:
     """The first day a feed still shows on `today`."""
     return today - timedelta(days=PAST_DAYS)
+
+
+def leaves_on(day: date) -> date:
+    """The first `today` on which an event on `day` is outside the window."""
+    return day + timedelta(days=PAST_DAYS + 1)
 
 
 def last_change(row) -> datetime:
@@ -58,17 +67,23 @@ def last_change(row) -> datetime:
     return max(moments)
 
 
-def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | None]:
+def _earliest(*days: date | None) -> date | None:
+    known = [day for day in days if day is not None]
+    return min(known) if known else None
+
+
+def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | None, date | None]:
+    """Occurrences shown today: those in the window (completed ones marked done),
+    the current one, and the next one after today however far ahead it is."""
     start = window_start(today)
-    horizon = max(today + timedelta(days=RECURRING_AHEAD), row.due_date or today)
     try:
-        shown = occurrences(row.rule_date, row.rule_rrule, start=max(start, row.rule_date), end=horizon)
+        series = occurrences_from(row.rule_date, row.rule_rrule, max(start, row.rule_date))
         before = occurrences(row.rule_date, row.rule_rrule,
                              start=max(row.rule_date, start - timedelta(days=400)), end=start - timedelta(days=1))
     except ValueError:
-        return (), None
-    items, upcoming = [], 0
-    for occurrence in shown:
+        return (), None, None
+    items, upcoming, changes_on = [], 0, None
+    for occurrence in itertools.islice(series, MAX_OCCURRENCES):
         if row.completed_through is not None and occurrence <= row.completed_through and occurrence != row.due_date:
             phase = "done"
         elif occurrence == row.due_date:
@@ -79,27 +94,35 @@ def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | 
                 upcoming += 1
                 if upcoming > UPCOMING_OCCURRENCES:
                     break
+                # The day after it passes, it no longer counts and one more shows.
+                changes_on = _earliest(changes_on, occurrence + timedelta(days=1))
         items.append(PlannedItem(occurrence, occurrence, phase))
-    left_on = before[-1] + timedelta(days=PAST_DAYS + 1) if before else None
-    return tuple(items), left_on
+    if items:
+        changes_on = _earliest(changes_on, leaves_on(items[0].day))
+    left_on = leaves_on(before[-1]) if before else None
+    return tuple(items), left_on, changes_on
 
 
 def plan_row(row, today: date) -> RowPlan:
-    """The VEVENTs one obligation contributes to a feed on `today` (UTC date)."""
+    """The VEVENTs one obligation contributes to a feed on `today`, and the
+    next day that would change without any edit (`changes_on`)."""
     since = cancelled_since(row)
     cancelled = since is not None
-    if cancelled and since.date() < today - timedelta(days=CANCELLED_DAYS):
-        return RowPlan((), False, True, since.date() + timedelta(days=CANCELLED_DAYS + 1))
+    expires = since.date() + timedelta(days=CANCELLED_DAYS + 1) if cancelled else None
+    if cancelled and expires <= today:
+        return RowPlan((), False, True, expires)
     if row.rule == "recurring" and row.rule_date is not None and row.rule_rrule:
-        items, left_on = _recurring_items(row, today)
-        return RowPlan(items, False, cancelled, left_on)
+        items, left_on, changes_on = _recurring_items(row, today)
+        return RowPlan(items, False, cancelled, left_on, _earliest(changes_on, expires))
     if row.due_date is None:
         if row.due_state == "void" and cancelled:
-            return RowPlan((PlannedItem(None, None, "current"),), False, True, None)
-        return RowPlan((), row.due_state == "undated" and not cancelled, cancelled, None)
+            # Its day comes from history; the fragment's day bounds its stay in the window.
+            return RowPlan((PlannedItem(None, None, "current"),), False, True, None, expires)
+        return RowPlan((), row.due_state == "undated" and not cancelled, cancelled, None, expires)
     if row.due_date < window_start(today):
-        return RowPlan((), False, cancelled, row.due_date + timedelta(days=PAST_DAYS + 1))
-    return RowPlan((PlannedItem(None, row.due_date, "current"),), False, cancelled, None)
+        return RowPlan((), False, cancelled, leaves_on(row.due_date))
+    return RowPlan((PlannedItem(None, row.due_date, "current"),), False, cancelled, None,
+                   _earliest(leaves_on(row.due_date), expires))
 
 
 @dataclass
@@ -180,8 +203,19 @@ def obligation_link(obligation_id: int) -> str:
     return f"{current_app.config['TRACKER_BASE_URL']}/obligations/{obligation_id}"
 
 
-def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec | None:
-    """The VEVENT of one planned item, or None when it has no date to show."""
+def _excerpt(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team: bool = False) -> VEventSpec | None:
+    """The VEVENT of one planned item, or None when it has no date to show.
+
+    The text is kept short (a team of 2,500 obligations should stay near 1 MB):
+    the date's standing, the status, why (the source events), an excerpt of
+    the description and the link to the full page. The due date itself is
+    DTSTART; the team is named only in feeds that cover several teams.
+    """
     day = item.day if item.day is not None else details.void_day
     if day is None:
         return None
@@ -189,41 +223,40 @@ def build_spec(details: Details, item: PlannedItem, sequence: int) -> VEventSpec
     done = item.phase == "done" or (item.phase == "current" and details.status == "done")
     projected = details.due_state == "projected" and item.occurrence is None
     precision = details.due_precision if item.occurrence is None else "day"
-    marks = []
-    if projected:
-        marks.append("projected")
-    if precision != "day":
-        marks.append(due_date_note(day, precision))
+    note = due_date_note(day, precision)
+    marks = (["projected"] if projected else []) + ([note] if note else [])
     summary = details.title + (f" ({', '.join(marks)})" if marks else "")
     if reason:
         summary, status = f"Cancelled ({reason.split(':')[0]}): {summary}", "CANCELLED"
+        standing = f"Cancelled: {reason}."
     elif done:
-        summary, status = f"Done: {summary}", "CONFIRMED"
-    else:
-        status = "TENTATIVE" if projected else "CONFIRMED"
-    link = obligation_link(details.id)
-    due = f"Due {day.isoformat()}" + (f" ({due_date_note(day, precision)})" if precision != "day" else "")
-    if reason:
-        due += f", cancelled: {reason}."
+        summary, status, standing = f"Done: {summary}", "CONFIRMED", "Firm date."
     elif projected:
-        due += f", projected: an estimate until '{details.anchor_title or 'its anchor event'}' happens."
+        status = "TENTATIVE"
+        standing = f"Projected: an estimate until '{details.anchor_title or 'its anchor event'}' happens."
     else:
-        due += ", firm."
+        status, standing = "CONFIRMED", "Firm date."
+    if note:
+        standing += f" Due: {note}."
     if item.occurrence is not None:
-        due += " One occurrence of a recurring deadline" + (" (completed)." if item.phase == "done" else ".")
+        standing += " Recurring."
     work = details.status
     if item.phase != "current" and not reason:
         work = "done" if item.phase == "done" else "open"  # the status belongs to the current occurrence
     status_line = f"Status: {STATUS_WORDS.get(work, work)}"
     if details.status_note and work == details.status:
-        status_line += f" ({details.status_note})"
-    lines = [due, f"{status_line}. Team: {details.team_name}."]
-    if details.sources:
-        lines.append("Source events:")
-        lines += [f"- {line}" for line in details.sources]
-    if details.description:
-        lines += ["", details.description[:4000]]
-    lines += ["", f"Open in the tracker: {link}"]
+        status_line += f" ({_excerpt(details.status_note, 120)})"
+    status_line += "."
+    if show_team:
+        status_line += f" Team: {details.team_name}."
+    link = obligation_link(details.id)
+    lines = [standing, status_line]
+    lines += [f"Why: {line}" for line in details.sources[:3]]
+    if len(details.sources) > 3:
+        lines.append(f"Why: and {len(details.sources) - 3} more source events.")
+    if details.description.strip():
+        lines.append(_excerpt(details.description, EXCERPT_CHARS))
+    lines.append(link)
     return VEventSpec(uid=obligation_uid(details.id, item.occurrence), day=day, summary=summary,
                       description="\n".join(lines), status=status, sequence=sequence,
                       stamp=details.stamp, url=link)

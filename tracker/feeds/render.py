@@ -1,32 +1,53 @@
 """Building a feed: from the cache when unchanged, else from cached fragments.
 
-Three cache levels (all in tracker.feeds.cache):
-- whole feeds, keyed on (scope, options, UTC date, content version): an
-  unchanged feed is answered without loading a single obligation row;
-- per-row plans (which VEVENTs a row contributes), keyed on (id, revision,
-  updated_at, date);
-- per-VEVENT fragments (serialized bytes), keyed on (id, occurrence, phase,
-  SEQUENCE, updated_at, source events' last change): after one obligation
-  changes, only its events are serialized again.
+Cache levels:
+- validators (ETag, Last-Modified) per content version, in memory and in the
+  database (`feed_validators`), so a conditional request is answered with 304
+  without rendering, by any worker, even after a restart;
+- whole feeds, keyed on (scope, options, content version): an unchanged feed
+  is answered without loading a single obligation row;
+- per-row plans (which VEVENTs a row contributes), keyed on the row's version
+  and the date;
+- per-row fragments (its serialized VEVENTs), keyed on the row's version, its
+  plan, SEQUENCE and the last change of its source events: after one
+  obligation changes, only its events are serialized again.
+
+The date matters too: events leave the window, cancelled ones expire, the
+next occurrence of a recurring rule comes into view. A render therefore
+records the range of days it stays right for ([valid_from, valid_until)),
+computed from its rows, and the caches honour it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.clock import utcnow
+from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.feeds import scope as scopes
 from tracker.feeds.cache import caches
-from tracker.feeds.items import PAST_DAYS, build_spec, load_details, plan_row, window_start
-from tracker.feeds.scope import FeedScope, midnight
+from tracker.feeds.items import PAST_DAYS, build_spec, leaves_on, load_details, plan_row, window_start
+from tracker.feeds.scope import FeedScope, midnight, scope_today
 from tracker.feeds.sequence import cancelled_since, flips_for, record_flips, stored_states
 from tracker.ical import VEventSpec, calendar_bytes, calendar_header, vevent_bytes
 from tracker.ical_ids import event_uid
+from tracker.models import FeedValidator
+from tracker.txn import is_sqlite
 
 EVENT_STATUS = {"occurred": "CONFIRMED", "expected": "TENTATIVE", "withdrawn": "CANCELLED"}
+# Part of every content version: change it whenever the bytes a version renders to change
+# (the text of events, the window, the properties), so stored ETags of old renders are not reused.
+RENDER_FORMAT = "feeds-2"
+LONGEST_VALIDITY = timedelta(days=366)
+WAITING_LISTED = 25  # undated obligations named in the calendar description
 
 
 @dataclass(frozen=True)
@@ -34,34 +55,114 @@ class RenderedFeed:
     body: bytes
     etag: str              # strong, quoted, a hash of the bytes
     last_modified: datetime
+    valid_from: date
+    valid_until: date      # exclusive: the first day the date alone may change the bytes
+
+
+@dataclass(frozen=True)
+class Validator:
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class FeedKey:
+    """What a feed's bytes depend on: scope, options, content version and the day."""
+
+    scope: FeedScope
+    include_events: bool
+    today: date
+    version: str
+    latest_changes: tuple = field(default=(), compare=False)  # of the obligations in scope (Last-Modified)
+
+    @property
+    def variant(self) -> str:
+        return "events" if self.include_events else "plain"
+
+    @property
+    def cache_key(self) -> tuple:
+        return (self.scope.key, self.variant, self.version)
+
+
+def feed_key(scope: FeedScope, *, include_events: bool = False, now: datetime | None = None) -> FeedKey:
+    """The key of the feed as it is now: a few aggregate queries, no rendering."""
+    content = scopes.content_version(scope)
+    parts = (RENDER_FORMAT, current_app.config["TRACKER_BASE_URL"], scope.key, scope.name, scope.team_ids,
+             include_events, content)
+    version = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return FeedKey(scope, include_events, scope_today(scope, now or utcnow()), version,
+                   scopes.latest_changes_in(content))
+
+
+def _valid(feed: RenderedFeed, today: date) -> bool:
+    return feed.valid_from <= today < feed.valid_until
+
+
+def validator_for(key: FeedKey) -> Validator | None:
+    """The ETag and Last-Modified of the feed at `key` when known without rendering."""
+    cached = caches().feeds.get(key.cache_key)
+    if cached is not None and _valid(cached, key.today):
+        return Validator(cached.etag, cached.last_modified)
+    row = db.session.execute(
+        select(FeedValidator.etag, FeedValidator.last_modified)
+        .where(FeedValidator.scope_key == key.scope.key, FeedValidator.variant == key.variant,
+               FeedValidator.version == key.version, FeedValidator.valid_from <= key.today,
+               FeedValidator.valid_until > key.today)
+        .order_by(FeedValidator.valid_from.desc()).limit(1)).first()
+    return Validator(row.etag, row.last_modified) if row else None
+
+
+def feed_for(key: FeedKey) -> RenderedFeed:
+    """The feed at `key`: from the cache, else rendered (and its validator kept)."""
+    cached = caches().feeds.get(key.cache_key)
+    if cached is not None and _valid(cached, key.today):
+        return cached
+    feed = render(key)
+    caches().feeds.put(key.cache_key, feed)
+    _store_validator(key, feed)
+    return feed
 
 
 def get_feed(scope: FeedScope, *, include_events: bool = False, now: datetime | None = None) -> RenderedFeed:
     """The feed's bytes, ETag and Last-Modified; rendered only when its content changed."""
-    now = now or utcnow()
-    today = now.date()
-    version = scopes.content_version(scope)
-    key = (scope.key, scope.name, scope.team_ids, include_events, today, version)
-    cached = caches().feeds.get(key)
-    if cached is not None:
-        return cached
-    feed = render(scope, include_events=include_events, today=today, version=version)
-    caches().feeds.put(key, feed)
-    return feed
+    return feed_for(feed_key(scope, include_events=include_events, now=now))
 
 
-def _plans(rows, today: date) -> dict:
+def _store_validator(key: FeedKey, feed: RenderedFeed) -> None:
+    """Keep the validator of this render for other workers; drop outdated ones.
+
+    Best effort: if the write loses a race or the database is busy, the only
+    cost is that a later conditional request renders once more.
+    """
+    table = FeedValidator.__table__
+    insert = (sqlite.insert if is_sqlite() else postgresql.insert)(table).values(
+        scope_key=key.scope.key, variant=key.variant, version=key.version, valid_from=feed.valid_from,
+        valid_until=feed.valid_until, etag=feed.etag, last_modified=feed.last_modified, created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["scope_key", "variant", "version", "valid_from"])
+    try:
+        db.session.execute(delete(FeedValidator).where(
+            FeedValidator.scope_key == key.scope.key, FeedValidator.variant == key.variant,
+            or_(FeedValidator.version != key.version, FeedValidator.valid_until <= key.today)))
+        db.session.execute(insert)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+
+
+def _plans(rows, today: date) -> tuple[dict, dict]:
+    """{id: RowPlan} for today and {id: the row's version} (what its events depend on)."""
     plan_cache = caches().plans
-    plans = {}
+    plans, versions = {}, {}
     for row in rows:
-        key = (row.id, row.revision, row.updated_at, row.status, row.due_state, row.deleted_at, row.completed_through,
-               row.status_changed_at, today)
-        plan = plan_cache.get(key)
+        version = (row.id, row.revision, row.updated_at, row.due_changed_at, row.status_changed_at, row.deleted_at,
+                   row.status, row.due_state, row.completed_through)
+        plan = plan_cache.get((version, today))
         if plan is None:
             plan = plan_row(row, today)
-            plan_cache.put(key, plan)
+            plan_cache.put((version, today), plan)
         plans[row.id] = plan
-    return plans
+        versions[row.id] = version
+    return plans, versions
 
 
 def _sequences(scope: FeedScope, rows) -> dict[int, int]:
@@ -79,31 +180,36 @@ def _sequences(scope: FeedScope, rows) -> dict[int, int]:
     return sequences
 
 
-def _obligation_fragments(scope: FeedScope, rows, plans, event_versions, today: date) -> list[tuple]:
+def _obligation_fragments(scope: FeedScope, rows, plans, versions, event_versions, today: date) -> list[tuple]:
+    """(day, id, VEVENT bytes) of every event the rows show; serialized only for rows that changed."""
     fragment_cache = caches().fragments
     sequences = _sequences(scope, rows)
-    start = window_start(today)
     names = scopes.team_names(scope)
+    show_team = len(scope.team_ids) > 1
     found, missing = [], []
     for row in rows:
-        for item in plans[row.id].items:
-            key = ("obligation", row.id, item.occurrence, item.day, item.phase, sequences[row.id],
-                   row.updated_at, row.title, row.status, names.get(row.team_id), event_versions.get(row.id))
-            fragment = fragment_cache.get(key)
-            if fragment is None:
-                missing.append((key, row, item))
-            else:
-                found.append(fragment)
-    details = load_details(sorted({row.id for _, row, _ in missing}))
-    for key, row, item in missing:
-        spec = build_spec(details[row.id], item, sequences[row.id])
-        if spec is None or spec.day < start:
-            fragment = (date.min, row.id, b"")
+        items = plans[row.id].items
+        if not items:
+            continue
+        key = ("obligation", versions[row.id], items, sequences[row.id], row.title,
+               show_team and names.get(row.team_id), event_versions.get(row.id))
+        fragments = fragment_cache.get(key)
+        if fragments is None:
+            missing.append((key, row, items))
         else:
-            fragment = (spec.day, row.id, vevent_bytes(spec))
-        fragment_cache.put(key, fragment)
-        found.append(fragment)
-    return found
+            found.extend(fragments)
+    details = load_details(sorted(row.id for _, row, _ in missing))
+    for key, row, items in missing:
+        fragments = []
+        for item in items:
+            spec = build_spec(details[row.id], item, sequences[row.id], show_team=show_team)
+            if spec is not None:
+                fragments.append((spec.day, row.id, vevent_bytes(spec)))
+        fragment_cache.put(key, tuple(fragments))
+        found.extend(fragments)
+    # A void deadline's day comes from its history, so only its fragment knows when it leaves the window.
+    start = window_start(today)
+    return [fragment for fragment in found if fragment[0] >= start]
 
 
 def _event_fragments(scope: FeedScope, today: date) -> list[tuple]:
@@ -127,35 +233,49 @@ def _event_fragments(scope: FeedScope, today: date) -> list[tuple]:
 
 
 def _description(scope: FeedScope, rows, plans) -> str:
-    waiting = [row.title for row in rows if plans[row.id].waiting]
+    waiting = sorted(row.title for row in rows if plans[row.id].waiting)
     text = f"{scope.name}, from the compliance deadline tracker. Deadlines of the past {PAST_DAYS} days and ahead."
     if waiting:
-        text += "\nWaiting for a date (undated, not shown as events):\n" + "\n".join(f"- {t}" for t in sorted(waiting))
+        text += "\nWaiting for a date (undated, not shown as events):\n" + "\n".join(
+            f"- {title}" for title in waiting[:WAITING_LISTED])
+        if len(waiting) > WAITING_LISTED:
+            text += f"\n- and {len(waiting) - WAITING_LISTED} more (see the tracker)"
     return text
 
 
-def render(scope: FeedScope, *, include_events: bool, today: date, version: tuple) -> RenderedFeed:
+def render(key: FeedKey) -> RenderedFeed:
     """Render the feed from cached fragments, serializing only what changed."""
+    scope, include_events, today = key.scope, key.include_events, key.today
     rows = scopes.light_rows(scope, today)
-    plans = _plans(rows, today)
+    plans, versions = _plans(rows, today)
     event_versions = scopes.event_versions(scope)
-    fragments = _obligation_fragments(scope, rows, plans, event_versions, today)
+    fragments = _obligation_fragments(scope, rows, plans, versions, event_versions, today)
     if include_events:
-        fragments += _event_fragments(scope, today)
+        fragments += [fragment for fragment in _event_fragments(scope, today) if fragment[0] >= window_start(today)]
     fragments.sort(key=lambda fragment: (fragment[0], fragment[1]))
     header = calendar_header(scope.name, _description(scope, rows, plans))
-    body = calendar_bytes(header, [fragment[2] for fragment in fragments if fragment[2]])
+    body = calendar_bytes(header, [fragment[2] for fragment in fragments])
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    return RenderedFeed(body, etag, _last_modified(scope, plans, event_versions, today, version))
+    last_modified = _last_modified(scope, key.latest_changes, plans, event_versions, today)
+    return RenderedFeed(body, etag, last_modified, today, _valid_until(plans, fragments, today))
 
 
-def _last_modified(scope: FeedScope, plans, event_versions, today: date, version: tuple) -> datetime:
+def _valid_until(plans, fragments, today: date) -> date:
+    """The first day after `today` on which the date alone may change the feed:
+    an event leaves the window, a cancellation expires, a recurring rule's next
+    occurrence comes into view. Until then the same content renders the same bytes."""
+    days = [plan.changes_on for plan in plans.values() if plan.changes_on is not None]
+    days += [leaves_on(fragment[0]) for fragment in fragments]
+    return max(min(days, default=today + LONGEST_VALIDITY), today + timedelta(days=1))
+
+
+def _last_modified(scope: FeedScope, latest_changes: tuple, plans, event_versions, today: date) -> datetime:
     """The latest change in scope, or the latest moment something left the feed."""
-    moments = [moment for moment in (*version[1:5], *event_versions.values()) if moment]
+    moments = [moment for moment in (*latest_changes, *event_versions.values()) if moment]
     left = [plan.left_on for plan in plans.values() if plan.left_on and plan.left_on <= today]
     departed = scopes.departed_before(scope, today)
     if departed and departed <= today:
         left.append(departed)
-    moments += [midnight(day) for day in left]
+    moments += [scopes.day_start(scope, day) for day in left]
     latest = max(moments) if moments else midnight(date(2000, 1, 1))
     return latest.replace(microsecond=0)

@@ -3,16 +3,19 @@
 `content_version` is what the whole-feed cache is keyed on: it changes when
 any obligation in scope is created, edited, recomputed, completed, waived or
 deleted (updated_at and friends), or when any source event changes. Together
-with the UTC date (the window moves daily) it decides whether a cached feed
-is still right, in two small aggregate queries and without rendering.
+with the range of days a render stays right for (the window moves daily, see
+tracker.feeds.render) it decides whether a cached feed is still right, in a
+few small aggregate queries and without rendering.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from tracker.db import db
 from tracker.feeds.items import CANCELLED_DAYS, PAST_DAYS, window_start
@@ -34,6 +37,7 @@ LIGHT_COLUMNS = (
     Obligation.status, Obligation.status_changed_at, Obligation.due_changed_at, Obligation.updated_at,
     Obligation.deleted_at,
 )
+LightRow = namedtuple("LightRow", [column.key for column in LIGHT_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -43,18 +47,36 @@ class FeedScope:
     key: str
     name: str
     team_ids: tuple[int, ...]
+    timezones: tuple[str, ...] = ()
 
 
 def team_scope(team: Team) -> FeedScope:
     """A team's feed."""
-    return FeedScope(f"team:{team.id}", f"{team.name} deadlines", (team.id,))
+    return FeedScope(f"team:{team.id}", f"{team.name} deadlines", (team.id,), (team.timezone,))
 
 
 def personal_scope(user: User) -> FeedScope:
     """A user's personal feed: the obligations of every team they belong to."""
-    team_ids = tuple(sorted(db.session.scalars(
-        select(team_members.c.team_id).where(team_members.c.user_id == user.id))))
-    return FeedScope(f"user:{user.id}", f"Deadlines of {user.name or user.email}", team_ids)
+    teams = db.session.execute(
+        select(Team.id, Team.timezone).join(team_members, team_members.c.team_id == Team.id)
+        .where(team_members.c.user_id == user.id).order_by(Team.id)).all()
+    return FeedScope(f"user:{user.id}", f"Deadlines of {user.name or user.email}",
+                     tuple(team_id for team_id, _ in teams), tuple(sorted({zone for _, zone in teams})))
+
+
+def scope_today(scope: FeedScope, now: datetime) -> date:
+    """The feed's today: the date in its teams' time zone.
+
+    A personal feed spanning several zones takes the earliest of their dates,
+    so nothing leaves the window before the day has ended for every team.
+    """
+    days = []
+    for zone in scope.timezones:
+        try:
+            days.append(now.astimezone(ZoneInfo(zone)).date())
+        except (ZoneInfoNotFoundError, ValueError):
+            days.append(now.astimezone(timezone.utc).date())
+    return min(days) if days else now.astimezone(timezone.utc).date()
 
 
 def scope_for(row: FeedToken) -> FeedScope | None:
@@ -64,6 +86,26 @@ def scope_for(row: FeedToken) -> FeedScope | None:
     if row.user is None or not row.user.active:
         return None
     return personal_scope(row.user)
+
+
+def day_start(scope: FeedScope, day: date) -> datetime:
+    """When `day` began for the feed's teams (the latest of their midnights), in UTC.
+
+    For a day no later than the feed's today this is never in the future.
+    """
+    starts = []
+    for zone in scope.timezones:
+        try:
+            starts.append(datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc))
+        except (ZoneInfoNotFoundError, ValueError):
+            starts.append(midnight(day))
+    return max(starts) if starts else midnight(day)
+
+
+def latest_changes_in(content: tuple) -> tuple:
+    """From a `content_version`: the latest update, due change, status change and
+    deletion among the obligations in scope."""
+    return content[1:5]
 
 
 def midnight(day: date) -> datetime:
@@ -101,7 +143,9 @@ def light_rows(scope: FeedScope, today: date) -> list:
         or_(Obligation.due_date.is_(None), Obligation.due_date >= window_start(today),
             Obligation.rule == "recurring"),
     ).order_by(Obligation.id)
-    return list(db.session.execute(query))
+    # Plain named tuples: renders read each row's fields many times, and attribute
+    # access on a SQLAlchemy Row costs about ten times as much.
+    return [LightRow._make(row) for row in db.session.execute(query)]
 
 
 def scope_ids(scope: FeedScope):
@@ -148,7 +192,8 @@ def source_events(scope: FeedScope, today: date) -> list:
                     Event.updated_at, Event.created_at, Source.title.label("source"))
              .join(Source, Source.id == Event.source_id)
              .where(Event.id.in_(linked), Event.status.in_(("occurred", "expected", "withdrawn")),
-                    or_(Event.occurred_on >= start, Event.expected_on >= start))
+                    or_(and_(Event.status == "occurred", Event.occurred_on >= start),
+                        and_(Event.status != "occurred", Event.expected_on >= start)))
              .order_by(Event.id))
     return list(db.session.execute(query))
 

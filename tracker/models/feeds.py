@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
@@ -65,3 +65,31 @@ class FeedSequence(Base):
     )
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     flips: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedValidator(Base):
+    """The ETag and Last-Modified of a rendered feed, kept per content version.
+
+    Rendering is deterministic, so the bytes of a feed are fixed by its content
+    version (`version`: a hash of what the feed depends on) for as long as the
+    date stays within [valid_from, valid_until). Keeping the validators here
+    lets any worker, even right after a restart, answer a conditional request
+    with 304 without rendering. A row is only a shortcut: losing it costs one
+    render.
+    """
+
+    __tablename__ = "feed_validators"
+    __table_args__ = (
+        UniqueConstraint("scope_key", "variant", "version", "valid_from"),
+        Index("ix_feed_validators_scope", "scope_key", "variant"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(40))
+    variant: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    etag: Mapped[str] = mapped_column(String(80))
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
