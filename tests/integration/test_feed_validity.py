@@ -151,3 +151,18 @@ def test_the_next_occurrence_shows_even_when_it_is_more_than_a_year_ahead(client
     events = by_uid(feed_events(client, team))
     assert obligation_uid(obligation.id, date(2027, 6, 1)) in events
     assert obligation_uid(obligation.id, date(2029, 6, 1)) in events
+
+
+def test_moving_the_team_to_another_time_zone_moves_the_window_day(client, clock):
+    from tracker.feeds.render import feed_key
+    from tracker.people import update_team
+
+    team = make_team(timezone="America/Los_Angeles")
+    make_obligation(team=team, rule_date=date(2026, 8, 31))  # leaves on 2026-11-30 local
+    clock.move_to(datetime(2026, 11, 30, 2, tzinfo=timezone.utc))  # still Nov 29 in Los Angeles
+    before = feed_key(team_scope(team))
+    assert fetch_feed(client, team).data.count(b"BEGIN:VEVENT") == 1
+    update_team(team, SYSTEM, timezone="Asia/Tokyo")  # already Nov 30 there
+    after = feed_key(team_scope(team))
+    assert after.version != before.version and after.today == date(2026, 11, 30)
+    assert fetch_feed(client, team).data.count(b"BEGIN:VEVENT") == 0

@@ -114,7 +114,8 @@ def midnight(day: date) -> datetime:
 
 
 def content_version(scope: FeedScope) -> tuple:
-    """Counts and latest change times of the obligations in scope and of all events."""
+    """Counts and latest change times of the obligations in scope and of all events,
+    and the names and time zones of the teams (the zone decides the window's day)."""
     obligations = db.session.execute(
         select(func.count(Obligation.id), func.max(Obligation.updated_at), func.max(Obligation.due_changed_at),
                func.max(Obligation.status_changed_at), func.max(Obligation.deleted_at), func.sum(Obligation.revision),
@@ -125,7 +126,8 @@ def content_version(scope: FeedScope) -> tuple:
     ).one()
     events = db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one()
     sources = db.session.execute(select(func.count(Source.id), func.max(Source.updated_at))).one()
-    teams = db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids)).order_by(Team.id)).all()
+    teams = db.session.execute(select(Team.id, Team.name, Team.timezone)
+                               .where(Team.id.in_(scope.team_ids)).order_by(Team.id)).all()
     return tuple(obligations) + tuple(events) + tuple(sources) + tuple(tuple(team) for team in teams)
 
 
