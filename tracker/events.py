@@ -13,6 +13,7 @@ from tracker.deadlines import Anchor, EventStatus, partial_from
 from tracker.errors import ValidationFailed
 from tracker.models import Event
 from tracker.recompute import DueChange, anchored_rows, apply_changes, changes_for
+from tracker.txn import owns_transaction
 
 DATED_STATUSES = (EventStatus.OCCURRED, EventStatus.EXPECTED)
 EVENT_DATE_FIELDS = ("status", "occurred_on", "expected_on", "precision")
@@ -87,6 +88,7 @@ def preview_event_change(event: Event, change: EventDate) -> list[DueChange]:
     return changes_for(anchored_rows(event.id), _anchor_after(event, change))
 
 
+@owns_transaction
 def record_event_change(
     event: Event,
     change: EventDate,

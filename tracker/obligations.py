@@ -27,6 +27,7 @@ from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
 from tracker.queries import require_unique
 from tracker.recompute import DueChange, apply_changes, changes_for, describe_due
 from tracker.text import check_line, check_text
+from tracker.txn import owns_transaction
 
 AUDITED_FIELDS = (
     "key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
@@ -140,6 +141,7 @@ def _assign(obligation: Obligation, data: ObligationInput) -> None:
     obligation.events = list(db.session.scalars(select(Event).where(Event.id.in_(ids)))) if ids else []
 
 
+@owns_transaction
 def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None = None,
                       commit: bool = True) -> Obligation:
     """Add an obligation with its computed due date (revision 0)."""
@@ -160,6 +162,7 @@ def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None 
     return obligation
 
 
+@owns_transaction
 def update_obligation(obligation: Obligation, data: ObligationInput, actor: Actor,
                       now: datetime | None = None, commit: bool = True) -> DueChange | None:
     """Edit an obligation; if its due date or state moves, bump revision and record why."""
@@ -195,6 +198,7 @@ def _recompute_one(obligation: Obligation, reason: str, actor: Actor, now: datet
     return moves[0] if moves else None
 
 
+@owns_transaction
 def set_status(obligation: Obligation, status: str, actor: Actor, note: str = "",
                now: datetime | None = None, commit: bool = True) -> DueChange | None:
     """Move the team's work on an obligation: open, in progress, done, waived...
@@ -234,6 +238,7 @@ def set_status(obligation: Obligation, status: str, actor: Actor, note: str = ""
     return move
 
 
+@owns_transaction
 def delete_obligation(obligation: Obligation, actor: Actor, now: datetime | None = None,
                       commit: bool = True) -> None:
     """Soft-delete: history and audit stay; feeds show it cancelled for a while."""

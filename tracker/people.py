@@ -17,6 +17,7 @@ from tracker.errors import Conflict, ValidationFailed
 from tracker.models import ROLES, Team, User
 from tracker.queries import require_unique
 from tracker.text import check_line
+from tracker.txn import owns_transaction
 
 TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",
                "remind_projected", "digest_weekday")
@@ -55,6 +56,7 @@ def _check_team(key: str, name: str, timezone: str) -> None:
         raise ValidationFailed(errors)
 
 
+@owns_transaction
 def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime | None = None,
                 commit: bool = True) -> Team:
     """Add a team with the default reminder policy."""
@@ -69,6 +71,7 @@ def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime 
     return team
 
 
+@owns_transaction
 def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True,
                 **values) -> bool:
     """Change a team's fields (name, time zone, reminder policy); True if anything changed."""
@@ -84,6 +87,7 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
     return changed
 
 
+@owns_transaction
 def create_user(email: str, name: str, role: str, actor: Actor, password: str | None = None,
                 teams: list[Team] | None = None, now: datetime | None = None,
                 commit: bool = True) -> User:
@@ -112,6 +116,7 @@ def create_user(email: str, name: str, role: str, actor: Actor, password: str | 
     return user
 
 
+@owns_transaction
 def set_password(user: User, password: str, actor: Actor, now: datetime | None = None,
                  commit: bool = True) -> None:
     """Set a new password (logged as a change, never with its value)."""
@@ -127,6 +132,7 @@ def set_password(user: User, password: str, actor: Actor, now: datetime | None =
         db.session.commit()
 
 
+@owns_transaction
 def set_membership(team: Team, user: User, member: bool, actor: Actor,
                    now: datetime | None = None, commit: bool = True) -> None:
     """Add a user to a team or remove them, logged on the team."""
@@ -141,6 +147,7 @@ def set_membership(team: Team, user: User, member: bool, actor: Actor,
         db.session.commit()
 
 
+@owns_transaction
 def update_user(user: User, actor: Actor, now: datetime | None = None, commit: bool = True,
                 **values) -> bool:
     """Change a user's name, email, role, active flag or email opt-outs."""
@@ -171,6 +178,7 @@ def _keep_an_admin(user: User, values: dict) -> None:
         raise Conflict("this is the last active admin; make someone else an admin first", field="role")
 
 
+@owns_transaction
 def delete_team(team: Team, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:
     """Delete a team that owns no obligations (deleted ones included: history stays)."""
     from tracker.models import Obligation

@@ -17,6 +17,7 @@ from tracker.events import EventDate, check_event_date
 from tracker.models import SOURCE_KINDS, Event, Obligation, Source, obligation_events
 from tracker.queries import require_unique
 from tracker.text import check_line, check_text
+from tracker.txn import owns_transaction
 
 SOURCE_FIELDS = ("key", "title", "kind", "jurisdiction", "citation", "url", "summary")
 EVENT_FIELDS = ("key", "source_id", "title", "description")
@@ -53,6 +54,7 @@ def _check_source(values: dict) -> None:
         raise ValidationFailed(errors)
 
 
+@owns_transaction
 def create_source(actor: Actor, now: datetime | None = None, commit: bool = True, **values) -> Source:
     """Add a source (bill, order, rule, case, program, announcement)."""
     values = {name: (values.get(name) or "").strip() if name != "summary" else values.get(name) or ""
@@ -69,6 +71,7 @@ def create_source(actor: Actor, now: datetime | None = None, commit: bool = True
     return source
 
 
+@owns_transaction
 def update_source(source: Source, actor: Actor, now: datetime | None = None, commit: bool = True,
                   **values) -> bool:
     """Edit a source's fields; True when anything changed."""
@@ -81,6 +84,7 @@ def update_source(source: Source, actor: Actor, now: datetime | None = None, com
     return changed
 
 
+@owns_transaction
 def delete_source(source: Source, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:
     """Delete a source that has no events left (delete or move its events first)."""
     if db.session.scalar(select(func.count(Event.id)).where(Event.source_id == source.id)):
@@ -105,6 +109,7 @@ def _check_event(values: dict) -> None:
         raise ValidationFailed(errors)
 
 
+@owns_transaction
 def create_event(actor: Actor, when: EventDate, now: datetime | None = None, commit: bool = True,
                  **values) -> Event:
     """Add an event to a source with its status and (estimated) date."""
@@ -137,6 +142,7 @@ def create_event(actor: Actor, when: EventDate, now: datetime | None = None, com
     return event
 
 
+@owns_transaction
 def update_event(event: Event, actor: Actor, now: datetime | None = None, commit: bool = True,
                  **values) -> bool:
     """Edit an event's key, title, description or source (dates: tracker.events)."""
@@ -155,6 +161,7 @@ def anchored_count(event: Event) -> int:
         Obligation.anchor_event_id == event.id, Obligation.deleted_at.is_(None))) or 0
 
 
+@owns_transaction
 def delete_event(event: Event, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:
     """Delete an event that anchors no obligation (its provenance links go with it)."""
     if anchored_count(event):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from typing import Callable, ParamSpec, TypeVar
+
 from sqlalchemy import text
 
 from tracker.db import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def is_sqlite() -> bool:
@@ -23,3 +30,25 @@ def begin_write() -> None:
     db.session.commit()
     if is_sqlite():
         db.session.execute(text("BEGIN IMMEDIATE"))
+
+
+def owns_transaction(function: Callable[P, R]) -> Callable[P, R]:
+    """For a service that commits its own writes unless called with commit=False.
+
+    If the call fails part-way (an error after some rows were changed in the
+    session), its writes are rolled back, so a caller that catches the error
+    and later commits other work never stores half a change. With
+    commit=False the caller owns the transaction and decides.
+    """
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            if signature.bind_partial(*args, **kwargs).arguments.get("commit", True):
+                db.session.rollback()
+            raise
+
+    return wrapper
