@@ -155,7 +155,7 @@ def parse_partial_date(text: str, precision: str | None = None) -> PartialDate:
     year_s, month_s, day_s, quarter_s = m.groups()
     year = int(year_s)
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise invalid
+        raise ValueError(f"{text!r} is out of range: the year must be between {MIN_YEAR} and {MAX_YEAR}")
     try:
         if quarter_s is not None:
             quarter = int(quarter_s)

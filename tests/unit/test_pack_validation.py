@@ -413,6 +413,13 @@ def test_invalid_event_date_is_reported_with_the_value():
     assert error.endswith(")")
 
 
+def test_event_date_with_a_year_out_of_range_says_so():
+    pack = example()
+    pack["events"][1]["date"] = "1850-03-01"
+    del pack["events"][1]["precision"]
+    assert only_error(pack) == "events[1].date: '1850-03-01' is out of range: the year must be between 1900 and 2200"
+
+
 def test_event_date_that_is_not_a_string_is_reported():
     pack = example()
     pack["events"][0]["date"] = 20260326

@@ -312,6 +312,8 @@ class Checker:
                 f"{quote(precision)} does not match the date {quote(text)}"  # type: ignore[arg-type]
                 f" (which has {quote(str(inferred.precision))} precision)",
             )
+        elif " is out of range: " in inferred:
+            self.field_error(obj, name, f"{quote(text)} is out of range: {inferred.split(' is out of range: ', 1)[1]}")
         else:
             # parse_partial_date's own message may already say "'x' is not a valid date (...)".
             prefix = f"{text!r} is not a valid date ("
