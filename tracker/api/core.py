@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable
@@ -162,6 +163,9 @@ def lock_row(model: type, row_id: int) -> bool:
     return result.rowcount == 1
 
 
+_STRONG_TAG = re.compile(r'"[\x21\x23-\x7e\x80-\xff]*"')  # RFC 9110 entity-tag without W/
+
+
 def check_if_match(current: BaseModel) -> None:
     """412 when the client's If-Match names another version than the current one."""
     header = request.headers.get("If-Match")
@@ -170,8 +174,13 @@ def check_if_match(current: BaseModel) -> None:
     wanted = {tag.strip() for tag in header.split(",")}
     if "*" in wanted or etag_of(current) in wanted:
         return
-    raise ApiProblem(412, "the resource changed since you read it; GET it again and retry",
-                     headers={"ETag": etag_of(current)})
+    malformed = sorted(tag for tag in wanted if not _STRONG_TAG.fullmatch(tag))
+    if malformed:
+        detail = (f"If-Match names no version of this resource: {', '.join(repr(t) for t in malformed)} "
+                  'is not a strong ETag ("…", as given in the ETag header) or *')
+    else:
+        detail = "the resource changed since you read it; GET it again and retry"
+    raise ApiProblem(412, detail, headers={"ETag": etag_of(current)})
 
 
 def encode_cursor(values: list) -> str:

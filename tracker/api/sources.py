@@ -171,6 +171,7 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
     change = _event_date("occurred", body.date, body.precision)
     if query.dry_run:
         event = _load(Event, event_id, "event")
+        check_if_match(event_out(event))  # a preview of a version the client never saw would mislead
         moves = preview_event_change(event, change)
         return respond(OccurrenceResult(dry_run=True, event=event_out(event),
                                         changes=[due_change_out(m) for m in moves]), etag=False)
