@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from sqlalchemy import event, select
-from werkzeug.serving import make_server
 
 from tests.factories import make_obligation, make_user
+from tests.integration.api_helpers import http_request
 from tracker.api.tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, Obligation
 
 
-@pytest.fixture
-def server(app):
-    """The app served by werkzeug on a loopback port, one thread per request."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-
-
-def _request(url: str, method: str, token: str, body: dict | None = None, if_match: str | None = None):
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    if if_match:
-        headers["If-Match"] = if_match
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return response.status, dict(response.headers), json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read() or b"null")
-
-
-def test_two_clients_with_the_same_etag_one_wins_the_other_gets_412(app, server):
+def test_two_clients_with_the_same_etag_one_wins_the_other_gets_412(app, live_server):
     obligation = make_obligation(title="Original title")
     _, token_a = create_token(make_user(role="editor"), "client a", SYSTEM)
     _, token_b = create_token(make_user(role="editor"), "client b", SYSTEM)
-    url = f"{server}/api/v1/obligations/{obligation.id}"
-    status, headers, _ = _request(url, "GET", token_a)
+    url = f"{live_server}/api/v1/obligations/{obligation.id}"
+    status, headers, _ = http_request(url, "GET", token_a)
     assert status == 200
     etag = headers["ETag"]
 
@@ -64,7 +37,7 @@ def test_two_clients_with_the_same_etag_one_wins_the_other_gets_412(app, server)
 
     def client(name: str, token: str) -> None:
         start.wait()
-        results[name] = _request(url, "PATCH", token, {"title": f"Title from {name}"}, if_match=etag)
+        results[name] = http_request(url, "PATCH", token, {"title": f"Title from {name}"}, if_match=etag)
 
     threads = [threading.Thread(target=client, args=(name, token))
                for name, token in (("a", token_a), ("b", token_b))]
@@ -86,7 +59,7 @@ def test_two_clients_with_the_same_etag_one_wins_the_other_gets_412(app, server)
     updates = db.session.scalars(select(AuditEntry).where(
         AuditEntry.entity == "obligation", AuditEntry.entity_id == obligation.id, AuditEntry.action == "update")).all()
     assert len(updates) == 1
-    retry = _request(url, "PATCH", token_a if loser == "a" else token_b, {"title": f"Title from {loser}"},
+    retry = http_request(url, "PATCH", token_a if loser == "a" else token_b, {"title": f"Title from {loser}"},
                      if_match=results[loser][1]["ETag"])
     assert retry[0] == 200
     assert retry[2]["title"] == f"Title from {loser}"

@@ -5,33 +5,23 @@ from __future__ import annotations
 import json
 
 from tests.factories import login, make_user
-from tests.integration.api_helpers import auth, small_register, token_for
+from tests.integration.api_helpers import auth, expect_problem, small_register, token_for
 from tracker.api.tokens import revoke_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import ApiToken, Obligation
 from tracker.people import update_user
 
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "errors"}
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.content_type == "application/problem+json"
-    body = response.get_json()
-    assert set(body) == PROBLEM_FIELDS
-    assert body["status"] == status
-    return body
 
 
 def test_missing_wrong_and_revoked_tokens_get_401_with_a_bearer_challenge(app, client):
     token = token_for("editor")
     for headers in ({}, {"Authorization": "Bearer trk_wrong"}, {"Authorization": f"Basic {token}"}):
         response = client.get("/api/v1/obligations", headers=headers)
-        _problem(response, 401)
+        expect_problem(response, 401)
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="tracker"'
     revoke_token(db.session.scalar(db.select(ApiToken)), SYSTEM)
-    _problem(client.get("/api/v1/obligations", headers=auth(token)), 401)
+    expect_problem(client.get("/api/v1/obligations", headers=auth(token)), 401)
 
 
 def test_a_deactivated_users_token_stops_working(app, client):
@@ -39,13 +29,13 @@ def test_a_deactivated_users_token_stops_working(app, client):
     user = db.session.scalar(db.select(ApiToken)).user
     assert client.get("/api/v1/teams", headers=auth(token)).status_code == 200
     update_user(user, SYSTEM, active=False)
-    _problem(client.get("/api/v1/teams", headers=auth(token)), 401)
+    expect_problem(client.get("/api/v1/teams", headers=auth(token)), 401)
 
 
 def test_a_signed_in_browser_session_is_not_an_api_credential(app, client):
     user = make_user(role="admin")
     login(client, user)
-    _problem(client.get("/api/v1/obligations"), 401)
+    expect_problem(client.get("/api/v1/obligations"), 401)
 
 
 def test_token_use_is_recorded(app, client, clock):
@@ -58,25 +48,25 @@ def test_token_use_is_recorded(app, client, clock):
 
 def test_unknown_urls_and_methods_are_problems(app, client):
     token = token_for("editor")
-    _problem(client.get("/api/v1/no-such-thing", headers=auth(token)), 404)
-    _problem(client.get("/api/v1/obligations/999", headers=auth(token)), 404)
+    expect_problem(client.get("/api/v1/no-such-thing", headers=auth(token)), 404)
+    expect_problem(client.get("/api/v1/obligations/999", headers=auth(token)), 404)
     response = client.put("/api/v1/obligations", headers=auth(token), json={})
-    _problem(response, 405)
+    expect_problem(response, 405)
     assert "GET" in response.headers["Allow"]
 
 
 def test_malformed_json_is_400_and_non_json_is_415(app, client):
     token = token_for("editor")
-    _problem(client.post("/api/v1/sources", headers=auth(token), data="{not json",
+    expect_problem(client.post("/api/v1/sources", headers=auth(token), data="{not json",
                          content_type="application/json"), 400)
-    _problem(client.post("/api/v1/sources", headers=auth(token), data="key=x",
+    expect_problem(client.post("/api/v1/sources", headers=auth(token), data="key=x",
                          content_type="application/x-www-form-urlencoded"), 415)
 
 
 def test_oversized_bodies_are_413(app, client):
     token = token_for("admin")
     big = json.dumps({"key": "x", "title": "x", "summary": "a" * (1024 * 1024 + 10)})
-    _problem(client.post("/api/v1/sources", headers=auth(token), data=big, content_type="application/json"), 413)
+    expect_problem(client.post("/api/v1/sources", headers=auth(token), data=big, content_type="application/json"), 413)
 
 
 def test_invalid_values_are_422_with_a_path_per_field(app, client):
@@ -84,7 +74,7 @@ def test_invalid_values_are_422_with_a_path_per_field(app, client):
     token = token_for("editor")
     body = {"key": "bad key!", "title": "Line\nbreak", "team_id": str(team.id), "surprise": 1,
             "deadline": {"rule": "fixed", "date": "2026-13"}}
-    problem = _problem(client.post("/api/v1/obligations", headers=auth(token), json=body), 422)
+    problem = expect_problem(client.post("/api/v1/obligations", headers=auth(token), json=body), 422)
     paths = {item["path"] for item in problem["errors"]}
     assert {"/key", "/title", "/team_id", "/surprise", "/deadline/fixed/date"} <= paths
     assert db.session.scalar(db.select(db.func.count(Obligation.id))) == 1  # nothing written
@@ -95,9 +85,9 @@ def test_service_refusals_name_the_field_the_client_sent(app, client):
     token = token_for("editor")
     body = {"key": "new-one", "title": "New", "team_id": team.id,
             "deadline": {"rule": "relative", "anchor_event_id": 99999, "offset": 10}}
-    problem = _problem(client.post("/api/v1/obligations", headers=auth(token), json=body), 422)
+    problem = expect_problem(client.post("/api/v1/obligations", headers=auth(token), json=body), 422)
     assert problem["errors"][0]["path"] == "/deadline/anchor_event_id"
-    problem = _problem(client.post(f"/api/v1/obligations/1/status", headers=auth(token),
+    problem = expect_problem(client.post(f"/api/v1/obligations/1/status", headers=auth(token),
                                    json={"status": "waived"}), 422)
     assert problem["errors"] == [{"path": "/note", "message": "say why this obligation is waived"}]
 
@@ -105,27 +95,27 @@ def test_service_refusals_name_the_field_the_client_sent(app, client):
 def test_conflicts_with_the_register_are_409(app, client):
     _, source, enacted, _ = small_register()
     token = token_for("editor")
-    problem = _problem(client.post("/api/v1/sources", headers=auth(token),
+    problem = expect_problem(client.post("/api/v1/sources", headers=auth(token),
                                    json={"key": source.key, "title": "Again"}), 409)
     assert problem["errors"][0]["path"] == "/key"
-    problem = _problem(client.delete(f"/api/v1/events/{enacted.id}", headers=auth(token)), 409)
+    problem = expect_problem(client.delete(f"/api/v1/events/{enacted.id}", headers=auth(token)), 409)
     assert "count their deadline from this event" in problem["detail"]
-    _problem(client.delete(f"/api/v1/sources/{source.id}", headers=auth(token)), 409)
+    expect_problem(client.delete(f"/api/v1/sources/{source.id}", headers=auth(token)), 409)
 
 
 def test_strings_are_not_silently_turned_into_numbers(app, client):
     token = token_for("admin")
-    problem = _problem(client.post("/api/v1/teams", headers=auth(token),
+    problem = expect_problem(client.post("/api/v1/teams", headers=auth(token),
                                    json={"key": "legal", "name": "Legal", "overdue_every_days": "7"}), 422)
     assert problem["errors"][0]["path"] == "/overdue_every_days"
 
 
 def test_bad_query_values_and_cursors_are_422(app, client):
     token = token_for("viewer")
-    problem = _problem(client.get("/api/v1/obligations?limit=500", headers=auth(token)), 422)
+    problem = expect_problem(client.get("/api/v1/obligations?limit=500", headers=auth(token)), 422)
     assert problem["errors"][0]["path"] == "/query/limit"
-    _problem(client.get("/api/v1/obligations?cursor=garbage", headers=auth(token)), 422)
-    _problem(client.get("/api/v1/obligations?colour=red", headers=auth(token)), 422)
+    expect_problem(client.get("/api/v1/obligations?cursor=garbage", headers=auth(token)), 422)
+    expect_problem(client.get("/api/v1/obligations?colour=red", headers=auth(token)), 422)
 
 
 def test_unknown_api_urls_answer_404_even_for_writes_with_csrf_on(database_url):
@@ -134,24 +124,24 @@ def test_unknown_api_urls_answer_404_even_for_writes_with_csrf_on(database_url):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "TRACKER_SCHEDULER": "off",
                       "SECRET_KEY": "test-secret"})
     client = app.test_client()
-    _problem(client.post("/api/v1/nothing-here", json={}), 404)
-    _problem(client.post("/api/v1/obligations/1/history", json={}), 405)
-    _problem(client.post("/api/v1/sources", json={}), 401)
+    expect_problem(client.post("/api/v1/nothing-here", json={}), 404)
+    expect_problem(client.post("/api/v1/obligations/1/history", json={}), 405)
+    expect_problem(client.post("/api/v1/sources", json={}), 401)
 
 
 def test_api_errors_stay_problems_whatever_html_error_pages_the_app_adds(app, client):
     # The web UI registers friendly HTML pages for every HTTP error; the API must not inherit them.
     app.register_error_handler(404, lambda exc: ("<h1>Not found</h1>", 404))
     app.register_error_handler(Exception, lambda exc: ("<h1>Oops</h1>", 500))
-    _problem(client.get("/api/v1/no-such-thing"), 404)
-    _problem(client.get("/api/v1/obligations/77", headers=auth(token_for("viewer"))), 404)
+    expect_problem(client.get("/api/v1/no-such-thing"), 404)
+    expect_problem(client.get("/api/v1/obligations/77", headers=auth(token_for("viewer"))), 404)
     assert client.get("/no-such-page").get_data(as_text=True) == "<h1>Not found</h1>"
 
 
 def test_control_characters_in_query_text_are_refused_not_sent_to_the_database(app, client):
     token = token_for("viewer")
     for url in ("/api/v1/obligations?q=%00", "/api/v1/obligations.csv?team=a%00b", "/api/v1/sources?jurisdiction=%0A"):
-        problem = _problem(client.get(url, headers=auth(token)), 422)
+        problem = expect_problem(client.get(url, headers=auth(token)), 422)
         assert problem["errors"][0]["message"] == "line breaks and control characters are not allowed"
 
 

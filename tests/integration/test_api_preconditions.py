@@ -17,26 +17,21 @@ weak or malformed tags) on all four resources.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from tests.factories import make_event, make_obligation, make_source, make_team
-from tests.integration.api_helpers import auth, small_register, token_for
+from tests.integration.api_helpers import auth, expect_problem, http_request, small_register, token_for
 from tracker.db import db
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation
 
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "errors"}
 STRONG_ETAG = re.compile(r'^"[0-9a-f]{32}"$')
 NEVER_AN_ETAG = '"00000000000000000000000000000000"'
 
@@ -90,18 +85,9 @@ def resource(request, app) -> Resource:
     return Resource(kind, f"/api/v1/{kind.name}/{kind.make()}", token_for(kind.role))
 
 
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.content_type == "application/problem+json"
-    body = response.get_json()
-    assert set(body) == PROBLEM_FIELDS
-    assert body["status"] == status
-    return body
-
-
 def _precondition_failed(response, current_etag: str) -> dict:
     """A 412 problem that hands back the version the client should re-read."""
-    body = _problem(response, 412)
+    body = expect_problem(response, 412)
     assert body["title"] == "Precondition Failed"
     assert body["type"] == "/api/docs#problem-precondition-failed"
     assert body["errors"] == []
@@ -178,7 +164,7 @@ def test_a_delete_with_a_stale_etag_is_412_and_the_resource_stays(resource, clie
 
     deleted = resource.delete(client, if_match=current)
     assert deleted.status_code == 204, deleted.get_data(as_text=True)
-    _problem(client.get(resource.url, headers=resource.headers()), 404)
+    expect_problem(client.get(resource.url, headers=resource.headers()), 404)
 
 
 def test_if_match_star_matches_whatever_version_is_current(resource, client):
@@ -187,7 +173,7 @@ def test_if_match_star_matches_whatever_version_is_current(resource, client):
     assert edited.status_code == 200, edited.get_data(as_text=True)
     assert resource.get(client).get_json()[resource.kind.field] == "Written with a star"
     assert resource.delete(client, if_match="*").status_code == 204
-    _problem(client.get(resource.url, headers=resource.headers()), 404)
+    expect_problem(client.get(resource.url, headers=resource.headers()), 404)
 
 
 def test_a_list_of_etags_matches_when_one_of_them_is_current(resource, client):
@@ -239,7 +225,7 @@ def test_if_match_on_an_unknown_id_is_404_not_412(app, client, method):
             response = client.open(f"/api/v1/{kind.name}/99999", method=method,
                                    headers=auth(token, **{"If-Match": if_match}),
                                    json={kind.field: "x"} if method == "PATCH" else None)
-            _problem(response, 404)
+            expect_problem(response, 404)
 
 
 def test_the_document_declares_if_match_optional_and_412_on_every_conditional_write(app, client):
@@ -358,38 +344,14 @@ def test_writes_elsewhere_that_change_a_representation_make_its_etag_stale(app, 
 
 # ---- the race: comparison and write are one step, for every resource ----
 
-@pytest.fixture
-def server(app):
-    """The app served by werkzeug on a loopback port, one thread per request."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-
-
-def _request(url: str, method: str, token: str, body: dict | None = None, if_match: str | None = None):
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    if if_match:
-        headers["If-Match"] = if_match
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return response.status, dict(response.headers), json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read() or b"null")
-
-
 @pytest.mark.parametrize("name", ["sources", "events", "teams"])
-def test_two_clients_with_the_same_etag_get_one_200_and_one_412(app, server, name):
+def test_two_clients_with_the_same_etag_get_one_200_and_one_412(app, live_server, name):
     kind = KINDS[name]
-    url = f"{server}/api/v1/{name}/{kind.make()}"
+    url = f"{live_server}/api/v1/{name}/{kind.make()}"
     token_a, token_b = token_for(kind.role), token_for(kind.role)
     # Both tokens read first: a token's first use records last_used_at, a write that would
     # otherwise queue the two PATCHes on SQLite's database lock by accident.
-    (status_a, headers, _), (status_b, _, _) = _request(url, "GET", token_a), _request(url, "GET", token_b)
+    (status_a, headers, _), (status_b, _, _) = http_request(url, "GET", token_a), http_request(url, "GET", token_b)
     assert status_a == status_b == 200
     etag = headers["ETag"]
 
@@ -405,7 +367,7 @@ def test_two_clients_with_the_same_etag_get_one_200_and_one_412(app, server, nam
 
     def client(who: str, token: str) -> None:
         start.wait()
-        results[who] = _request(url, "PATCH", token, {kind.field: f"From {who}"}, if_match=etag)
+        results[who] = http_request(url, "PATCH", token, {kind.field: f"From {who}"}, if_match=etag)
 
     threads = [threading.Thread(target=client, args=args) for args in (("a", token_a), ("b", token_b))]
     try:
@@ -422,7 +384,7 @@ def test_two_clients_with_the_same_etag_get_one_200_and_one_412(app, server, nam
     assert results[loser][1]["Content-Type"] == "application/problem+json"
     assert results[loser][2]["status"] == 412
     assert results[loser][1]["ETag"] == results[winner][1]["ETag"]
-    status, _, body = _request(url, "GET", token_a)
+    status, _, body = http_request(url, "GET", token_a)
     assert status == 200 and body[kind.field] == f"From {winner}"
     db.session.expire_all()
     updates = db.session.scalar(select(func.count(AuditEntry.id)).where(
@@ -449,7 +411,7 @@ def _param_name(template: str) -> str:
 
 
 @pytest.mark.parametrize("template", list(RESOURCE_URLS))
-def test_an_unsupported_method_is_405_with_allow_and_a_problem(app, client, template):
+def test_an_unsupported_method_is_405_with_allow_and_aproblem(app, client, template):
     url = template.format(id=RESOURCE_URLS[template]())
     document = client.get("/api/v1/openapi.json").get_json()
     documented = {m.upper() for m in document["paths"][template.replace("{id}", _param_name(template))]}
@@ -459,7 +421,7 @@ def test_an_unsupported_method_is_405_with_allow_and_a_problem(app, client, temp
     for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - documented):
         for headers in (auth(token), {}):  # routing answers before authentication
             response = client.open(url, method=method, headers=headers, json={"title": "x"})
-            body = _problem(response, 405)
+            body = expect_problem(response, 405)
             assert body["title"] == "Method Not Allowed"
             allowed = {m.strip() for m in response.headers["Allow"].split(",")}
             # Exactly what the URL serves: the documented methods, plus HEAD for a GET, and OPTIONS.
