@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.db import db
 from tracker.extensions import login_manager
 from tracker.models import User
+from tracker.text import whole_number
 
 # A hash to compare against when the email is unknown, so a wrong email and a
 # wrong password take the same time.
@@ -65,9 +66,10 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
         user_id, _, fingerprint = session_id.partition(".")
-        if not user_id.isdigit() or len(user_id) > 18:
+        number = whole_number(user_id, 2**31 - 1)  # users.id is a 32-bit integer
+        if number is None:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, number)
         if user is None or not user.active or not hmac.compare_digest(user.get_id(), session_id):
             return None  # unknown, deactivated, or signed in before a password change
         return user

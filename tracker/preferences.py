@@ -10,6 +10,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import Team, User
+from tracker.text import whole_number
 
 PREFERENCE_FIELDS = ("email_reminders", "email_overdue", "email_changes", "email_digest")
 MAX_LEAD_DAYS = 366
@@ -41,11 +42,12 @@ def parse_lead_days(text: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
+        if not (part.isascii() and part.isdigit()):
             raise ValueError(f"'{part}' is not a whole number of days (use e.g. 30, 7, 1, 0)")
-        if int(part) > MAX_LEAD_DAYS:
+        days = whole_number(part, MAX_LEAD_DAYS)
+        if days is None:
             raise ValueError(f"{part} days is more than a year ({MAX_LEAD_DAYS} at most)")
-        values.append(int(part))
+        values.append(days)
     if len(values) > 10:
         raise ValueError("at most 10 lead times")
     return sorted(set(values), reverse=True)
@@ -60,16 +62,16 @@ def update_reminder_policy(team: Team, actor: Actor, *, lead_days: str, overdue_
         values["reminder_lead_days"] = ",".join(str(v) for v in parse_lead_days(lead_days))
     except ValueError as error:
         errors["lead_days"] = str(error)
-    every = (overdue_every_days or "").strip()
-    if not every.isdigit() or int(every) > MAX_OVERDUE_EVERY:
+    every = whole_number((overdue_every_days or "").strip(), MAX_OVERDUE_EVERY)
+    if every is None:
         errors["overdue_every_days"] = f"enter a number of days from 0 (no overdue notices) to {MAX_OVERDUE_EVERY}"
     else:
-        values["overdue_every_days"] = int(every)
+        values["overdue_every_days"] = every
     weekday = (digest_weekday or "").strip()
     if weekday in ("", "none"):
         values["digest_weekday"] = None
-    elif weekday.isdigit() and 0 <= int(weekday) <= 6:
-        values["digest_weekday"] = int(weekday)
+    elif whole_number(weekday, 6) is not None:
+        values["digest_weekday"] = whole_number(weekday, 6)
     else:
         errors["digest_weekday"] = "choose a weekday or no digest"
     if errors:

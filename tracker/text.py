@@ -31,3 +31,19 @@ def check_text(value: str | None, max_length: int) -> str | None:
     if _TEXT_FORBIDDEN.search(value.replace("\r\n", "\n")):
         return "control characters are not allowed"
     return None
+
+
+def whole_number(value: str | None, maximum: int) -> int | None:
+    """The value of a plain run of ASCII digits when it is at most `maximum`, else None.
+
+    `str.isdigit` also accepts digits that `int` refuses ('²') and `int` refuses
+    strings of more than 4,300 digits, so neither is trusted with user text.
+    """
+    value = value or ""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    digits = value.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):
+        return None
+    number = int(digits)
+    return number if number <= maximum else None

@@ -113,6 +113,13 @@ def test_team_policy_form_shows_field_errors_and_saves(client):
     assert response.status_code == 400
     assert "&#39;soon&#39; is not a whole number of days" in body and "from 0 (no overdue notices)" in body
     assert "choose a weekday" in body
+    # Digits int() refuses ('²', or more than 4,300 of them) are field errors too, never a 500.
+    response = client.post(url, data={"lead_days": "9" * 5000, "overdue_every_days": "9" * 5000,
+                                      "digest_weekday": "²"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "days is more than a year" in body and "from 0 (no overdue notices)" in body
+    assert "choose a weekday" in body
     response = client.post(url, data={"lead_days": "14, 3", "overdue_every_days": "3", "digest_weekday": "4"},
                            follow_redirects=True)
     assert "Reminder policy of Procurement saved." in response.get_data(as_text=True)

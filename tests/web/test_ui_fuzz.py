@@ -16,7 +16,7 @@ HOSTILE = [
     SCRIPT, IMG, "A" * 20000, "x\x00y", "\x1b[31mred", "line\nbreak", "\u202egnp.exe", "𝒳𝒴", "",
     " ", "-1", "0", "-99999999", "99999999999999999999999", "9" * 5000, "1e309", "NaN", "2026-02-30",
     "2026-13", "2026-Q5", "0000-01-01", "../../etc/passwd", "' OR 1=1 --", "FREQ=SECONDLY", "Mars/Olympus",
-    "javascript:alert(3)", "None", "null", "[]",
+    "javascript:alert(3)", "None", "null", "[]", "²", "٣",
 ]
 
 FORMS = {

@@ -12,6 +12,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms.errors import show_service_errors
+from tracker.text import whole_number
 
 MAX_ID = 2**31 - 1
 
@@ -47,11 +48,8 @@ def utc_today() -> date:
 
 def int_arg(name: str, default: int | None = None, low: int = 1, high: int = MAX_ID) -> int | None:
     """An integer query argument within [low, high], else `default`."""
-    value = request.args.get(name, "")
-    if not value.isdigit() or len(value) > 10:
-        return default
-    number = int(value)
-    return number if low <= number <= high else default
+    number = whole_number(request.args.get(name, ""), high)
+    return number if number is not None and number >= low else default
 
 
 def choice_arg(name: str, allowed) -> str:
