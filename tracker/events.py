@@ -115,6 +115,4 @@ def record_event_change(
         setattr(event, name, value)
     event.updated_at = now
     audit.log(actor, "update", event, audit.diff(before, after), at=now)
-    if commit:
-        db.session.commit()
     return moves

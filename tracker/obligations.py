@@ -157,8 +157,6 @@ def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None 
     due = due_for(obligation)
     obligation.due_date, obligation.due_state, obligation.due_precision = due.date, due.state, due.precision
     audit.log_created(actor, obligation, at=now)
-    if commit:
-        db.session.commit()
     return obligation
 
 
@@ -184,8 +182,6 @@ def update_obligation(obligation: Obligation, data: ObligationInput, actor: Acto
     obligation.updated_at = now
     audit.log(actor, "update", obligation, changes, at=now)
     move = _recompute_one(obligation, f"deadline rule edited by {actor.label}", actor, now)
-    if commit:
-        db.session.commit()
     return move
 
 
@@ -233,8 +229,6 @@ def set_status(obligation: Obligation, status: str, actor: Actor, note: str = ""
     obligation.status_changed_at = now
     obligation.updated_at = now
     audit.log(actor, "update", obligation, changes, at=now)
-    if commit:
-        db.session.commit()
     return move
 
 
@@ -248,8 +242,6 @@ def delete_obligation(obligation: Obligation, actor: Actor, now: datetime | None
     obligation.deleted_at = now
     obligation.updated_at = now
     audit.log(actor, "delete", obligation, {"deleted_at": [None, now.isoformat()]}, at=now)
-    if commit:
-        db.session.commit()
 
 
 def describe_current_due(obligation: Obligation) -> str:

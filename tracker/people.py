@@ -66,8 +66,6 @@ def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime 
     team = Team(key=key, name=name.strip(), timezone=timezone, created_at=now, updated_at=now)
     db.session.add(team)
     audit.log_created(actor, team, at=now)
-    if commit:
-        db.session.commit()
     return team
 
 
@@ -82,8 +80,6 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
     _check_team(merged["key"], merged["name"], merged["timezone"])
     require_unique(Team.key, merged["key"], noun="a team", except_id=team.id)
     changed = audit.update_fields(actor, team, values, now)
-    if changed and commit:
-        db.session.commit()
     return changed
 
 
@@ -111,8 +107,6 @@ def create_user(email: str, name: str, role: str, actor: Actor, password: str | 
     user.teams = list(teams or [])
     db.session.add(user)
     audit.log_created(actor, user, at=now)
-    if commit:
-        db.session.commit()
     return user
 
 
@@ -128,8 +122,6 @@ def set_password(user: User, password: str, actor: Actor, now: datetime | None =
     user.password_hash = hash_password(password)
     user.updated_at = now
     audit.log(actor, "update", user, {"password_hash": ["***", "***"]}, at=now)
-    if commit:
-        db.session.commit()
 
 
 @owns_transaction
@@ -143,8 +135,6 @@ def set_membership(team: Team, user: User, member: bool, actor: Actor,
     elif not member and user in team.members:
         team.members.remove(user)
         audit.log(actor, "update", team, {"members": [f"-{user.email}", None]}, at=now)
-    if commit:
-        db.session.commit()
 
 
 @owns_transaction
@@ -163,8 +153,6 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({"name": problem})
     _keep_an_admin(user, values)
     changed = audit.update_fields(actor, user, values, now)
-    if changed and commit:
-        db.session.commit()
     return changed
 
 
@@ -188,5 +176,3 @@ def delete_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
     audit.log(actor, "delete", team, audit.diff(audit.snapshot(team, TEAM_FIELDS), {}), at=now or utcnow())
     team.members = []
     db.session.delete(team)
-    if commit:
-        db.session.commit()

@@ -66,8 +66,6 @@ def create_source(actor: Actor, now: datetime | None = None, commit: bool = True
     source = Source(created_at=now, updated_at=now, **values)
     db.session.add(source)
     audit.log_created(actor, source, at=now)
-    if commit:
-        db.session.commit()
     return source
 
 
@@ -79,8 +77,6 @@ def update_source(source: Source, actor: Actor, now: datetime | None = None, com
     _check_source(merged)
     require_unique(Source.key, merged["key"], noun="a source", except_id=source.id)
     changed = audit.update_fields(actor, source, merged, now)
-    if changed and commit:
-        db.session.commit()
     return changed
 
 
@@ -91,8 +87,6 @@ def delete_source(source: Source, actor: Actor, now: datetime | None = None, com
         raise Conflict("this source still has events; delete or move them first")
     audit.log(actor, "delete", source, audit.diff(audit.snapshot(source, SOURCE_FIELDS), {}), at=now or utcnow())
     db.session.delete(source)
-    if commit:
-        db.session.commit()
 
 
 def _check_event(values: dict) -> None:
@@ -137,8 +131,6 @@ def create_event(actor: Actor, when: EventDate, now: datetime | None = None, com
                   expected_on=on if when.status in ("expected", "withdrawn") else None, **values)
     db.session.add(event)
     audit.log_created(actor, event, at=now)
-    if commit:
-        db.session.commit()
     return event
 
 
@@ -150,8 +142,6 @@ def update_event(event: Event, actor: Actor, now: datetime | None = None, commit
     _check_event(merged)
     require_unique(Event.key, merged["key"], noun="an event", except_id=event.id)
     changed = audit.update_fields(actor, event, merged, now)
-    if changed and commit:
-        db.session.commit()
     return changed
 
 
@@ -172,5 +162,3 @@ def delete_event(event: Event, actor: Actor, now: datetime | None = None, commit
     audit.log(actor, "delete", event, audit.diff(audit.snapshot(event, EVENT_FIELDS + ("status",)), {}), at=now)
     db.session.execute(obligation_events.delete().where(obligation_events.c.event_id == event.id))
     db.session.delete(event)
-    if commit:
-        db.session.commit()

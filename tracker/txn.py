@@ -33,22 +33,27 @@ def begin_write() -> None:
 
 
 def owns_transaction(function: Callable[P, R]) -> Callable[P, R]:
-    """For a service that commits its own writes unless called with commit=False.
+    """The transaction of a service that owns it unless called with commit=False.
 
-    If the call fails part-way (an error after some rows were changed in the
-    session), its writes are rolled back, so a caller that catches the error
-    and later commits other work never stores half a change. With
-    commit=False the caller owns the transaction and decides.
+    With commit=True (the default) the service's writes are committed when it
+    returns, and rolled back if it fails part-way (an error after some rows
+    were changed in the session, or at the commit itself), so a caller that
+    catches the error and later commits other work never stores half a
+    change. With commit=False the caller owns the transaction and decides.
     """
     signature = inspect.signature(function)
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        owns = signature.bind_partial(*args, **kwargs).arguments.get("commit", True)
         try:
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
+            if owns:
+                db.session.commit()
         except Exception:
-            if signature.bind_partial(*args, **kwargs).arguments.get("commit", True):
+            if owns:
                 db.session.rollback()
             raise
+        return result
 
     return wrapper

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from sqlalchemy import event, select
 
 from tests.factories import make_obligation, make_user

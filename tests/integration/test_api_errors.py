@@ -58,9 +58,9 @@ def test_unknown_urls_and_methods_are_problems(app, client):
 def test_malformed_json_is_400_and_non_json_is_415(app, client):
     token = token_for("editor")
     expect_problem(client.post("/api/v1/sources", headers=auth(token), data="{not json",
-                         content_type="application/json"), 400)
+                               content_type="application/json"), 400)
     expect_problem(client.post("/api/v1/sources", headers=auth(token), data="key=x",
-                         content_type="application/x-www-form-urlencoded"), 415)
+                               content_type="application/x-www-form-urlencoded"), 415)
 
 
 def test_oversized_bodies_are_413(app, client):
@@ -87,8 +87,8 @@ def test_service_refusals_name_the_field_the_client_sent(app, client):
             "deadline": {"rule": "relative", "anchor_event_id": 99999, "offset": 10}}
     problem = expect_problem(client.post("/api/v1/obligations", headers=auth(token), json=body), 422)
     assert problem["errors"][0]["path"] == "/deadline/anchor_event_id"
-    problem = expect_problem(client.post(f"/api/v1/obligations/1/status", headers=auth(token),
-                                   json={"status": "waived"}), 422)
+    problem = expect_problem(client.post("/api/v1/obligations/1/status", headers=auth(token),
+                                         json={"status": "waived"}), 422)
     assert problem["errors"] == [{"path": "/note", "message": "say why this obligation is waived"}]
 
 
@@ -96,7 +96,7 @@ def test_conflicts_with_the_register_are_409(app, client):
     _, source, enacted, _ = small_register()
     token = token_for("editor")
     problem = expect_problem(client.post("/api/v1/sources", headers=auth(token),
-                                   json={"key": source.key, "title": "Again"}), 409)
+                                         json={"key": source.key, "title": "Again"}), 409)
     assert problem["errors"][0]["path"] == "/key"
     problem = expect_problem(client.delete(f"/api/v1/events/{enacted.id}", headers=auth(token)), 409)
     assert "count their deadline from this event" in problem["detail"]
@@ -106,7 +106,7 @@ def test_conflicts_with_the_register_are_409(app, client):
 def test_strings_are_not_silently_turned_into_numbers(app, client):
     token = token_for("admin")
     problem = expect_problem(client.post("/api/v1/teams", headers=auth(token),
-                                   json={"key": "legal", "name": "Legal", "overdue_every_days": "7"}), 422)
+                                         json={"key": "legal", "name": "Legal", "overdue_every_days": "7"}), 422)
     assert problem["errors"][0]["path"] == "/overdue_every_days"
 
 

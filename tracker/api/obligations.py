@@ -185,7 +185,6 @@ def update_obligation_view(obligation_id: int, body: ObligationPatch):
     ob = locked_obligation(obligation_id)
     with mapped_errors():
         update_obligation(ob, _input(body, ob), Actor.of(api_user()))
-    db.session.commit()
     return respond(obligation_out(load_obligation(obligation_id)))
 
 
@@ -196,7 +195,6 @@ def change_status(obligation_id: int, body: StatusChange):
     ob = locked_obligation(obligation_id)
     with mapped_errors():
         set_status(ob, body.status, Actor.of(api_user()), note=body.note)
-    db.session.commit()
     return respond(obligation_out(load_obligation(obligation_id)))
 
 
@@ -206,7 +204,6 @@ def change_status(obligation_id: int, body: StatusChange):
 def delete_obligation_view(obligation_id: int):
     ob = locked_obligation(obligation_id)
     delete_obligation(ob, Actor.of(api_user()))
-    db.session.commit()
     return no_content()
 
 

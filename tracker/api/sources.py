@@ -84,7 +84,6 @@ def get_source(source_id: int):
 def update_source_view(source_id: int, body: SourcePatch):
     source = _locked(Source, source_id, "source", source_out)
     update_source(source, Actor.of(api_user()), **body.model_dump(exclude_none=True))
-    db.session.commit()
     return respond(source_out(_load(Source, source_id, "source")))
 
 
@@ -177,7 +176,6 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
                                         changes=[due_change_out(m) for m in moves]), etag=False)
     event = _locked(Event, event_id, "event", event_out)
     moves = record_event_change(event, change, Actor.of(api_user()))
-    db.session.commit()
     return respond(OccurrenceResult(dry_run=False, event=event_out(_load(Event, event_id, "event")),
                                     changes=[due_change_out(m) for m in moves]), etag=False)
 

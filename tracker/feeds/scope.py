@@ -64,21 +64,6 @@ def personal_scope(user: User) -> FeedScope:
                      tuple(team_id for team_id, _ in teams), tuple(sorted({zone for _, zone in teams})))
 
 
-def scope_today(scope: FeedScope, now: datetime) -> date:
-    """The feed's today: the date in its teams' time zone.
-
-    A personal feed spanning several zones takes the earliest of their dates,
-    so nothing leaves the window before the day has ended for every team.
-    """
-    days = []
-    for zone in scope.timezones:
-        try:
-            days.append(now.astimezone(ZoneInfo(zone)).date())
-        except (ZoneInfoNotFoundError, ValueError):
-            days.append(now.astimezone(timezone.utc).date())
-    return min(days) if days else now.astimezone(timezone.utc).date()
-
-
 def scope_for(row: FeedToken) -> FeedScope | None:
     """The scope a token opens, or None when its owner can no longer have a feed."""
     if row.team_id is not None:
@@ -88,18 +73,32 @@ def scope_for(row: FeedToken) -> FeedScope | None:
     return personal_scope(row.user)
 
 
+def _zones(scope: FeedScope) -> list:
+    """The tzinfo of each team zone in scope (UTC for a name this machine does not know)."""
+    zones = []
+    for name in scope.timezones:
+        try:
+            zones.append(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            zones.append(timezone.utc)
+    return zones or [timezone.utc]
+
+
+def scope_today(scope: FeedScope, now: datetime) -> date:
+    """The feed's today: the date in its teams' time zone.
+
+    A personal feed spanning several zones takes the earliest of their dates,
+    so nothing leaves the window before the day has ended for every team.
+    """
+    return min(now.astimezone(zone).date() for zone in _zones(scope))
+
+
 def day_start(scope: FeedScope, day: date) -> datetime:
     """When `day` began for the feed's teams (the latest of their midnights), in UTC.
 
     For a day no later than the feed's today this is never in the future.
     """
-    starts = []
-    for zone in scope.timezones:
-        try:
-            starts.append(datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc))
-        except (ZoneInfoNotFoundError, ValueError):
-            starts.append(midnight(day))
-    return max(starts) if starts else midnight(day)
+    return max(datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc) for zone in _zones(scope))
 
 
 def latest_changes_in(content: tuple) -> tuple:
