@@ -26,8 +26,8 @@ def main() -> None:
     from tracker.api.tokens import create_token
     from tracker.audit import CLI
     from tracker.db import db
-    from tracker.people import create_user
-    from tracker.synthetic import seed_synthetic
+    from tracker.people.operations import create_user
+    from tracker.register.synthetic import seed_synthetic
 
     with fresh_app() as app:
         seed_synthetic(args.obligations, rng=random.Random(2026))

@@ -72,8 +72,8 @@ def main() -> None:
     from tracker.feeds.render import get_feed
     from tracker.feeds.scope import team_scope
     from tracker.models import Obligation, Team
-    from tracker.obligations import set_status
-    from tracker.synthetic import seed_synthetic
+    from tracker.register.obligations import set_status
+    from tracker.register.synthetic import seed_synthetic
 
     with fresh_app(TRACKER_BASE_URL="https://tracker.example.test", SECRET_KEY="bench") as app:
         seed_synthetic(args.obligations, team_count=1, event_count=50, rng=random.Random(7))

@@ -22,9 +22,9 @@ def measure(count: int) -> tuple[float, int, int]:
 
     from tracker.audit import SYSTEM
     from tracker.db import db
-    from tracker.events import EventDate, record_event_change
+    from tracker.register.events import EventDate, record_event_change
     from tracker.models import DeadlineHistory, Event, Source
-    from tracker.synthetic import seed_synthetic
+    from tracker.register.synthetic import seed_synthetic
 
     with fresh_app():
         source = Source(key="bench-src", title="Bench source", kind="bill", jurisdiction="US")

@@ -59,8 +59,8 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
 
 
 def planning_pass(now):
-    from tracker.digest import plan_digests
-    from tracker.reminders import plan_obligations
+    from tracker.mail.digest import plan_digests
+    from tracker.mail.planning import plan_obligations
 
     return plan_obligations(now) + plan_digests(now)
 
@@ -69,8 +69,8 @@ def bench_planning(count: int, workdir: Path) -> dict:
     from tracker.audit import SYSTEM
     from tracker.models import Obligation, Team
     from tracker.models.register import PLAN_NOW
-    from tracker.people import create_user, set_membership
-    from tracker.synthetic import seed_synthetic
+    from tracker.people.operations import create_user, set_membership
+    from tracker.register.synthetic import seed_synthetic
 
     app = make_app(workdir / f"plan-{count}.db")
     with app.app_context():
@@ -101,10 +101,10 @@ def bench_planning(count: int, workdir: Path) -> dict:
 
 def bench_dispatch(workdir: Path, messages: int) -> float:
     from tests.mail_support import free_port
-    from tracker.dispatch import dispatch
-    from tracker.mailer import SmtpSettings
+    from tracker.mail.dispatch import dispatch
+    from tracker.mail.smtp import SmtpSettings
     from tracker.models import OutboxMessage
-    from tracker.reminders import insert_new
+    from tracker.mail.planning import insert_new
 
     port = free_port()
     sink = subprocess.Popen([sys.executable, "-c", SINK, str(port)], stdout=subprocess.PIPE, text=True)

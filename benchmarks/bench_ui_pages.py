@@ -19,8 +19,8 @@ from _support import StatementCounter, fresh_app
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import Team
-from tracker.people import create_user
-from tracker.synthetic import seed_synthetic
+from tracker.people.operations import create_user
+from tracker.register.synthetic import seed_synthetic
 
 PAGES = {
     "dashboard (all teams)": "/?scope=all",

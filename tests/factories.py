@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import Event, Obligation, Source, Team, User
-from tracker.obligations import ObligationInput, create_obligation
+from tracker.register.obligations import ObligationInput, create_obligation
 
 _counter = itertools.count(1)
 

@@ -32,7 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from tracker import auth, navigation, reminder_schedule, scheduler, templating
+    from tracker import navigation, templating
+    from tracker.mail import scheduler, timing as reminder_schedule
+    from tracker.people import auth
     from tracker.commands import register_commands
     from tracker.views import register_blueprints
 

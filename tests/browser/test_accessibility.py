@@ -54,7 +54,7 @@ def seeded(live_server, tmp_path):
     from tracker.audit import SYSTEM
     from tracker.db import db
     from tracker.models import Obligation, Team
-    from tracker.obligations import ObligationInput, set_status, update_obligation
+    from tracker.register.obligations import ObligationInput, set_status, update_obligation
 
     path = tmp_path / "browser.db"
     assert path.exists(), "the live_server fixture no longer keeps its database at tmp_path/browser.db"

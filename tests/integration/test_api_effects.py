@@ -13,9 +13,9 @@ from tracker.audit import SYSTEM
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.feeds.tokens import ensure_token, feed_url
-from tracker.ical_ids import obligation_uid
+from tracker.feeds.uids import obligation_uid
 from tracker.models import AuditEntry, DeadlineHistory, OutboxMessage
-from tracker.reminders import plan_obligations
+from tracker.mail.planning import plan_obligations
 
 
 def test_api_patch_moves_the_deadline_in_history_feed_and_mail(client, clock):

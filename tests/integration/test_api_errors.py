@@ -10,7 +10,7 @@ from tracker.api.tokens import revoke_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import ApiToken, Obligation
-from tracker.people import update_user
+from tracker.people.operations import update_user
 
 
 

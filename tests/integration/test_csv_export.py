@@ -5,7 +5,7 @@ import io
 
 from tracker.db import db
 from tracker.models import Obligation
-from tracker.exports import obligations_csv
+from tracker.register.exports import obligations_csv
 from tests.factories import make_obligation
 
 

@@ -33,9 +33,9 @@ from tests.factories import make_event, make_obligation, make_source, make_team,
 from tracker import audit
 from tracker.audit import Actor
 from tracker.db import db
-from tracker.events import EventDate, record_event_change
+from tracker.register.events import EventDate, record_event_change
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation
-from tracker.recompute import DueChange
+from tracker.register.recompute import DueChange
 
 OFFSETS = (30, 90, 180)
 EVENT_COLUMNS = (Event.status, Event.occurred_on, Event.expected_on, Event.precision, Event.updated_at)

@@ -6,9 +6,9 @@ import tracker.feeds.render as render_module
 from tests.factories import make_event, make_obligation, make_team, make_user
 from tests.feed_checks import by_uid, calendar_property, feed_events, fetch_feed
 from tracker.audit import SYSTEM
-from tracker.events import EventDate, record_event_change
-from tracker.ical_ids import obligation_uid
-from tracker.obligations import ObligationInput, delete_obligation, set_status, update_obligation
+from tracker.register.events import EventDate, record_event_change
+from tracker.feeds.uids import obligation_uid
+from tracker.register.obligations import ObligationInput, delete_obligation, set_status, update_obligation
 
 
 def test_recording_the_anchor_event_moves_the_deadline_under_the_same_uid(client, clock):
@@ -124,7 +124,7 @@ def test_last_modified_moves_when_a_deadline_leaves_the_window(client, clock):
 
 def test_renaming_the_team_or_a_source_reaches_the_cached_events(client, clock):
     from tracker.db import db
-    from tracker.people import update_team
+    from tracker.people.operations import update_team
 
     team = make_team(name="Old team name")
     # A personal feed over two teams names each event's team; a team feed names its team once.

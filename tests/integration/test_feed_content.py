@@ -7,10 +7,10 @@ import vobject
 from tests.factories import make_event, make_obligation, make_team
 from tests.feed_checks import by_uid, calendar_property, feed_events, fetch_feed, parse_all
 from tracker.audit import SYSTEM
-from tracker.events import EventDate, record_event_change
-from tracker.ical import single_event_calendar
-from tracker.ical_ids import event_uid, obligation_uid
-from tracker.obligations import delete_obligation, set_status
+from tracker.register.events import EventDate, record_event_change
+from tracker.feeds.attachment import single_event_calendar
+from tracker.feeds.uids import event_uid, obligation_uid
+from tracker.register.obligations import delete_obligation, set_status
 
 
 def test_feed_without_deadlines_is_still_a_valid_calendar(client, clock):

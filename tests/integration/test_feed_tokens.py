@@ -7,7 +7,7 @@ from tests.feed_checks import feed_events
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.feeds import tokens
-from tracker.ical_ids import obligation_uid
+from tracker.feeds.uids import obligation_uid
 from tracker.models import AuditEntry
 
 

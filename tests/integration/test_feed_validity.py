@@ -15,14 +15,14 @@ from tests.feed_checks import by_uid, feed_events, fetch_feed, parse_all
 from tracker import create_app
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.events import EventDate, record_event_change
+from tracker.register.events import EventDate, record_event_change
 from tracker.feeds import tokens
 from tracker.feeds.cache import caches
 from tracker.feeds.render import get_feed
 from tracker.feeds.scope import team_scope
-from tracker.ical_ids import obligation_uid
+from tracker.feeds.uids import obligation_uid
 from tracker.models import FeedValidator
-from tracker.obligations import delete_obligation, set_status
+from tracker.register.obligations import delete_obligation, set_status
 
 
 def _feed_path(team) -> str:
@@ -155,7 +155,7 @@ def test_the_next_occurrence_shows_even_when_it_is_more_than_a_year_ahead(client
 
 def test_moving_the_team_to_another_time_zone_moves_the_window_day(client, clock):
     from tracker.feeds.render import feed_key
-    from tracker.people import update_team
+    from tracker.people.operations import update_team
 
     team = make_team(timezone="America/Los_Angeles")
     make_obligation(team=team, rule_date=date(2026, 8, 31))  # leaves on 2026-11-30 local

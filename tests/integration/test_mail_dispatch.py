@@ -11,13 +11,13 @@ from sqlalchemy import select, update
 
 from tests.factories import make_event, make_obligation, make_team, make_user
 from tests.mail_support import SmtpServer
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.dispatch import MAX_ATTEMPTS
-from tracker.ical_ids import obligation_uid
+from tracker.mail.dispatch import MAX_ATTEMPTS
+from tracker.feeds.uids import obligation_uid
 from tracker.models import Obligation, OutboxMessage
-from tracker.reminder_pass import run_pass
+from tracker.mail.reminder_pass import run_pass
 
 
 def at(text: str) -> datetime:
@@ -78,7 +78,7 @@ def test_projected_deadline_attachment_is_tentative_with_the_feed_sequence(app, 
     make_user(teams=[team])
     event = make_event(status="expected", on=date(2026, 5, 2), title="Act enacted")
     obligation = make_obligation(team=team, rule="relative", anchor=event, rule_offset=60)
-    from tracker.events import EventDate, record_event_change
+    from tracker.register.events import EventDate, record_event_change
     record_event_change(event, EventDate("expected", date(2026, 5, 3), "day"), SYSTEM)
     db.session.refresh(obligation)
     assert obligation.revision == 1
@@ -130,7 +130,7 @@ def test_smtp_outage_of_two_hours_retries_and_delivers_once(app, clock, smtp):
 
 
 def test_backoff_grows_exponentially_with_jitter(app):
-    from tracker.dispatch import backoff
+    from tracker.mail.dispatch import backoff
 
     rng = random.Random(1)
     delays = [backoff(n, rng).total_seconds() for n in range(1, 9)]
@@ -191,7 +191,7 @@ def test_reminder_queued_during_an_outage_is_not_sent_once_the_work_is_done(app,
     _, _, obligation = setup_due_in_seven_days(clock)
     smtp.stop()
     run_pass(at("2026-06-24T09:00:00-07:00"), rng=random.Random(1))  # planned, the relay is down
-    from tracker.obligations import set_status
+    from tracker.register.obligations import set_status
     set_status(db.session.get(Obligation, obligation.id), "done", SYSTEM)
     smtp.start()
     report = run_pass(at("2026-06-24T12:00:00-07:00"), rng=random.Random(1))
@@ -205,7 +205,7 @@ def test_reminder_queued_before_the_deadline_moved_is_not_sent_for_the_old_date(
     team, _, obligation = setup_due_in_seven_days(clock)
     smtp.stop()
     run_pass(at("2026-06-24T09:00:00-07:00"), rng=random.Random(1))
-    from tracker.obligations import ObligationInput, update_obligation
+    from tracker.register.obligations import ObligationInput, update_obligation
     clock.move_to(at("2026-06-24T10:00:00-07:00"))
     current = db.session.get(Obligation, obligation.id)
     update_obligation(current, ObligationInput(key=current.key, title=current.title, team_id=team.id,
@@ -221,7 +221,7 @@ def test_reminder_queued_before_the_deadline_moved_is_not_sent_for_the_old_date(
 
 
 def test_a_slow_batch_gives_its_unsent_rows_back_before_the_lease_runs_out(app, clock, smtp, monkeypatch):
-    import tracker.dispatch as dispatch_module
+    import tracker.mail.dispatch as dispatch_module
 
     team, _, _ = setup_due_in_seven_days(clock)
     for _ in range(4):

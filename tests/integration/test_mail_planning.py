@@ -7,13 +7,13 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from tests.factories import make_event, make_obligation, make_team, make_user
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.events import EventDate, record_event_change
+from tracker.register.events import EventDate, record_event_change
 from tracker.models import OutboxMessage
-from tracker.obligations import ObligationInput, set_status, update_obligation
-from tracker.reminder_pass import run_pass
+from tracker.register.obligations import ObligationInput, set_status, update_obligation
+from tracker.mail.reminder_pass import run_pass
 
 
 def at(text: str) -> datetime:
@@ -181,7 +181,7 @@ def test_renamed_obligation_is_not_a_change_notice(app, clock):
 def test_every_change_of_a_reminder_input_replans_the_obligation(app, clock):
     from tracker.models import Obligation
     from tracker.models.register import PLAN_NOW
-    from tracker.obligations import delete_obligation
+    from tracker.register.obligations import delete_obligation
 
     clock.move_to(at("2026-05-01T00:00:00+00:00"))
     team = quiet_team(timezone="UTC")

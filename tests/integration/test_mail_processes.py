@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from tests.factories import make_obligation, make_team, make_user
 from tests.mail_support import SmtpServer, free_port
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import OutboxMessage
-from tracker.reminders import plan_obligations
+from tracker.mail.planning import plan_obligations
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRESQL = bool(os.environ.get("TRACKER_TEST_DATABASE_URL"))
@@ -100,7 +100,7 @@ def test_send_reminders_fails_clearly_when_the_database_is_unusable(tmp_path):
 
 def test_dispatcher_killed_after_claiming_leaves_rows_sent_once_after_the_lease(app, clock, database_url):
     register(clock, members=3)
-    from tracker.reminder_pass import run_pass
+    from tracker.mail.reminder_pass import run_pass
     run_pass(at("2026-06-24T09:00:00Z"))  # no SMTP host: planned and kept
     assert statuses() == Counter(pending=3)
     # A server that accepts TCP connections but never greets: the dispatcher

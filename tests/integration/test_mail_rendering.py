@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_event, make_obligation, make_team, make_user
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.events import EventDate, record_event_change
+from tracker.register.events import EventDate, record_event_change
 from tracker.models import OutboxMessage
-from tracker.reminder_pass import run_pass
+from tracker.mail.reminder_pass import run_pass
 
 SNAPSHOTS = Path(__file__).parent / "mail_snapshots"
 
@@ -88,8 +88,8 @@ def test_change_and_digest_bodies_match_snapshots(app, register, clock):
 def test_recurring_obligation_attachment_uses_the_occurrence_uid(app, clock):
     import vobject
 
-    from tracker.ical import single_event_calendar
-    from tracker.ical_ids import obligation_uid
+    from tracker.feeds.attachment import single_event_calendar
+    from tracker.feeds.uids import obligation_uid
 
     clock.move_to(at("2026-05-01T00:00:00+00:00"))
     obligation = make_obligation(rule="recurring", rule_date=date(2026, 12, 31), rule_rrule="FREQ=MONTHLY;INTERVAL=3")

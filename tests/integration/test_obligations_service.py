@@ -9,7 +9,7 @@ from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import AuditEntry, DeadlineHistory, Obligation
-from tracker.obligations import ObligationInput, create_obligation, delete_obligation, set_status, update_obligation
+from tracker.register.obligations import ObligationInput, create_obligation, delete_obligation, set_status, update_obligation
 from tests.factories import make_event, make_obligation, make_team
 
 

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed

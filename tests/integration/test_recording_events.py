@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from tracker.audit import SYSTEM, Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.events import EventDate, preview_event_change, record_event_change
+from tracker.register.events import EventDate, preview_event_change, record_event_change
 from tracker.models import AuditEntry, DeadlineHistory, Obligation
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
 

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.events import EventDate
+from tracker.register.events import EventDate
 from tracker.models import AuditEntry, Event, Source
-from tracker.sources import create_event, create_source, delete_event, delete_source, update_source
+from tracker.register.events import create_event, delete_event
+from tracker.register.sources import create_source, delete_source, update_source
 from tests.factories import make_obligation
 
 

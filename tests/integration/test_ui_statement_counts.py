@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from tests.factories import login, make_user
 from tracker.db import db
 from tracker.models import Event, Obligation, Source, Team
-from tracker.synthetic import seed_synthetic
+from tracker.register.synthetic import seed_synthetic
 
 
 def _statements(client, url: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
-from tracker.timeline import Marker, Window, add_months, month_count, month_start, render_svg
+from tracker.register.timeline import Marker, Window, add_months, month_count, month_start, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

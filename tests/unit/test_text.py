@@ -2,7 +2,7 @@
 
 import pytest
 
-from tracker.text import whole_number
+from tracker.fields import whole_number
 
 
 @pytest.mark.parametrize("text, maximum, expected", [

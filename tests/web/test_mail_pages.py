@@ -8,12 +8,12 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from tests.factories import login, make_obligation, make_team, make_user
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.mail.render import unsubscribe_token
 from tracker.models import OutboxMessage
-from tracker.reminder_pass import run_pass
+from tracker.mail.reminder_pass import run_pass
 
 
 def at(text: str) -> datetime:

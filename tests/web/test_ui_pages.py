@@ -7,7 +7,7 @@ from datetime import date
 
 from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
 from tracker.audit import SYSTEM
-from tracker.events import EventDate, record_event_change
+from tracker.register.events import EventDate, record_event_change
 
 
 def _section(page: str, anchor: str) -> str:

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from tests.factories import login, make_obligation, make_team, make_user
-from tracker import auth, people
+from tracker.people import auth, operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, Obligation, OutboxMessage, Team, User
-from tracker.reminder_pass import run_pass
+from tracker.mail.reminder_pass import run_pass
 
 REFUSED = "You may not do that"
 

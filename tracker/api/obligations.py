@@ -20,9 +20,9 @@ from tracker.audit import Actor
 from tracker.db import db
 from tracker.deadlines import parse_partial_date
 from tracker.errors import ValidationFailed
-from tracker.exports import obligations_csv
+from tracker.register.exports import obligations_csv
 from tracker.models import DeadlineHistory, Obligation, Team
-from tracker.obligations import (
+from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,
 )
 

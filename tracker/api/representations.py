@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tracker.deadlines import partial_from
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team
-from tracker.recompute import DueChange
+from tracker.register.recompute import DueChange
 from tracker.api.schemas import (
     DueStateName, EventStatusName, ObligationStatusName, Precision, SourceKind,
 )

@@ -2,7 +2,7 @@
 
 Bodies are strict (JSON types only: "12" is not 12, unknown fields are refused).
 Query strings are text by nature, so query models convert ("limit=20" is 20).
-One-line text is checked by tracker.text, the same rule as the forms.
+One-line text is checked by tracker.fields, the same rule as the forms.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
 from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
-from tracker.text import check_line, check_text
+from tracker.fields import check_line, check_text
 
 
 def _line(max_length: int, required: bool = False):

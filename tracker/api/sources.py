@@ -17,9 +17,10 @@ from tracker.api.schemas import (
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.deadlines import parse_partial_date
-from tracker.events import EventDate, preview_event_change, record_event_change
+from tracker.register.events import EventDate, preview_event_change, record_event_change
 from tracker.models import Event, Source
-from tracker.sources import create_event, create_source, delete_event, delete_source, update_event, update_source
+from tracker.register.events import create_event, delete_event, update_event
+from tracker.register.sources import create_source, delete_source, update_source
 
 
 def _load(model: type, row_id: int, what: str):

@@ -15,7 +15,7 @@ from tracker.db import db
 from tracker.models import Team
 from tracker.packs.importer import import_pack_text
 from tracker.packs.validate import PackInvalid
-from tracker.people import create_team, delete_team, update_team
+from tracker.people.operations import create_team, delete_team, update_team
 
 TAG = "teams"
 

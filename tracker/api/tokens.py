@@ -14,7 +14,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import ApiToken, User
-from tracker.text import check_line
+from tracker.fields import check_line
 
 TOKEN_PREFIX = "trk_"
 # Recording every use would make every read a write; once a minute is precise enough.

@@ -13,7 +13,7 @@ from tracker.audit import CLI
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import User
-from tracker.people import normalize_email
+from tracker.people.operations import normalize_email
 
 
 @click.command("create-token")

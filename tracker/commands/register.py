@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from tracker import people
+from tracker.people import operations as people
 from tracker.audit import CLI
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed

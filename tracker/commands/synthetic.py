@@ -9,7 +9,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from tracker.synthetic import seed_synthetic
+from tracker.register.synthetic import seed_synthetic
 
 
 @click.command("seed-synthetic")

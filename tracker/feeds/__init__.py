@@ -1,5 +1,5 @@
 """Calendar feeds: secret tokens, which obligations a feed shows, caches.
 
-The iCalendar rendering itself is `tracker.ical`; the route is
+The iCalendar rendering itself is `tracker.feeds.ical`; the route is
 `tracker.views.feeds`. See docs/feeds.md for the decisions.
 """

@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from tracker.db import db
 from tracker.deadlines import due_date_note, partial_from
-from tracker.recurrence import occurrences, occurrences_from
+from tracker.deadlines.recurrence import occurrences, occurrences_from
 from tracker.feeds.sequence import cancelled_since, flips_for, stored_states
-from tracker.ical import VEventSpec
-from tracker.ical_ids import obligation_uid
+from tracker.feeds.ical import VEventSpec
+from tracker.feeds.uids import obligation_uid
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obligation_events
 
 PAST_DAYS = 90          # the window: the past 90 days plus everything ahead

@@ -37,8 +37,8 @@ from tracker.feeds.cache import caches
 from tracker.feeds.items import PAST_DAYS, build_spec, leaves_on, load_details, plan_row, window_start
 from tracker.feeds.scope import FeedScope, midnight, scope_today
 from tracker.feeds.sequence import cancelled_since, flips_for, record_flips, stored_states
-from tracker.ical import VEventSpec, calendar_bytes, calendar_header, vevent_bytes
-from tracker.ical_ids import event_uid
+from tracker.feeds.ical import VEventSpec, calendar_bytes, calendar_header, vevent_bytes
+from tracker.feeds.uids import event_uid
 from tracker.models import FeedValidator
 from tracker.txn import is_sqlite
 

@@ -11,7 +11,7 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tracker.deadlines import partial_from
-from tracker.ical import single_event_calendar
+from tracker.feeds.attachment import single_event_calendar
 from tracker.mail.message import one_line
 
 PREFERENCE_OF_KIND = {

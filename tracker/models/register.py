@@ -21,7 +21,7 @@ from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
 from tracker.deadlines import Anchor, DeadlineRule, PartialDate, partial_from
 from tracker.models.people import Team, User
-from tracker.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
+from tracker.register.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
 
 # "Plan this obligation at the next pass": earlier than any real clock.
 PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -165,7 +165,7 @@ class Obligation(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     due_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # When the reminder planner must next look at this obligation (None: never).
-    # Any change of its inputs resets it to PLAN_NOW (see tracker.reminder_schedule),
+    # Any change of its inputs resets it to PLAN_NOW (see tracker.mail.timing),
     # so a pass reads only the obligations that have something due.
     next_reminder_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, default=PLAN_NOW, index=True)

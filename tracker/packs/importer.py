@@ -21,9 +21,9 @@ from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import compute_due
-from tracker.events import EventDate, record_event_change
+from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User
-from tracker.obligations import ObligationInput, update_obligation
+from tracker.register.obligations import ObligationInput, update_obligation
 from tracker.packs.validate import (
     EventSpec,
     ExistingKeys,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.deadlines import RULES, EventStatus
-from tracker.vocabulary import ROLES, SOURCE_KINDS  # noqa: F401 (part of the pack vocabulary)
+from tracker.register.vocabulary import ROLES, SOURCE_KINDS  # noqa: F401 (part of the pack vocabulary)
 
 MAX_PACK_BYTES = 10 * 1024 * 1024
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, session, u
 from flask_login import current_user, login_required, login_user
 from werkzeug.security import check_password_hash
 
-from tracker import people
+from tracker.people import operations as people
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms.people import PasswordChangeForm, ProfileForm
 from tracker.views.common import actor, refuse

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 
-from tracker import login_limits
-from tracker.auth import authenticate
+from tracker.people import login_limits
+from tracker.people.auth import authenticate
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.forms import LoginForm

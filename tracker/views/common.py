@@ -12,7 +12,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms.errors import show_service_errors
-from tracker.text import whole_number
+from tracker.fields import whole_number
 
 MAX_ID = 2**31 - 1
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.dashboard import build_dashboard
-from tracker.queries import team_todays
+from tracker.register.dashboard import build_dashboard
+from tracker.register.queries import team_todays
 from tracker.views.common import utc_today
 
 bp = Blueprint("dashboard", __name__)

@@ -10,18 +10,18 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker.auth import editor_required
+from tracker.people.auth import editor_required
 from tracker.db import db
 from tracker.deadlines import parse_partial_date
 from tracker.errors import Conflict, ValidationFailed
-from tracker.events import EventDate, preview_event_change, record_event_change
+from tracker.register.events import EventDate, preview_event_change, record_event_change
 from tracker.forms import ConfirmForm, show_service_errors
 from tracker.forms.errors import as_choices
 from tracker.forms.register import EventChangeForm, EventForm
 from tracker.models import Event, Obligation, Source
 from tracker.navigation import add_nav_item
-from tracker.sources import anchored_count, create_event, delete_event, update_event
-from tracker.queries import team_todays
+from tracker.register.events import anchored_count, create_event, delete_event, update_event
+from tracker.register.queries import team_todays
 from tracker.views.common import actor, int_arg, load_or_404, refuse
 
 bp = Blueprint("events", __name__)

@@ -18,8 +18,8 @@ STALE_AFTER_INTERVALS = 3
 @bp.route("/healthz")
 def healthz():
     """JSON, no sign-in, nothing secret: 503 when the database is down or passes stopped."""
-    from tracker.reminder_pass import last_run
-    from tracker.scheduler import interval_seconds
+    from tracker.mail.reminder_pass import last_run
+    from tracker.mail.scheduler import interval_seconds
 
     scheduler_on = current_app.config.get("TRACKER_SCHEDULER") == "embedded"
     interval = interval_seconds(current_app)

@@ -7,14 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.audit import Actor
-from tracker.auth import admin_required
+from tracker.people.auth import admin_required
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.extensions import csrf
 from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND, read_unsubscribe_token
 from tracker.models import Team, User
 from tracker.navigation import add_account_link
-from tracker.preferences import PREFERENCE_FIELDS, set_email_preferences, update_reminder_policy
+from tracker.mail.preferences import PREFERENCE_FIELDS, set_email_preferences, update_reminder_policy
 from tracker.views.common import load_or_404
 
 bp = Blueprint("notifications", __name__)

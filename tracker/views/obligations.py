@@ -9,7 +9,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth import editor_required
+from tracker.people.auth import editor_required
 from tracker.clock import local_today
 from tracker.db import db
 from tracker.deadlines import Due, explain, parse_partial_date, partial_from
@@ -20,14 +20,14 @@ from tracker.forms.register import ObligationForm, StatusForm
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
 from tracker.models.register import OBLIGATION_STATUSES
 from tracker.navigation import add_nav_item
-from tracker.obligations import (
+from tracker.register.obligations import (
     ObligationInput,
     create_obligation,
     delete_obligation,
     set_status,
     update_obligation,
 )
-from tracker.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
+from tracker.register.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
 
 bp = Blueprint("obligations", __name__)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from tracker.auth import admin_required
+from tracker.people.auth import admin_required
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.mailer import SmtpSettings
+from tracker.mail.smtp import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, OutboxMessage
 from tracker.navigation import add_nav_item
-from tracker.reminder_pass import last_run
+from tracker.mail.reminder_pass import last_run
 from tracker.views.common import load_or_404
 
 bp = Blueprint("outbox", __name__)

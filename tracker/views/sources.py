@@ -7,15 +7,15 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from tracker.auth import editor_required
+from tracker.people.auth import editor_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm
 from tracker.forms.register import SourceForm
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.navigation import add_nav_item
-from tracker.sources import create_source, delete_source, update_source
-from tracker.queries import team_todays
+from tracker.register.sources import create_source, delete_source, update_source
+from tracker.register.queries import team_todays
 from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("sources", __name__)

@@ -7,8 +7,8 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker import people
-from tracker.auth import admin_required
+from tracker.people import operations as people
+from tracker.people.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm
@@ -16,7 +16,7 @@ from tracker.forms.errors import as_choices
 from tracker.forms.people import MemberForm, TeamForm
 from tracker.models import Obligation, Team, User
 from tracker.navigation import add_nav_item
-from tracker.queries import team_todays
+from tracker.register.queries import team_todays
 from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("teams", __name__)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from tracker.db import db
 from tracker.models import Team
 from tracker.navigation import add_nav_item
-from tracker.timeline import add_months, load_items, month_count, month_start, render_svg, window_text
-from tracker.queries import team_todays
+from tracker.register.timeline import add_months, load_items, month_count, month_start, render_svg, window_text
+from tracker.register.queries import team_todays
 from tracker.views.common import int_arg, utc_today
 
 bp = Blueprint("timeline", __name__)

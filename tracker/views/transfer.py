@@ -6,16 +6,16 @@ from flask import Blueprint, Flask, Response, current_app, flash, redirect, rend
 from flask_login import login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth import admin_required
+from tracker.people.auth import admin_required
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.exports import obligations_csv
+from tracker.register.exports import obligations_csv
 from tracker.forms.register import ImportForm
 from tracker.models import Obligation
 from tracker.navigation import add_nav_item
 from tracker.packs.importer import import_pack_text
 from tracker.packs.validate import PackInvalid
-from tracker.queries import obligation_filter, team_todays
+from tracker.register.queries import obligation_filter, team_todays
 from tracker.views.common import actor
 from tracker.views.obligations import list_filters
 

@@ -6,8 +6,8 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import people
-from tracker.auth import admin_required
+from tracker.people import operations as people
+from tracker.people.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms.errors import as_choices

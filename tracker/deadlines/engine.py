@@ -22,7 +22,7 @@ Conventions worth knowing:
   31st: silently skipping a compliance deadline is worse than moving it to
   the last day of a short month.  Computing from the first date (rather than
   chaining) stops one short month from dragging later occurrences to the 28th.
-  The recurrence rules live in ``tracker.recurrence`` and are re-exported here.
+  The recurrence rules live in ``tracker.deadlines.recurrence`` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 # Re-exported: the recurrence rules are part of the deadline engine's public API.
-from tracker.recurrence import _parse_rrule, next_occurrence, occurrences, validate_rrule  # noqa: F401
+from tracker.deadlines.recurrence import _parse_rrule, next_occurrence, occurrences, validate_rrule  # noqa: F401
 
 PRECISIONS: tuple[str, ...] = ("day", "month", "quarter", "year")
 RULES: tuple[str, ...] = ("fixed", "relative", "recurring")

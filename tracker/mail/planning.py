@@ -27,7 +27,7 @@ from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
 from tracker.models import DeadlineHistory, Obligation, OutboxMessage, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES
-from tracker.reminder_schedule import Due, Policy, due_now, next_send_after
+from tracker.mail.timing import Due, Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
 
 # What the timing rules need; obligations are loaded whole only when something is due.

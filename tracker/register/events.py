@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func, select
+
 from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import Anchor, EventStatus, partial_from
-from tracker.errors import ValidationFailed
-from tracker.models import Event
-from tracker.recompute import DueChange, anchored_rows, apply_changes, changes_for
+from tracker.errors import Conflict, ValidationFailed
+from tracker.models import Event, Obligation, Source, obligation_events
+from tracker.register.recompute import DueChange, anchored_rows, apply_changes, changes_for
+from tracker.fields import check_key, check_line, check_text
+from tracker.register.queries import require_unique
 from tracker.txn import owns_transaction
 
 DATED_STATUSES = (EventStatus.OCCURRED, EventStatus.EXPECTED)
@@ -116,3 +120,81 @@ def record_event_change(
     event.updated_at = now
     audit.log(actor, "update", event, audit.diff(before, after), at=now)
     return moves
+
+
+EVENT_FIELDS = ("key", "source_id", "title", "description")
+
+
+def _check_event(values: dict) -> None:
+    errors = {}
+    if problem := check_key(values["key"]):
+        errors["key"] = problem
+    if problem := check_line(values.get("title"), 300, required=True):
+        errors["title"] = problem
+    if problem := check_text(values.get("description"), 10000):
+        errors["description"] = problem
+    if values.get("source_id") is None or db.session.get(Source, values["source_id"]) is None:
+        errors["source_id"] = "choose the source this event belongs to"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@owns_transaction
+def create_event(actor: Actor, when: EventDate, now: datetime | None = None, commit: bool = True,
+                 **values) -> Event:
+    """Add an event to a source with its status and (estimated) date."""
+    values = {name: values.get(name) for name in EVENT_FIELDS}
+    values["key"] = (values["key"] or "").strip()
+    values["title"] = (values["title"] or "").strip()
+    values["description"] = values["description"] or ""
+    errors = {}
+    try:
+        _check_event(values)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        check_event_date(when)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    require_unique(Event.key, values["key"], noun="an event")
+    now = now or utcnow()
+    on = partial_from(when.on, when.precision).first if when.on else None
+    event = Event(created_at=now, updated_at=now, status=when.status,
+                  precision=when.precision if on else "day",
+                  occurred_on=on if when.status == "occurred" else None,
+                  expected_on=on if when.status in ("expected", "withdrawn") else None, **values)
+    db.session.add(event)
+    audit.log_created(actor, event, at=now)
+    return event
+
+
+@owns_transaction
+def update_event(event: Event, actor: Actor, now: datetime | None = None, commit: bool = True,
+                 **values) -> bool:
+    """Edit an event's key, title, description or source (dates: tracker.register.events)."""
+    merged = {name: values.get(name, getattr(event, name)) for name in EVENT_FIELDS}
+    _check_event(merged)
+    require_unique(Event.key, merged["key"], noun="an event", except_id=event.id)
+    changed = audit.update_fields(actor, event, merged, now)
+    return changed
+
+
+def anchored_count(event: Event) -> int:
+    """How many live obligations count their deadline from this event."""
+    return db.session.scalar(select(func.count(Obligation.id)).where(
+        Obligation.anchor_event_id == event.id, Obligation.deleted_at.is_(None))) or 0
+
+
+@owns_transaction
+def delete_event(event: Event, actor: Actor, now: datetime | None = None, commit: bool = True) -> None:
+    """Delete an event that anchors no obligation (its provenance links go with it)."""
+    if anchored_count(event):
+        raise Conflict("obligations count their deadline from this event; change them first")
+    if db.session.scalar(select(func.count(Obligation.id)).where(Obligation.anchor_event_id == event.id)):
+        raise Conflict("deleted obligations still refer to this event; it is kept for their history")
+    now = now or utcnow()
+    audit.log(actor, "delete", event, audit.diff(audit.snapshot(event, EVENT_FIELDS + ("status",)), {}), at=now)
+    db.session.execute(obligation_events.delete().where(obligation_events.c.event_id == event.id))
+    db.session.delete(event)

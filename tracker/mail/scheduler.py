@@ -38,7 +38,7 @@ def interval_seconds(app: Flask) -> int:
 def run_job(app: Flask) -> None:
     """One pass inside an app context; errors are logged, never kill the scheduler."""
     from tracker.db import db
-    from tracker.reminder_pass import run_pass
+    from tracker.mail.reminder_pass import run_pass
 
     with app.app_context():
         try:

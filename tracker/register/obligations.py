@@ -24,9 +24,9 @@ from tracker.deadlines import (
 )
 from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
-from tracker.queries import require_unique
-from tracker.recompute import DueChange, apply_changes, changes_for, describe_due
-from tracker.text import check_line, check_text
+from tracker.register.queries import require_unique
+from tracker.register.recompute import DueChange, apply_changes, changes_for, describe_due
+from tracker.fields import check_line, check_text
 from tracker.txn import owns_transaction
 
 AUDITED_FIELDS = (

@@ -11,8 +11,8 @@ from tracker.db import db
 from tracker.mail.render import render_digest
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES
-from tracker.reminder_schedule import Policy, send_instant
-from tracker.reminders import digest_key, existing_keys, insert_new, members_by_team, outbox_row, wants
+from tracker.mail.timing import Policy, send_instant
+from tracker.mail.planning import digest_key, existing_keys, insert_new, members_by_team, outbox_row, wants
 from tracker.txn import begin_write
 
 UPCOMING_DAYS = 30

@@ -47,3 +47,16 @@ def whole_number(value: str | None, maximum: int) -> int | None:
         return None
     number = int(digits)
     return number if number <= maximum else None
+
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
+JURISDICTION_PATTERN = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
+
+
+def check_key(key: str) -> str | None:
+    """A reason to refuse a stable identifier, or None."""
+    if not key:
+        return "this field is required"
+    if not KEY_PATTERN.match(key):
+        return "use letters, digits and . _ : - (at most 100, starting with a letter or digit)"
+    return None

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.digest import plan_digests
-from tracker.dispatch import dispatch
-from tracker.mailer import SmtpSettings
+from tracker.mail.digest import plan_digests
+from tracker.mail.dispatch import dispatch
+from tracker.mail.smtp import SmtpSettings
 from tracker.models import ReminderRun
-from tracker.reminders import plan_obligations
+from tracker.mail.planning import plan_obligations
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from tracker.db import db
 from tracker.models import DeadlineHistory, Event, Obligation
 from tracker.models.register import ACTIVE_STATUSES
-from tracker.queries import due_between
+from tracker.register.queries import due_between
 
 SECTION_LIMIT = 20
 

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.db import db
 from tracker.extensions import login_manager
 from tracker.models import User
-from tracker.text import whole_number
+from tracker.fields import whole_number
 
 # A hash to compare against when the email is unknown, so a wrong email and a
 # wrong password take the same time.

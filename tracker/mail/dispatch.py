@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from tracker.db import UTCDateTime, db
-from tracker.mailer import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
+from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import Obligation, OutboxMessage
-from tracker.vocabulary import ACTIVE_STATUSES
+from tracker.register.vocabulary import ACTIVE_STATUSES
 from tracker.txn import begin_write, is_sqlite
 
 LEASE = timedelta(minutes=10)

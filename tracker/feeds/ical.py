@@ -91,23 +91,3 @@ def calendar_header(name: str, description: str, method: str | None = None) -> b
 def calendar_bytes(header: bytes, fragments: list[bytes]) -> bytes:
     """A whole VCALENDAR from its header and serialized VEVENTs."""
     return b"".join([header, *fragments, END_CALENDAR])
-
-
-def single_event_calendar(obligation, *, method: str = "PUBLISH") -> bytes:
-    """A VCALENDAR with `method` and the obligation's one VEVENT, for email.
-
-    The VEVENT is the one the feeds show (same UID, SEQUENCE and text); for a
-    recurring obligation, its current occurrence.
-    """
-    from tracker.feeds.items import single_spec
-
-    spec = single_spec(obligation)
-    header = calendar_header(obligation.title, "", method=method)
-    return calendar_bytes(header, [vevent_bytes(spec)] if spec else [])
-
-
-def render_feed(scope, *, include_events: bool = False, now: datetime | None = None):
-    """The feed of `scope` (see tracker.feeds.render.get_feed)."""
-    from tracker.feeds.render import get_feed
-
-    return get_feed(scope, include_events=include_events, now=now)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tracker import audit, people
+from tracker import audit
+from tracker.people import operations as people
 from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import Team, User
-from tracker.text import whole_number
+from tracker.fields import whole_number
 
 PREFERENCE_FIELDS = ("email_reminders", "email_overdue", "email_changes", "email_digest")
 MAX_LEAD_DAYS = 366

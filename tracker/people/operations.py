@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.auth import hash_password
+from tracker.people.auth import hash_password
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import ROLES, Team, User
-from tracker.queries import require_unique
-from tracker.text import check_line
+from tracker.register.queries import require_unique
+from tracker.fields import check_line
 from tracker.txn import owns_transaction
 
 TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",

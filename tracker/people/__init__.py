@@ -1,0 +1,1 @@
+"""People: teams, users, memberships, sign-in and its throttle."""

@@ -1,0 +1,1 @@
+"""The register: obligations, source events and their use cases, recompute, queries."""
