@@ -175,3 +175,57 @@ def find_active(token: str) -> FeedToken | None:
 def feed_url(row: FeedToken) -> str:
     """The https (or configured) URL of a feed, from TRACKER_BASE_URL."""
     return f"{current_app.config['TRACKER_BASE_URL']}/feeds/{row.token}.ics"
+
+
+# -- Members who leave -------------------------------------------------------
+#
+# A team feed URL is shared by the whole team; whoever leaves keeps it. Each
+# departure is noted in the audit log against the team's active token (who,
+# and why, never the secret), so the team page can list everyone who still
+# holds the current URL without being a member, until the feed is rotated.
+
+DEPARTURE = "left"
+DEPARTURE_REASONS = {"removed": "removed from the team", "deactivated": "deactivated"}
+
+
+def note_departure(user: User, teams, reason: str, actor: Actor, now: datetime | None = None) -> None:
+    """Record that `user` stopped being a reader of each team's current feed.
+
+    Called (without committing) by membership removal and user deactivation;
+    the caller's transaction writes it with the change itself.
+    """
+    now = now or utcnow()
+    for team in teams:
+        row = active_token(team)
+        if row is None:
+            continue
+        db.session.add(AuditEntry(
+            at=now, actor_id=actor.user_id, actor=actor.label, action=DEPARTURE, entity="feed_token",
+            entity_id=row.id, entity_key=f"team:{team.key}",
+            changes={"reader": [user.email, None], "reason": [None, reason]},
+        ))
+
+
+def departures(team: Team) -> list[dict]:
+    """Who left the team (or was deactivated) since its feed URL was last issued, oldest first.
+
+    One entry per person: {"email", "name", "reason" (words), "at"}.
+    """
+    row = active_token(team)
+    if row is None:
+        return []
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "feed_token", AuditEntry.action == DEPARTURE,
+                                 AuditEntry.entity_id == row.id).order_by(AuditEntry.at, AuditEntry.id)).all()
+    seen: dict[str, dict] = {}
+    for entry in entries:
+        email = (entry.changes.get("reader") or [None])[0]
+        reason = (entry.changes.get("reason") or [None, None])[1]
+        if not email or email in seen:
+            continue
+        seen[email] = {"email": email, "reason": DEPARTURE_REASONS.get(reason, reason or "left"), "at": entry.at}
+    if seen:
+        names = dict(db.session.execute(select(User.email, User.name).where(User.email.in_(seen))).all())
+        for email, item in seen.items():
+            item["name"] = names.get(email) or email
+    return list(seen.values())
