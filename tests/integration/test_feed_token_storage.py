@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from tests.factories import make_team
 from tracker import create_app
@@ -63,4 +63,7 @@ def test_migration_keeps_existing_feed_urls_working(tmp_path: Path):
         response = app.test_client().get(f"/feeds/{old_token}.ics")
         assert response.status_code == 200 and b"BEGIN:VCALENDAR" in response.data
         db.session.remove()
+        downgrade(revision="0007")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT selector, token FROM feed_tokens")).one() == (old_token[:16], old_token)
         db.engine.dispose()
