@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
+import tracker
+from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
+from tracker.feeds import tokens
+from tracker.mail.render import unsubscribe_token
+from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, OutboxMessage, Source, Team, User
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -160,3 +168,91 @@ def test_hostile_query_arguments_never_break_a_page(client):
             response = client.get(url, query_string={name: value for name in names})
             assert response.status_code == 200, (url, value)
             _assert_escaped(response.get_data(as_text=True) if url != "/obligations.csv" else "", url)
+
+
+# -- Every page, every query argument ----------------------------------------
+
+NUMBERS = ["99999999999999999999999999999999", str(2**63), str(2**31), "-1", "-99999999999999999999", "0",
+           "abc", "1e3", "1.5", " 7", "9" * 5000, "²", "٣", "１２", "١٠٠", "๓", "", SCRIPT]
+ARGUMENT_CALL = re.compile(r"""(?:request\.args\.get(?:list)?|int_arg|choice_arg)\(\s*["']([A-Za-z_]+)["']""")
+
+
+def _query_argument_names() -> list[str]:
+    """Every query argument name the views read, found in the source, so a new one is fuzzed too."""
+    names = set()
+    for path in Path(tracker.__file__).parent.rglob("*.py"):
+        names.update(ARGUMENT_CALL.findall(path.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+def _get_pages(app, ids: dict) -> list[str]:
+    """Every GET page of the UI (not the JSON API, not static files) with real ids filled in."""
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api", "/static", "/bootstrap")):
+            continue
+        pages.append(rule.rule.replace("<token>.ics", f"{ids['feed']}.ics")
+                     .replace("<token>", ids["unsubscribe"])
+                     .replace("<int:obligation_id>", str(ids["ob"])).replace("<int:event_id>", str(ids["ev"]))
+                     .replace("<int:source_id>", str(ids["src"])).replace("<int:team_id>", str(ids["team"]))
+                     .replace("<int:user_id>", str(ids["user"])).replace("<int:message_id>", str(ids["message"])))
+    assert not [page for page in pages if "<" in page], pages
+    return pages
+
+
+def _fixture_ids() -> dict:
+    team, source = make_team(), make_source()
+    event = make_event(source=source)
+    ob = make_obligation(team=team, rule="relative", anchor=event, rule_offset=10)
+    other = make_user(role="viewer", teams=[team])
+    message = OutboxMessage(dedupe_key="fuzz", kind="change", recipient="x@example.com", subject="s",
+                            body_text="b", body_html="<p>b</p>", message_id="<fuzz@example.com>", mime=b"x")
+    db.session.add(message)
+    db.session.commit()
+    return {"ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
+            "message": message.id, "feed": tokens.ensure_token(team, SYSTEM).token,
+            "unsubscribe": unsubscribe_token(other.id, "change")}
+
+
+def test_every_page_survives_hostile_numbers_in_every_query_argument(app, client, clock):
+    ids = _fixture_ids()
+    names = _query_argument_names()
+    assert {"page", "team", "status", "q", "months"} <= set(names)
+    login(client, make_user(role="admin", email="admin@example.com"))
+    for page in _get_pages(app, ids):
+        for value in NUMBERS:
+            response = client.get(page, query_string={name: value for name in names})
+            assert response.status_code < 500, (page, value[:20])
+            if response.status_code == 200 and response.mimetype == "text/html":
+                _assert_escaped(response.get_data(as_text=True), page)
+            # One argument at a time as well: a page may give up on the first bad one.
+            for name in ("page", "team", "months", "start"):
+                response = client.get(page, query_string={name: value})
+                assert response.status_code < 500, (page, name, value[:20])
+
+
+# -- Every form, each field left out ------------------------------------------
+
+def test_every_form_survives_each_field_left_out(client):
+    """A hand-made POST may omit any field: the answer is a form error or success, never a 500."""
+    team, source = make_team(), make_source()
+    event = make_event(source=source)
+    ob = make_obligation(team=team, rule="fixed", rule_date=date(2026, 12, 1))
+    other = make_user(role="viewer")
+    ids = {"ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id}
+    admin = make_user(role="admin", email="admin@example.com")
+    for url, spec in FORMS.items():
+        fields = FIELDS[spec] if isinstance(spec, str) else spec
+        complete = {name: good[-1].format(**ids) if good[-1].strip("{}") in ids else good[-1]
+                    for name, good in fields.items()}
+        for missing in [None, *fields]:
+            login(client, admin)
+            form = {name: value for name, value in complete.items() if name != missing}
+            before = _counts()
+            response = client.post(url.format(**ids), data=form)
+            assert response.status_code < 500, (url, "without", missing)
+            _assert_escaped(response.get_data(as_text=True), url)
+            if response.status_code >= 400 and url != "/login":
+                db.session.rollback()
+                assert _counts() == before, (url, missing)
+            db.session.expire_all()

@@ -1,14 +1,26 @@
 """Feed tokens: create, look up without timing leaks, revoke, regenerate.
 
-A token is 43 URL-safe characters from `secrets` (256 bits). Its first
-SELECTOR_LENGTH characters find the row through an index; the whole token is
-then compared with `hmac.compare_digest`, so how long a lookup takes never
-tells a guesser how much of the secret they got right. Every change is
-written to the audit log, never with the secret in it.
+A token is 43 URL-safe characters from `secrets` (256 bits). The database
+never holds it in the clear:
+
+* `digest` is HMAC-SHA256 of the token under a key derived from the app's
+  SECRET_KEY. A request's token is found by its digest (an indexed, unique
+  column) and the digests are then compared with `hmac.compare_digest`. A
+  guesser cannot choose digest prefixes, so lookup timing tells nothing.
+* `sealed` is the token encrypted, so `feed-url` and the calendar page can show
+  the same URL again: the token XOR a keystream of HMAC-SHA256 blocks keyed by
+  a second derived key over the digest (a synthetic-IV construction: the digest
+  is both the IV and, after decryption, the integrity check).
+
+Someone who reads the database but not SECRET_KEY learns neither the tokens
+nor how to compute one. Every change is written to the audit log, never with
+the secret in it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -23,16 +35,59 @@ from tracker.db import db
 from tracker.models import AuditEntry, FeedToken, Team, User
 
 TOKEN_BYTES = 32
-SELECTOR_LENGTH = 16
+TOKEN_LENGTH = 43
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def _key(purpose: str, secret_key: str | bytes | None = None) -> bytes:
+    secret = secret_key if secret_key is not None else current_app.config["SECRET_KEY"]
+    if isinstance(secret, str):
+        secret = secret.encode()
+    return hmac.new(secret, f"tracker feed token {purpose} v1".encode(), hashlib.sha256).digest()
+
+
+def digest_of(token: str, secret_key: str | bytes | None = None) -> str:
+    """The keyed digest a token is stored and found by (64 hex characters)."""
+    return hmac.new(_key("digest", secret_key), token.encode(), hashlib.sha256).hexdigest()
+
+
+def _keystream(digest: str, length: int, secret_key) -> bytes:
+    key, blocks = _key("seal", secret_key), b""
+    counter = 0
+    while len(blocks) < length:
+        blocks += hmac.new(key, digest.encode() + counter.to_bytes(4, "big"), hashlib.sha256).digest()
+        counter += 1
+    return blocks[:length]
+
+
+def seal(token: str, secret_key: str | bytes | None = None) -> tuple[str, str]:
+    """(digest, sealed) to store for `token`."""
+    digest = digest_of(token, secret_key)
+    plain = token.encode()
+    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(digest, len(plain), secret_key)))
+    return digest, base64.urlsafe_b64encode(cipher).decode()
+
+
+def unseal(digest: str, sealed: str, secret_key: str | bytes | None = None) -> str | None:
+    """The token stored as (digest, sealed), or None when SECRET_KEY changed or the row was altered."""
+    try:
+        cipher = base64.urlsafe_b64decode(sealed.encode())
+    except (ValueError, TypeError):
+        return None
+    plain = bytes(a ^ b for a, b in zip(cipher, _keystream(digest, len(cipher), secret_key)))
+    try:
+        token = plain.decode()
+    except UnicodeDecodeError:
+        return None
+    return token if hmac.compare_digest(digest_of(token, secret_key), digest) else None
 
 
 def _new_secret() -> str:
     while True:
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        # The selector must be unique; a clash among 96-bit selectors is
+        # The digest must be unique; a clash among 256-bit tokens is
         # practically impossible but cheap to rule out.
-        if db.session.scalar(select(FeedToken.id).where(FeedToken.selector == token[:SELECTOR_LENGTH])) is None:
+        if db.session.scalar(select(FeedToken.id).where(FeedToken.digest == digest_of(token))) is None:
             return token
 
 
@@ -58,7 +113,8 @@ def _audit(actor: Actor, action: str, row: FeedToken, owner: Team | User, now: d
 
 def _create(owner: Team | User, actor: Actor, now: datetime) -> FeedToken:
     token = _new_secret()
-    row = FeedToken(selector=token[:SELECTOR_LENGTH], token=token, created_at=now)
+    digest, sealed = seal(token)
+    row = FeedToken(digest=digest, sealed=sealed, created_at=now)
     if isinstance(owner, Team):
         row.team_id = owner.id
     else:
@@ -105,10 +161,11 @@ def find_active(token: str) -> FeedToken | None:
     """The active token row matching `token` exactly, else None (constant-time compare)."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    row = db.session.scalar(select(FeedToken).where(FeedToken.selector == token[:SELECTOR_LENGTH]))
+    digest = digest_of(token)
+    row = db.session.scalar(select(FeedToken).where(FeedToken.digest == digest))
     # Compare even when no row matched, so both paths do the same work.
-    stored = row.token if row is not None else "x" * len(token)
-    if not hmac.compare_digest(stored.encode(), token.encode()):
+    stored = row.digest if row is not None else "0" * len(digest)
+    if not hmac.compare_digest(stored.encode(), digest.encode()):
         return None
     if row is None or row.revoked_at is not None:
         return None
@@ -118,3 +175,57 @@ def find_active(token: str) -> FeedToken | None:
 def feed_url(row: FeedToken) -> str:
     """The https (or configured) URL of a feed, from TRACKER_BASE_URL."""
     return f"{current_app.config['TRACKER_BASE_URL']}/feeds/{row.token}.ics"
+
+
+# -- Members who leave -------------------------------------------------------
+#
+# A team feed URL is shared by the whole team; whoever leaves keeps it. Each
+# departure is noted in the audit log against the team's active token (who,
+# and why, never the secret), so the team page can list everyone who still
+# holds the current URL without being a member, until the feed is rotated.
+
+DEPARTURE = "left"
+DEPARTURE_REASONS = {"removed": "removed from the team", "deactivated": "deactivated"}
+
+
+def note_departure(user: User, teams, reason: str, actor: Actor, now: datetime | None = None) -> None:
+    """Record that `user` stopped being a reader of each team's current feed.
+
+    Called (without committing) by membership removal and user deactivation;
+    the caller's transaction writes it with the change itself.
+    """
+    now = now or utcnow()
+    for team in teams:
+        row = active_token(team)
+        if row is None:
+            continue
+        db.session.add(AuditEntry(
+            at=now, actor_id=actor.user_id, actor=actor.label, action=DEPARTURE, entity="feed_token",
+            entity_id=row.id, entity_key=f"team:{team.key}",
+            changes={"reader": [user.email, None], "reason": [None, reason]},
+        ))
+
+
+def departures(team: Team) -> list[dict]:
+    """Who left the team (or was deactivated) since its feed URL was last issued, oldest first.
+
+    One entry per person: {"email", "name", "reason" (words), "at"}.
+    """
+    row = active_token(team)
+    if row is None:
+        return []
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "feed_token", AuditEntry.action == DEPARTURE,
+                                 AuditEntry.entity_id == row.id).order_by(AuditEntry.at, AuditEntry.id)).all()
+    seen: dict[str, dict] = {}
+    for entry in entries:
+        email = (entry.changes.get("reader") or [None])[0]
+        reason = (entry.changes.get("reason") or [None, None])[1]
+        if not email or email in seen:
+            continue
+        seen[email] = {"email": email, "reason": DEPARTURE_REASONS.get(reason, reason or "left"), "at": entry.at}
+    if seen:
+        names = dict(db.session.execute(select(User.email, User.name).where(User.email.in_(seen))).all())
+        for email, item in seen.items():
+            item["name"] = names.get(email) or email
+    return list(seen.values())

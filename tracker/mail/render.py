@@ -8,7 +8,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from tracker.deadlines import partial_from
 from tracker.feeds.attachment import single_event_calendar
@@ -45,24 +45,57 @@ def long_date(day: date | None) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="tracker-unsubscribe")
+UNSUBSCRIBE_SALT = "tracker-unsubscribe"
+# How long an unsubscribe link works: long enough for any mail someone still acts on.
+UNSUBSCRIBE_MAX_AGE = 365 * 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token(user_id: int, kind: str) -> str:
-    """A signed token naming a user and a kind of email; no expiry (links in old mail must work)."""
+    """A signed, dated token naming a user and a kind of email; it works for UNSUBSCRIBE_MAX_AGE."""
     return _serializer().dumps([user_id, kind])
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
-    """(user id, kind) from a token, or None when it is forged or malformed."""
-    try:
-        user_id, kind = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+def _payload(value) -> tuple[int, str] | None:
+    if not (isinstance(value, list) and len(value) == 2):
         return None
-    if not isinstance(user_id, int) or kind not in PREFERENCE_OF_KIND:
+    user_id, kind = value
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or kind not in PREFERENCE_OF_KIND:
         return None
     return user_id, kind
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, kind) from a token, or None when it is forged, malformed or expired."""
+    try:
+        return _payload(_serializer().loads(token, max_age=UNSUBSCRIBE_MAX_AGE))
+    except (BadSignature, ValueError, TypeError):
+        return None
+
+
+def unsubscribe_token_expired(token: str) -> bool:
+    """True for a genuine link that is too old: older than UNSUBSCRIBE_MAX_AGE, or from before links
+    were dated (those carry no date, so nothing says they are young enough)."""
+    serializer = _serializer()
+    try:
+        serializer.loads(token, max_age=UNSUBSCRIBE_MAX_AGE)
+    except SignatureExpired as expired:  # the signature is genuine, only its date is too old
+        try:
+            return _payload(serializer.load_payload(expired.payload)) is not None
+        except (BadSignature, ValueError, TypeError):
+            return False
+    except (BadSignature, ValueError, TypeError):
+        pass
+    else:
+        return False
+    try:
+        legacy = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    return _payload(legacy) is not None
 
 
 def base_url() -> str:

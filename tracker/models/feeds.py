@@ -15,10 +15,10 @@ from tracker.models.people import Team, User
 class FeedToken(Base):
     """The secret in a feed URL: one team's feed, or one user's personal feed.
 
-    The token is kept (not hashed) because `feed-url` must print the same URL
-    every time; it is found by its `selector` (its first characters, indexed)
-    and then compared in full in constant time, so response times say nothing
-    about how much of a guessed token was right.
+    The token itself is never stored: `digest` (a keyed HMAC of it, unique) is
+    what a request's token is found by, and `sealed` (the token encrypted with
+    a key derived from SECRET_KEY) lets `feed-url` print the same URL every
+    time. See tracker.feeds.tokens.
     """
 
     __tablename__ = "feed_tokens"
@@ -31,13 +31,20 @@ class FeedToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    selector: Mapped[str] = mapped_column(String(16), unique=True)
-    token: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship()
     user: Mapped[User | None] = relationship()
+
+    @property
+    def token(self) -> str | None:
+        """The secret, decrypted with the app's SECRET_KEY (None if that key changed)."""
+        from tracker.feeds.tokens import unseal
+
+        return unseal(self.digest, self.sealed)
 
     @property
     def kind(self) -> str:

@@ -14,6 +14,7 @@ from tracker.people.auth import hash_password
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
+from tracker.feeds import tokens as feed_tokens
 from tracker.models import ROLES, Team, User
 from tracker.register.queries import require_unique
 from tracker.fields import check_line
@@ -135,6 +136,7 @@ def set_membership(team: Team, user: User, member: bool, actor: Actor,
     elif not member and user in team.members:
         team.members.remove(user)
         audit.log(actor, "update", team, {"members": [f"-{user.email}", None]}, at=now)
+        feed_tokens.note_departure(user, [team], "removed", actor, now)
 
 
 @owns_transaction
@@ -152,6 +154,8 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
     if "name" in values and (problem := check_line(values["name"], 300, required=True)):
         raise ValidationFailed({"name": problem})
     _keep_an_admin(user, values)
+    if user.active and not values.get("active", True):
+        feed_tokens.note_departure(user, user.teams, "deactivated", actor, now)
     changed = audit.update_fields(actor, user, values, now)
     return changed
 

@@ -90,8 +90,11 @@ def subscribe():
     """The user's personal feed and their teams' feeds (every team for admins)."""
     teams = (db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin()
              else current_user.teams)
-    team_feeds = [{"team": team, "links": _links(tokens.active_token(team)), "manage": _can_manage(team)}
-                  for team in teams]
+    team_feeds = []
+    for team in teams:
+        manage = _can_manage(team)
+        team_feeds.append({"team": team, "links": _links(tokens.active_token(team)), "manage": manage,
+                           "departed": tokens.departures(team) if manage else []})
     return render_template("feeds/calendar.html", title="Calendar feeds",
                            personal=_links(tokens.active_token(current_user)), team_feeds=team_feeds)
 
@@ -125,8 +128,10 @@ def _managed_team(team_id: int) -> Team:
 def regenerate_team(team_id: int):
     team = _managed_team(team_id)
     tokens.regenerate(team, Actor.of(current_user))
-    flash(f"The {team.name} feed has a new address. Calendars subscribed to the old one must subscribe again.",
-          "success")
+    flash(f"The {team.name} feed has a new address; the old one no longer works. Calendars subscribed to the "
+          "old one must subscribe again with the new address.", "success")
+    if request.form.get("back") == "team":
+        return redirect(url_for("teams.detail", team_id=team.id) + "#team-feed")
     return redirect(url_for("feeds.subscribe") + f"#team-{team.id}")
 
 

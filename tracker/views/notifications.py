@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from tracker.people.auth import admin_required
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.extensions import csrf
-from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND, read_unsubscribe_token
+from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND, read_unsubscribe_token, unsubscribe_token_expired
 from tracker.models import Team, User
 from tracker.navigation import add_account_link
 from tracker.mail.preferences import PREFERENCE_FIELDS, set_email_preferences, update_reminder_policy
@@ -44,6 +44,9 @@ def preferences():
 
 def _token_user(token: str) -> tuple[User, str]:
     found = read_unsubscribe_token(token)
+    if found is None and unsubscribe_token_expired(token):
+        abort(Response(render_template("notifications/unsubscribe_expired.html", title="Unsubscribe link expired"),
+                       status=410))
     user = db.session.get(User, found[0]) if found else None
     if user is None:
         abort(404)

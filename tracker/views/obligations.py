@@ -151,7 +151,9 @@ def edit(obligation_id: int):
     if obligation.deleted_at is not None:
         flash("This obligation was deleted and can no longer be edited.", "warning")
         return redirect(url_for("obligations.detail", obligation_id=obligation.id))
-    form = ObligationForm(obj=obligation)
+    # Only a GET starts from the stored values: a POST is exactly what was sent (a field left out
+    # of it must not fall back to the model's value, e.g. a date where the form expects text).
+    form = ObligationForm(obj=obligation if request.method == "GET" else None)
     _fill_choices(form, obligation.owner_id)
     if request.method == "GET":
         form.rule_date.data = (partial_from(obligation.rule_date, obligation.rule_precision).iso()

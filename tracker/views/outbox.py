@@ -12,18 +12,19 @@ from tracker.mail.smtp import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, OutboxMessage
 from tracker.navigation import add_nav_item
 from tracker.mail.reminder_pass import last_run
-from tracker.views.common import load_or_404
+from tracker.views.common import int_arg, load_or_404
 
 bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 100
+MAX_PAGE = 100000  # beyond any outbox; keeps the OFFSET within what every database takes
 
 
 @bp.route("/outbox")
 @admin_required
 def index():
-
     status = request.args.get("status", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # A page that is not a plain number from 1 to MAX_PAGE ('0', '-3', '²', 10**30) is the first page.
+    page = int_arg("page", 1, high=MAX_PAGE)
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if status in MESSAGE_STATUSES:
         query = query.where(OutboxMessage.status == status)

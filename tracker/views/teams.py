@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker.feeds import tokens as feed_tokens
 from tracker.people import operations as people
 from tracker.people.auth import admin_required
 from tracker.db import db
@@ -47,9 +48,11 @@ def _detail_page(team: Team, member_form: MemberForm | None = None, code: int = 
         select(Obligation).where(Obligation.team_id == team.id, Obligation.deleted_at.is_(None))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
         .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id).limit(50)).all()
+    # Admins see who left since the team feed URL was issued: they still hold it.
+    departed = feed_tokens.departures(team) if current_user.is_admin() else []
     return render_template("teams/detail.html", team=team, obligations=obligations, todays=team_todays(),
                            member_form=member_form or _member_form(team), confirm=ConfirmForm(),
-                           title=team.name), code
+                           departed=departed, title=team.name), code
 
 
 @bp.route("/teams/<int:team_id>")
