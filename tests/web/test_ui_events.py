@@ -68,6 +68,7 @@ def test_confirm_after_the_register_changed_shows_the_new_preview_instead(client
                                                                  "fingerprint": fingerprint})
     assert response.status_code == 409
     assert "Newcomer" in response.get_data(as_text=True)
+    assert "The deadlines changed since the preview" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Event, enacted.id).status == "expected"
     assert db.session.scalar(db.select(DeadlineHistory.id)) is None
