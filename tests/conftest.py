@@ -1,5 +1,11 @@
 """Shared fixtures: a database built by the real migrations, the app, a clock.
 
+Requests made with the test client, the CLI runner or over HTTP to the live
+server each run in an app context (so a database session) of their own, as
+in production: a view that forgets to commit fails its tests. Test code keeps
+the fixture's context and session; re-read (db.session.expire_all()) what a
+request changed.
+
 The suite runs on SQLite by default. With TRACKER_TEST_DATABASE_URL set to a
 PostgreSQL URL, each test session creates a database of its own on that
 server (so parallel runs never collide), migrates it, and drops it at the end.
@@ -7,8 +13,10 @@ server (so parallel runs never collide), migrates it, and drops it at the end.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -17,6 +25,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import configuration as hypothesis_configuration
 from werkzeug.serving import make_server
 
 from tracker import create_app
@@ -24,11 +34,41 @@ from tracker.db import db
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 
+# Settings every test app gets: a configured key (nothing written under instance/)
+# and a cheap password hash (scrypt costs ~100 ms a user; production keeps it).
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
+# Nothing is written into the checkout: every app (and every `flask` subprocess) has a key,
+# so none generates instance/secret_key; Hypothesis keeps its caches out of ./.hypothesis.
+os.environ.setdefault("TRACKER_SECRET_KEY", "test-secret")
+_HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="tracker-hypothesis-")
+hypothesis_configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in a fresh thread: no app context of the
+    test is visible, so the request pushes its own, with its own database session."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """Each command runs in an app context (and database session) of its own."""
+
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
 
 def _migrate(url: str) -> None:
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -80,13 +120,14 @@ def database_url(database_template, tmp_path):
 def app(database_url, tmp_path):
     """The application on a fresh database, inside an app context."""
     application = create_app({
-        "TESTING": True,
+        **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "TRACKER_SCHEDULER": "off",
         "TRACKER_BASE_URL": "https://tracker.example.test",
-        "SECRET_KEY": "test-secret",
     })
+    application.test_client_class = IsolatedClient
+    application.test_cli_runner_class = IsolatedCliRunner
     with application.app_context():
         yield application
         db.session.remove()
@@ -100,7 +141,8 @@ def client(app):
 
 @pytest.fixture
 def live_server(app):
-    """The app served by werkzeug on a loopback port, one thread per request; yields its base URL."""
+    """The app served by werkzeug on a loopback port, one thread per request (each with its own
+    app context and database session); yields its base URL."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

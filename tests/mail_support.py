@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import email
+import os
 import socket
 import threading
 from email import policy
+from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -69,3 +72,17 @@ class SmtpServer:
 
     def message_ids(self) -> list[str]:
         return [message["Message-ID"] for message in self.messages]
+
+
+def match_snapshot(path: Path, actual: str) -> None:
+    """Compare `actual` with the stored snapshot at `path`.
+
+    A missing snapshot fails (a typo in a name, or a file not committed, must
+    not pass by writing itself). UPDATE_MAIL_SNAPSHOTS=1 writes the snapshot
+    instead, after an intended change: read the diff before committing.
+    """
+    if os.environ.get("UPDATE_MAIL_SNAPSHOTS") == "1":
+        path.write_text(actual)
+    elif not path.exists():
+        pytest.fail(f"no snapshot {path.name}; run with UPDATE_MAIL_SNAPSHOTS=1 to write it, then review it")
+    assert actual == path.read_text(), f"{path.name} differs from the rendered email"

@@ -21,7 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    app.config.from_mapping(config_module.from_environment(
+        Path(app.instance_path), secret_key=(config or {}).get("SECRET_KEY")))
     if config:
         app.config.update(config)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True

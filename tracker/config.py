@@ -7,13 +7,15 @@ import secrets
 from pathlib import Path
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Return TRACKER_SECRET_KEY, else a key generated once and kept under instance/.
+def _secret_key(instance_path: Path, given: str | None = None) -> str:
+    """Return the key the app was given, else TRACKER_SECRET_KEY, else a key
+    generated once and kept under instance/ (nothing is read or written there
+    when a key is configured).
 
     A key generated per process would sign users out at every restart and break
     unsubscribe links already sent, so it is written to disk on first use.
     """
-    configured = os.environ.get("TRACKER_SECRET_KEY")
+    configured = given or os.environ.get("TRACKER_SECRET_KEY")
     if configured:
         return configured
     key_file = instance_path / "secret_key"
@@ -27,13 +29,13 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-def from_environment(instance_path: Path) -> dict:
-    """Build the Flask config mapping from the environment."""
+def from_environment(instance_path: Path, secret_key: str | None = None) -> dict:
+    """Build the Flask config mapping from the environment (`secret_key`: one given in code)."""
     env = os.environ.get
     database_url = env("TRACKER_DATABASE_URL") or f"sqlite:///{instance_path / 'tracker.db'}"
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": _secret_key(instance_path, secret_key),
         "TRACKER_BASE_URL": (env("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "TRACKER_SMTP_HOST": env("TRACKER_SMTP_HOST") or None,
         "TRACKER_SMTP_PORT": int(env("TRACKER_SMTP_PORT") or 25),

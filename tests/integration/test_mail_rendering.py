@@ -1,12 +1,11 @@
 """Snapshots of the rendered email bodies (text and HTML), one per kind of email.
 
 Set UPDATE_MAIL_SNAPSHOTS=1 to rewrite them after an intended change, then
-read the diff before committing.
+read the diff before committing; a missing snapshot fails.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_event, make_obligation, make_team, make_user
+from tests.mail_support import match_snapshot
 from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
@@ -36,11 +36,7 @@ def normalized(body: str) -> str:
 
 def check(name: str, message: OutboxMessage) -> None:
     for suffix, body in (("txt", message.body_text), ("html", message.body_html)):
-        path = SNAPSHOTS / f"{name}.{suffix}"
-        actual = normalized(body)
-        if os.environ.get("UPDATE_MAIL_SNAPSHOTS") == "1" or not path.exists():
-            path.write_text(actual)
-        assert actual == path.read_text(), f"{path.name} differs from the rendered email"
+        match_snapshot(SNAPSHOTS / f"{name}.{suffix}", normalized(body))
 
 
 @pytest.fixture

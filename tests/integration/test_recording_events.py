@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from tracker.audit import SYSTEM, Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.register.events import EventDate, preview_event_change, record_event_change
+from tracker.register.events import (
+    EventDate, StalePreview, preview_event_change, preview_fingerprint, record_event, record_event_change,
+)
 from tracker.models import AuditEntry, DeadlineHistory, Obligation
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
 
@@ -137,3 +139,26 @@ def test_statement_count_does_not_grow_with_anchored_obligations(app):
 
     assert statements_to_record(3) == statements_to_record(60)
     assert db.session.scalar(sa.select(sa.func.count(Obligation.id)).where(Obligation.revision == 1)) == 63
+
+
+def test_a_confirmation_of_a_preview_the_register_has_outgrown_is_refused(enactment):
+    first = make_obligation(rule="relative", anchor=enactment, rule_offset=180, title="Location verification")
+    change = EventDate("occurred", date(2026, 8, 6))
+    seen = preview_fingerprint(enactment, preview_event_change(enactment, change))
+    newcomer = make_obligation(rule="relative", anchor=enactment, rule_offset=30, title="Newcomer")
+
+    with pytest.raises(StalePreview) as refused:
+        record_event(enactment.id, change, SYSTEM, preview=seen)
+    assert [m.title for m in refused.value.moves] == ["Location verification", "Newcomer"]
+    db.session.expire_all()
+    assert db.session.get(Obligation, first.id).revision == 0
+    assert db.session.scalar(sa.select(sa.func.count(DeadlineHistory.id))) == 0
+
+    event, moves = record_event(enactment.id, change, SYSTEM, preview=refused.value.fingerprint)
+    assert (event.status, len(moves)) == ("occurred", 2)
+    db.session.expire_all()
+    assert db.session.get(Obligation, newcomer.id).revision == 1
+    # The same confirmation again is stale too: the event it previewed is no longer expected.
+    with pytest.raises(StalePreview):
+        record_event(enactment.id, change, SYSTEM, preview=refused.value.fingerprint)
+    assert record_event(10**6, change, SYSTEM) is None

@@ -133,6 +133,7 @@ def test_a_viewer_can_post_nothing_but_their_own_account(client, role):
     assert db.session.get(Obligation, ob.id).status == "open"
     response = client.post("/account", data={"name": "New Name"})
     assert response.status_code == 302
+    db.session.expire_all()  # the request ran in a session of its own
     assert db.session.get(User, viewer.id).name == "New Name"
 
 

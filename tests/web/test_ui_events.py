@@ -68,6 +68,7 @@ def test_confirm_after_the_register_changed_shows_the_new_preview_instead(client
                                                                  "fingerprint": fingerprint})
     assert response.status_code == 409
     assert "Newcomer" in response.get_data(as_text=True)
+    assert "The deadlines changed since the preview" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Event, enacted.id).status == "expected"
     assert db.session.scalar(db.select(DeadlineHistory.id)) is None
@@ -113,7 +114,7 @@ def test_source_create_edit_delete(client):
     response = client.post("/sources/new", data={"key": "eo-1", "title": "Again", "kind": "bill", "jurisdiction": "US"})
     assert response.status_code == 409
     client.post(f"/sources/{source.id}/delete")
-    assert db.session.get(Source, source.id) is None
+    assert db.session.scalar(db.select(Source.id).filter_by(key="eo-1")) is None
 
 
 def test_event_create_edit_and_delete_conflict(client):
@@ -134,4 +135,4 @@ def test_event_create_edit_and_delete_conflict(client):
     assert "Not deleted" in response.get_data(as_text=True)
     assert db.session.get(Event, enacted.id) is not None
     client.post(f"/events/{signed.id}/delete")
-    assert db.session.get(Event, signed.id) is None
+    assert db.session.scalar(db.select(Event.id).filter_by(key="csa-signed")) is None

@@ -128,6 +128,7 @@ def test_edit_moves_the_deadline_and_records_history(client):
     assert response.status_code == 302
     page = client.get(f"/obligations/{ob.id}").get_data(as_text=True)
     assert "Renamed" in page and "2027-03-01" in page and "deadline rule edited by" in page
+    db.session.expire_all()  # the request ran in a session of its own
     assert db.session.get(Obligation, ob.id).revision == 1
 
 
@@ -135,6 +136,7 @@ def test_status_actions_and_waiver_reason(client):
     ob = make_obligation()
     _editor(client)
     assert client.post(f"/obligations/{ob.id}/status", data={"status": "in_progress"}).status_code == 302
+    db.session.expire_all()  # the request ran in a session of its own
     assert db.session.get(Obligation, ob.id).status == "in_progress"
     response = client.post(f"/obligations/{ob.id}/status", data={"status": "waived", "note": " "})
     assert response.status_code == 400
@@ -155,6 +157,7 @@ def test_delete_is_soft_and_keeps_the_page(client):
     _editor(client)
     response = client.post(f"/obligations/{ob.id}/delete", follow_redirects=True)
     assert "deleted. Its history is kept." in response.get_data(as_text=True)
+    db.session.expire_all()  # the request ran in a session of its own
     assert db.session.get(Obligation, ob.id).deleted_at is not None
     assert "Going away" not in client.get("/obligations").get_data(as_text=True)
     assert "Deleted on" in client.get(f"/obligations/{ob.id}").get_data(as_text=True)

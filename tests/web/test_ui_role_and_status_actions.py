@@ -14,24 +14,15 @@ from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from tests.factories import login, make_obligation, make_team, make_user
-from tracker.people import auth, operations as people
+from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, Obligation, OutboxMessage, Team, User
 from tracker.mail.reminder_pass import run_pass
 
 REFUSED = "You may not do that"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashes(monkeypatch):
-    """Store test passwords with a cheap hash: scrypt costs ~0.2 s a hash and these tests
-    create and sign in dozens of people. Sign-in still goes through the real form and password check."""
-    monkeypatch.setattr(auth, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 def _at(text: str) -> datetime:

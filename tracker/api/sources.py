@@ -17,7 +17,7 @@ from tracker.api.schemas import (
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.deadlines import parse_partial_date
-from tracker.register.events import EventDate, preview_event_change, record_event_change
+from tracker.register.events import EventDate, preview_event_change, record_event, record_event_change
 from tracker.models import Event, Source
 from tracker.register.events import create_event, delete_event, update_event
 from tracker.register.sources import create_source, delete_source, update_source
@@ -175,8 +175,13 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
         moves = preview_event_change(event, change)
         return respond(OccurrenceResult(dry_run=True, event=event_out(event),
                                         changes=[due_change_out(m) for m in moves]), etag=False)
-    event = _locked(Event, event_id, "event", event_out)
-    moves = record_event_change(event, change, Actor.of(api_user()))
+    # One locked step: the If-Match comparison runs under the event's row lock, so of two
+    # clients confirming the same version one records and the other gets 412.
+    recorded = record_event(event_id, change, Actor.of(api_user()),
+                            precondition=lambda event: check_if_match(event_out(event)))
+    if recorded is None:
+        raise ApiProblem(404, f"no event {event_id}")
+    _, moves = recorded
     return respond(OccurrenceResult(dry_run=False, event=event_out(_load(Event, event_id, "event")),
                                     changes=[due_change_out(m) for m in moves]), etag=False)
 

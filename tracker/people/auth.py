@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hmac
-from functools import wraps
+from functools import cache, wraps
 from typing import Callable
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,20 +15,32 @@ from tracker.extensions import login_manager
 from tracker.models import User
 from tracker.fields import whole_number
 
-# A hash to compare against when the email is unknown, so a wrong email and a
-# wrong password take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+def _hash_method() -> str:
+    """werkzeug's default (scrypt) everywhere; TESTING may ask for a cheaper one
+    (PASSWORD_HASH_METHOD, e.g. "pbkdf2:sha256:1000") so a test suite does not
+    spend its time hashing. A production app ignores the setting."""
+    if current_app and current_app.config.get("TESTING"):
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return "scrypt"
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash to compare against when the email is unknown, so a wrong email and a
+    wrong password take the same time; made on first use, not at import."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def hash_password(password: str) -> str:
     """Hash with werkzeug's default (scrypt), salted."""
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_hash_method())
 
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with this email and password, else None."""
     user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _dummy_hash(_hash_method())
     valid = check_password_hash(stored, password)
     if user is None or not user.password_hash or not user.active or not valid:
         return None

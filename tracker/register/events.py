@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import func, select
 
@@ -17,7 +19,7 @@ from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.register.recompute import DueChange, anchored_rows, apply_changes, changes_for
 from tracker.fields import check_key, check_line, check_text
 from tracker.register.queries import require_unique
-from tracker.txn import owns_transaction
+from tracker.txn import begin_write, owns_transaction
 
 DATED_STATUSES = (EventStatus.OCCURRED, EventStatus.EXPECTED)
 EVENT_DATE_FIELDS = ("status", "occurred_on", "expected_on", "precision")
@@ -92,6 +94,94 @@ def preview_event_change(event: Event, change: EventDate) -> list[DueChange]:
     return changes_for(anchored_rows(event.id), _anchor_after(event, change))
 
 
+def preview_fingerprint(event: Event, moves: list[DueChange]) -> str:
+    """A digest of exactly what a preview showed: the event's date as it was, and every move.
+
+    A confirmation carrying another digest was made against a register that
+    has changed since (the event recorded by someone else, an obligation
+    added, edited or moved), so what the user saw is not what would be written.
+    """
+    state = [getattr(event, name) for name in EVENT_DATE_FIELDS]
+    text = repr((state, [(m.obligation_id, m.old_date, m.old_state, m.old_precision,
+                          m.new.date, m.new.state, m.new.precision, m.revision) for m in moves]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class StalePreview(Exception):
+    """The confirmed preview no longer matches the register; `moves` is what would move now."""
+
+    def __init__(self, event: Event, change: EventDate, moves: list[DueChange]):
+        super().__init__("the deadlines changed since the preview")
+        self.event = event
+        self.change = change
+        self.moves = moves
+        self.fingerprint = preview_fingerprint(event, moves)
+
+
+def lock_event(event_id: int) -> Event | None:
+    """Start a write transaction holding the event row, and read the event as committed.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite takes the database
+    write lock up front (BEGIN IMMEDIATE). A second writer waits here until
+    the first has committed, then reads what it wrote.
+    """
+    begin_write()
+    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def record_event(
+    event_id: int,
+    change: EventDate,
+    actor: Actor,
+    *,
+    preview: str | None = None,
+    precondition: Callable[[Event], None] | None = None,
+    now: datetime | None = None,
+) -> tuple[Event, list[DueChange]] | None:
+    """Record what happened to an event as one locked step; None when there is no such event.
+
+    Under the event's row lock: `precondition(event)` may refuse (the API's
+    If-Match), the moves are computed once, compared with the `preview`
+    fingerprint the user confirmed (StalePreview when they differ), and
+    written with the event in one transaction that this call commits.
+    """
+    try:
+        event = lock_event(event_id)
+        if event is None:
+            db.session.rollback()
+            return None
+        if precondition is not None:
+            precondition(event)
+        check_event_date(change)
+        moves = changes_for(anchored_rows(event.id), _anchor_after(event, change))
+        if preview is not None and preview != preview_fingerprint(event, moves):
+            raise StalePreview(event, change, moves)
+        if not _write_event_change(event, change, moves, actor, now or utcnow()):
+            moves = []
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return event, moves
+
+
+def _write_event_change(event: Event, change: EventDate, moves: list[DueChange], actor: Actor,
+                        now: datetime) -> bool:
+    """Store the event's new date columns and `moves`; False (nothing written) when nothing changed."""
+    columns = _new_columns(event, change)
+    before = audit.snapshot(event, EVENT_DATE_FIELDS)
+    after = {name: audit.jsonable(value) for name, value in columns.items()}
+    if before == after:
+        return False
+    apply_changes(moves, reason_for(event, change), actor, now)
+    for name, value in columns.items():
+        setattr(event, name, value)
+    event.updated_at = now
+    audit.log(actor, "update", event, audit.diff(before, after), at=now)
+    return True
+
+
 @owns_transaction
 def record_event_change(
     event: Event,
@@ -104,21 +194,15 @@ def record_event_change(
 
     The event, every anchored obligation (new due date, revision + 1) and the
     history records are written in one transaction. Nothing is written when
-    nothing moved.
+    nothing moved. For callers that already hold the event's lock inside their
+    own transaction (a pack import, an API PATCH); a user's confirmation goes
+    through record_event.
     """
     check_event_date(change)
-    now = now or utcnow()
-    columns = _new_columns(event, change)
-    before = audit.snapshot(event, EVENT_DATE_FIELDS)
-    after = {name: audit.jsonable(value) for name, value in columns.items()}
-    if before == after:
+    if _new_columns(event, change) == {name: getattr(event, name) for name in EVENT_DATE_FIELDS}:
         return []
     moves = changes_for(anchored_rows(event.id), _anchor_after(event, change))
-    apply_changes(moves, reason_for(event, change), actor, now)
-    for name, value in columns.items():
-        setattr(event, name, value)
-    event.updated_at = now
-    audit.log(actor, "update", event, audit.diff(before, after), at=now)
+    _write_event_change(event, change, moves, actor, now or utcnow())
     return moves
 
 

@@ -3,9 +3,7 @@ through a preview of every deadline that will move (applied only on confirmation
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,7 +12,9 @@ from tracker.people.auth import editor_required
 from tracker.db import db
 from tracker.deadlines import parse_partial_date
 from tracker.errors import Conflict, ValidationFailed
-from tracker.register.events import EventDate, preview_event_change, record_event_change
+from tracker.register.events import (
+    EventDate, StalePreview, preview_event_change, preview_fingerprint, record_event,
+)
 from tracker.forms import ConfirmForm, show_service_errors
 from tracker.forms.errors import as_choices
 from tracker.forms.register import EventChangeForm, EventForm
@@ -66,13 +66,6 @@ def detail(event_id: int):
     return _detail_page(load_or_404(Event, event_id))
 
 
-def fingerprint(changes) -> str:
-    """A digest of exactly what the preview showed, to detect a register that moved since."""
-    text = repr([(c.obligation_id, c.old_date, c.old_state, c.new.date, c.new.state, c.revision)
-                 for c in changes])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _preview_or_errors(event: Event, form: EventChangeForm):
     """(change, moves) for a valid posted change, else None with errors on the form."""
     if not form.validate_on_submit():
@@ -85,6 +78,13 @@ def _preview_or_errors(event: Event, form: EventChangeForm):
         return None
 
 
+def _preview_page(event: Event, change: EventDate, moves, form: EventChangeForm, fingerprint: str,
+                  code: int = 200):
+    form.fingerprint.data = fingerprint
+    return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
+                           title=f"Preview: {event.title}"), code
+
+
 @bp.route("/events/<int:event_id>/preview", methods=["POST"])
 @editor_required
 def preview(event_id: int):
@@ -94,9 +94,7 @@ def preview(event_id: int):
     if result is None:
         return _detail_page(event, form, 400)
     change, moves = result
-    form.fingerprint.data = fingerprint(moves)
-    return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
-                           title=f"Preview: {event.title}")
+    return _preview_page(event, change, moves, form, preview_fingerprint(event, moves))
 
 
 @bp.route("/events/<int:event_id>/record", methods=["POST"])
@@ -104,19 +102,23 @@ def preview(event_id: int):
 def record(event_id: int):
     event = load_or_404(Event, event_id)
     form = EventChangeForm()
-    result = _preview_or_errors(event, form)  # validated again: nothing trusted from the preview page
-    if result is None:
+    if not form.validate_on_submit():
         return _detail_page(event, form, 400)
-    change, moves = result
-    if fingerprint(moves) != form.fingerprint.data:
-        form.fingerprint.data = fingerprint(moves)
-        flash("The register changed since the preview. Check the deadlines below again before confirming.",
-              "warning")
-        return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
-                               title=f"Preview: {event.title}"), 409
-    moved = record_event_change(event, change, actor())
+    try:
+        change = _event_date(form.status.data, form.date.data)
+        # Nothing is trusted from the preview page but the fingerprint of what it showed.
+        recorded = record_event(event.id, change, actor(), preview=form.fingerprint.data or "")
+    except ValidationFailed as exc:
+        show_service_errors(form, exc)
+        return _detail_page(load_or_404(Event, event_id), form, 400)
+    except StalePreview as stale:
+        flash("The deadlines changed since the preview. Check them below again before confirming.", "warning")
+        return _preview_page(stale.event, stale.change, stale.moves, form, stale.fingerprint, 409)
+    if recorded is None:
+        abort(404)
+    _, moved = recorded
     flash(f"Recorded. {len(moved)} deadline{'s' if len(moved) != 1 else ''} moved.", "success")
-    return redirect(url_for("events.detail", event_id=event.id))
+    return redirect(url_for("events.detail", event_id=event_id))
 
 
 def _fill_sources(form: EventForm) -> None:
