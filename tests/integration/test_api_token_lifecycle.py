@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from tests.factories import make_team, make_user
+from tests.factories import login, make_team, make_user
 from tests.integration.api_helpers import auth, expect_problem, http_request
 from tracker.api.tokens import create_token
 from tracker.audit import SYSTEM
@@ -107,8 +107,6 @@ def test_deactivation_revokes_api_and_feed_tokens_and_reactivation_brings_none_b
 
 
 def test_deactivation_from_the_users_page_revokes_tokens(app, client):
-    from tests.factories import login
-
     admin = make_user(role="admin")
     user = make_user(role="editor")
     _, secret = create_token(user, "ci", SYSTEM)
