@@ -21,9 +21,9 @@ from sqlalchemy import update
 
 from tracker.api.problems import ApiProblem, field_errors, pydantic_errors
 from tracker.api.representations import etag_of
-from tracker.api.tokens import authenticate_token
+from tracker.api.tokens import TokenRefused, authenticate_token
 from tracker.db import db
-from tracker.models import User
+from tracker.models import ApiToken, User
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -65,14 +65,21 @@ def api_user() -> User:
     return g.api_user
 
 
-def _authenticate() -> User:
+def api_token() -> ApiToken:
+    """The token that authenticated this request."""
+    return g.api_token
+
+
+def _authenticate() -> ApiToken:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
-    user = authenticate_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
-    if user is None:
-        raise ApiProblem(401, "send a valid API token: 'Authorization: Bearer <token>'",
-                         headers={"WWW-Authenticate": 'Bearer realm="tracker"'})
-    return user
+    detail = "send a valid API token: 'Authorization: Bearer <token>'"
+    if scheme.lower() == "bearer" and secret.strip():
+        try:
+            return authenticate_token(secret.strip())
+        except TokenRefused as exc:
+            detail = exc.detail  # unknown, revoked, expired, or its user deactivated
+    raise ApiProblem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="tracker"'})
 
 
 def _parse_body(op: Operation) -> Any:
@@ -119,10 +126,15 @@ def operation(method: str, rule: str, **options) -> Callable:
         def wrapped(**kwargs):
             if any(not 1 <= kwargs[name] <= MAX_ID for name in op.path_params):
                 raise ApiProblem(404, f"nothing at {request.path}")
-            user = _authenticate()
+            token = _authenticate()
+            user = token.user
+            if token.read_only and op.method != "GET":
+                raise ApiProblem(403, f"this token is read-only: it may only read (GET), not {op.method}, "
+                                      "whatever its user's role; use a token with full access to make changes")
             if ROLE_RANK[user.role] < ROLE_RANK[op.role]:
                 raise ApiProblem(403, f"this needs the {op.role} role; the token's user is a {user.role}")
             g.api_user = user
+            g.api_token = token
             if op.body is not None or op.raw_body is not None:
                 kwargs["body"] = _parse_body(op)
             if op.query is not None:

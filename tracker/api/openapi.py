@@ -20,8 +20,8 @@ from tracker.api.representations import RESPONSE_MODELS
 REF = "#/components/schemas/{model}"
 ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
-    401: "No valid API token (see WWW-Authenticate)",
-    403: "The token's user lacks the role this needs",
+    401: "No valid API token: missing, unknown, revoked or expired (`detail` says which; see WWW-Authenticate)",
+    403: "The token's user lacks the role this needs, or the token is read-only and this is not a GET",
     404: "No such resource",
     405: "Method not allowed on this path",
     409: "Conflicts with the register's state (duplicate key, still in use)",
@@ -36,6 +36,8 @@ TAGS = [
     {"name": "sources", "description": "Bills, orders, rules, cases, programs"},
     {"name": "teams", "description": "Teams and their reminder policies (writes: admins)"},
     {"name": "packs", "description": "Regulation pack import"},
+    {"name": "tokens", "description": "Every user's API tokens, listed and revoked by admins "
+                                      "(everyone manages their own on /account/tokens)"},
 ]
 
 
@@ -73,7 +75,7 @@ def _query_parameters(model: type[BaseModel], defs: dict) -> list[dict]:
 
 def _error_statuses(op: Operation) -> list[int]:
     codes = {401} | set(op.errors)
-    if op.role != "viewer":
+    if op.role != "viewer" or op.method != "GET":  # a read-only token may only GET
         codes.add(403)
     if op.path_params:
         codes.add(404)
@@ -150,7 +152,10 @@ def build_document() -> dict:
             "version": "1.0.0",
             "description": "Sources, events, obligations and teams of the deadline register. "
                            "Authenticate with `Authorization: Bearer <token>` (create tokens on your "
-                           "account page). Errors are RFC 9457 problem details.",
+                           "account page). A token expires (90 days unless chosen otherwise, at most "
+                           "365) and may be read-only (GET only); it is revoked when its user's "
+                           "password changes or the user is deactivated. Errors are RFC 9457 "
+                           "problem details.",
         },
         "tags": TAGS,
         "paths": paths,
@@ -158,6 +163,6 @@ def build_document() -> dict:
             "schemas": components,
             "responses": responses,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "An API token from /account/tokens"}},
+                                           "description": "An API token from /account/tokens (or `flask create-token`)"}},
         },
     }

@@ -123,6 +123,7 @@ def set_password(user: User, password: str, actor: Actor, now: datetime | None =
     user.password_hash = hash_password(password)
     user.updated_at = now
     audit.log(actor, "update", user, {"password_hash": ["***", "***"]}, at=now)
+    _revoke_api_tokens(user, actor, "password changed", now)
 
 
 @owns_transaction
@@ -154,10 +155,32 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
     if "name" in values and (problem := check_line(values["name"], 300, required=True)):
         raise ValidationFailed({"name": problem})
     _keep_an_admin(user, values)
-    if user.active and not values.get("active", True):
+    deactivating = user.active and values.get("active", True) is False
+    if deactivating:
         feed_tokens.note_departure(user, user.teams, "deactivated", actor, now)
     changed = audit.update_fields(actor, user, values, now)
+    if deactivating:
+        _offboard(user, actor, now or utcnow())
     return changed
+
+
+def _revoke_api_tokens(user: User, actor: Actor, reason: str, now: datetime) -> None:
+    from tracker.api.tokens import revoke_user_tokens  # the API package imports this module
+
+    revoke_user_tokens(user, actor, reason, now)
+
+
+def _offboard(user: User, actor: Actor, now: datetime) -> None:
+    """Deactivation is offboarding: revoke the user's API tokens and personal feed token.
+
+    Reactivating the user later brings none of them back. The feed service
+    commits, so the deactivation and both revocations are stored together
+    even when the caller passed commit=False (every check has passed by now).
+    """
+    from tracker.feeds import tokens as feed_tokens
+
+    _revoke_api_tokens(user, actor, "user deactivated", now)
+    feed_tokens.revoke(user, actor, now)
 
 
 def _keep_an_admin(user: User, values: dict) -> None:

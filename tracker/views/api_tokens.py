@@ -1,36 +1,90 @@
-"""The account page for API tokens, and the API reference page."""
+"""The account page for API tokens, the admins' page of every user's tokens, and the API reference page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.security import check_password_hash
 
 from tracker.api import openapi_cached
-from tracker.api.tokens import create_token, revoke_token, user_tokens
+from tracker.api.tokens import (
+    DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, all_tokens_query, check_token_fields, create_token,
+    revoke_token, user_tokens,
+)
 from tracker.audit import Actor
+from tracker.clock import utcnow
 from tracker.errors import ValidationFailed
+from tracker.db import db
 from tracker.models import ApiToken
+from tracker.people import login_limits
+from tracker.people.auth import admin_required
 from tracker.views.common import load_or_404
 
 bp = Blueprint("api_tokens", __name__)
 
 # Every signed-in user manages their own tokens, viewers included.
 VIEWER_ENDPOINTS = {"api_tokens.tokens", "api_tokens.revoke"}
+# The admin page lists at most this many tokens, newest first (the API pages through all).
+ADMIN_PAGE_LIMIT = 500
+
+
+def _check_current_password(user, password: str) -> str | None:
+    """None when `password` is the user's own, else the message for the field.
+
+    Wrong guesses count towards the same per-account limit as sign-in, so an
+    unattended signed-in browser cannot be used to guess the password.
+    """
+    address = request.remote_addr or "unknown"
+    refusal = login_limits.check_allowed(user.email, address)
+    if refusal is not None:
+        return refusal.message()
+    if not password:
+        return "Enter your current password to create a token."
+    if not check_password_hash(user.password_hash or "", password):
+        login_limits.record_failure(user.email, address)
+        return "This is not your current password."
+    return None
+
+
+def _no_store(response):
+    # The page may show a new secret: no browser or proxy may keep a copy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
     secret = None
-    error = None
+    errors: dict[str, str] = {}
+    form = {"name": "", "expires_days": str(DEFAULT_EXPIRY_DAYS), "scope": "full"}
+    code = 200
     if request.method == "POST":
+        form = {"name": request.form.get("name", ""),
+                "expires_days": request.form.get("expires_days", str(DEFAULT_EXPIRY_DAYS)),
+                "scope": request.form.get("scope", "full")}
+        user = current_user._get_current_object()  # the audit log needs the model, not the proxy
+        if form["scope"] not in ("full", "read_only"):
+            errors["scope"] = "choose full access or read-only"
+        problem = _check_current_password(user, request.form.get("password", ""))
+        if problem:
+            errors["password"] = problem
         try:
-            user = current_user._get_current_object()  # the audit log needs the model, not the proxy
-            _, secret = create_token(user, request.form.get("name", ""), Actor.of(user))
+            check_token_fields(form["name"], form["expires_days"])  # every problem shown at once
         except ValidationFailed as exc:
-            error = exc.errors["name"]
-    return render_template("api/tokens.html", tokens=user_tokens(current_user), secret=secret,
-                           error=error, title="API tokens")
+            errors.update(exc.errors)
+        if not errors:
+            _, secret = create_token(user, form["name"], Actor.of(user), expires_days=form["expires_days"],
+                                     read_only=form["scope"] == "read_only")
+            form = {"name": "", "expires_days": str(DEFAULT_EXPIRY_DAYS), "scope": "full"}
+        if errors:
+            db.session.rollback()
+            code = 400
+    page = render_template("api/tokens.html", tokens=user_tokens(current_user), secret=secret, errors=errors,
+                           form=form, now=utcnow(), min_days=MIN_EXPIRY_DAYS, max_days=MAX_EXPIRY_DAYS,
+                           title="API tokens")
+    return _no_store(make_response(page, code))
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -42,6 +96,23 @@ def revoke(token_id: int):
     revoke_token(token, Actor.of(current_user))
     flash(f"Token '{token.name}' revoked: it no longer works.", "success")
     return redirect(url_for("api_tokens.tokens"))
+
+
+@bp.route("/admin/tokens")
+@admin_required
+def admin_tokens():
+    rows = list(db.session.scalars(all_tokens_query().order_by(ApiToken.id.desc()).limit(ADMIN_PAGE_LIMIT + 1)))
+    return render_template("api/admin_tokens.html", tokens=rows[:ADMIN_PAGE_LIMIT],
+                           truncated=len(rows) > ADMIN_PAGE_LIMIT, now=utcnow(), title="API tokens of all users")
+
+
+@bp.route("/admin/tokens/<int:token_id>/revoke", methods=["POST"])
+@admin_required
+def admin_revoke(token_id: int):
+    token = load_or_404(ApiToken, token_id)
+    revoke_token(token, Actor.of(current_user))
+    flash(f"Token '{token.name}' of {token.user.email} revoked: it no longer works.", "success")
+    return redirect(url_for("api_tokens.admin_tokens"))
 
 
 def _operations(document: dict) -> dict[str, list[dict]]:
@@ -71,5 +142,6 @@ def init_app(app) -> None:
 
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(VIEWER_ENDPOINTS)
     add_nav_item(app, "API", "api_tokens.reference", order=90)
+    add_nav_item(app, "API tokens", "api_tokens.admin_tokens", roles=("admin",), order=92)
     add_account_link(app, "API tokens", "api_tokens.tokens",
                      "Create and revoke tokens for scripts and other systems.")
