@@ -5,7 +5,8 @@ messages, page errors, `securitypolicyviolation` events and every request the
 page makes, and asserts there are no errors, no violations and no request to
 another origin. The behaviours that were inline handlers (confirm before
 delete, copy a feed link, print the timeline, the obligation form's rule
-fields) are then used and must still work.
+fields) are then used and must still work, and the outbox preview shows an
+email with its own inline styles.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_ui_browser import DEADLINE, sign_in
+from tracker import create_app
+from tracker.db import db
 
 pytestmark = pytest.mark.browser
 
@@ -159,3 +162,24 @@ def test_the_rule_fields_follow_the_chosen_rule(watched, page):
     expect(page.get_by_label("Anchor event")).to_be_visible()
     expect(page.get_by_label("Date", exact=True)).to_be_hidden()
     watched.check("rule fields")
+
+
+def test_the_outbox_preview_shows_the_email_with_its_own_styles(watched, page, tmp_path):
+    """Emails carry inline styles; the sandboxed preview frame inherits the page's policy."""
+    # The reminder pass, run on the served database, keeps its messages in the outbox (no SMTP host).
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}", "SECRET_KEY": "x",
+                      "TRACKER_SCHEDULER": "off", "TRACKER_SMTP_HOST": None,
+                      "TRACKER_BASE_URL": "http://127.0.0.1"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["send-reminders"])
+        assert result.exit_code == 0 and "kept in the outbox" in result.output, result.output
+        db.session.remove()
+        db.engine.dispose()
+    watched.visit("/outbox")
+    message = _first_link(page, "/outbox", r"/outbox/\d+")
+    watched.visit(message)
+    heading = page.frame_locator("iframe").locator("h1")
+    expect(heading).to_be_visible()
+    # The email's style="font-size: 1.2em" applies (16px body text: 19.2px, not the default 32px).
+    assert heading.evaluate("h => getComputedStyle(h).fontSize") == "19.2px"
+    watched.check("outbox preview")

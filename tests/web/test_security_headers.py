@@ -134,3 +134,11 @@ def test_pages_with_secrets_are_not_stored_and_others_may_be(client, admin):
         assert response.status_code == 200, path
         assert response.headers.get("Cache-Control") == "no-store", path
     assert "no-store" not in client.get("/obligations").headers.get("Cache-Control", "")
+
+
+def test_only_the_outbox_preview_allows_inline_styles_and_no_page_allows_inline_script():
+    from tracker.security_headers import policy_for
+
+    preview = dict(part.split(" ", 1) for part in policy_for("outbox.show").split("; "))
+    assert preview["style-src"] == "'self' 'unsafe-inline'" and preview["script-src"] == "'self'"
+    assert "unsafe-inline" not in policy_for("outbox.index") and "unsafe-inline" not in policy_for(None)
