@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from tracker import navigation, templating
+    from tracker import navigation, security_headers, templating
     from tracker.mail import scheduler, timing as reminder_schedule
     from tracker.people import auth
     from tracker.commands import register_commands
@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     templating.init_app(app)
     navigation.init_app(app)
+    security_headers.init_app(app)
     register_blueprints(app)
     register_commands(app)
     reminder_schedule.install()

@@ -378,8 +378,11 @@ def test_the_contrast_check_catches_low_contrast_text(page, seeded):
     """The checker itself: a pale-grey rule on the list makes it report the element."""
     sign_in(page)
     page.goto("/obligations")
-    page.add_style_tag(content="caption, p[role=status] { color: #bbbbbb !important; }"
-                               " .state-firm { background: #0f5132 !important; color: #146c43 !important; }")
+    # A constructed stylesheet: the page's Content-Security-Policy blocks an injected <style> tag.
+    page.evaluate("css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);"
+                  " document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }",
+                  "caption, p[role=status] { color: #bbbbbb !important; }"
+                  " .state-firm { background: #0f5132 !important; color: #146c43 !important; }")
     result = contrast_report(page, "obligation list, pale text injected")
     failing = {(f["element"], f["text"]) for f in result["failures"]}
     assert ("p", f"{seeded['total']} obligations match.") in failing, format_failures([result])

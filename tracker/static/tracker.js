@@ -1,0 +1,46 @@
+/* The tracker's page behaviour, in one file: the Content-Security-Policy runs no inline script
+   and no on* attributes, so templates mark elements with data attributes and this file wires them.
+   Every page works without it; it only adds conveniences. */
+(function () {
+  "use strict";
+
+  /* <form data-confirm="Question?">: ask before submitting (delete buttons). */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm")
+        && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
+  /* <button data-print>: print the page (the timeline). */
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  /* <button class="copy-button" data-copy="field-id">: copy a field's value (feed links).
+     Hidden where the clipboard is not available; the fields stay selectable. */
+  document.querySelectorAll(".copy-button").forEach(function (button) {
+    button.hidden = !navigator.clipboard;
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.dataset.copy);
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      });
+    });
+  });
+
+  /* The obligation form: show only the fields the chosen deadline rule uses
+     (all stay in the form without JavaScript). */
+  var rule = document.getElementById("rule");
+  if (rule && document.querySelector("[data-rule]")) {
+    var update = function () {
+      document.querySelectorAll("[data-rule]").forEach(function (box) {
+        box.hidden = box.getAttribute("data-rule").split(" ").indexOf(rule.value) < 0;
+      });
+    };
+    rule.addEventListener("change", update);
+    update();
+  }
+})();
