@@ -126,7 +126,7 @@ def test_hsts_only_when_the_base_url_is_https(client, tmp_path, database_url):
 def test_pages_with_secrets_are_not_stored_and_others_may_be(client, admin):
     team = make_team()
     db.session.commit()
-    created = client.post("/account/tokens", data={"name": "contract system"})
+    created = client.post("/account/tokens", data={"name": "contract system", "password": "password-123"})
     assert "new-token" in created.get_data(as_text=True)
     assert created.headers["Cache-Control"] == "no-store"
     for path in ["/account/tokens", "/calendar", f"/teams/{team.id}", "/account"]:
