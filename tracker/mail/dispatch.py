@@ -183,22 +183,17 @@ def unwanted_reason(row, obligations: dict, recipients: Recipients) -> str | Non
     deactivated or deleted, left the team, or turned this kind of email off.
     An obligation's owner stays a recipient without being a member.
     """
-    if row.recipient_id is None:
-        return "not sent: the recipient's account was deleted"
-    user = recipients.users.get(row.recipient_id)
+    user = recipients.users.get(row.recipient_id)  # recipient_id is NULL once the user is deleted
     if user is None:
         return "not sent: the recipient's account was deleted"
     if not user.active:
         return "not sent: the recipient was deactivated"
     if not getattr(user, PREFERENCE_OF_KIND[row.kind]):
         return f"not sent: the recipient turned off {KIND_LABELS[row.kind]}"
-    if row.obligation_id is not None:
-        obligation = obligations.get(row.obligation_id)
-        team_id = obligation.team_id if obligation is not None else row.team_id
-        if obligation is not None and obligation.owner_id == user.id:
-            return None
-    else:
-        team_id = row.team_id
+    obligation = obligations.get(row.obligation_id)  # None for digests
+    if obligation is not None and obligation.owner_id == user.id:
+        return None
+    team_id = obligation.team_id if obligation is not None else row.team_id
     if team_id is not None and (team_id, user.id) not in recipients.memberships:
         return "not sent: the recipient is no longer a member of the team"
     return None
