@@ -235,3 +235,66 @@ def test_a_slow_batch_gives_its_unsent_rows_back_before_the_lease_runs_out(app, 
     assert report.sent == 5 and released == [4, 3, 2, 1]  # one sent per claim, the rest re-claimed
     assert sorted(message["Message-ID"] for message in smtp.messages) == sorted(
         db.session.scalars(select(OutboxMessage.message_id)))
+
+
+def queue_during_an_outage(clock, smtp):
+    """A reminder planned while the relay is down, so it waits in the outbox."""
+    team, user, obligation = setup_due_in_seven_days(clock)
+    smtp.stop()
+    run_pass(at("2026-06-24T09:00:00-07:00"), rng=random.Random(1))
+    smtp.start()
+    return team, db.session.get(type(user), user.id), obligation
+
+
+def assert_cancelled(smtp, reason: str) -> None:
+    report = run_pass(at("2026-06-24T12:00:00-07:00"), rng=random.Random(1))
+    assert smtp.messages == [] and (report.sent, report.cancelled) == (0, 1)
+    row = db.session.scalar(select(OutboxMessage))
+    assert (row.status, row.last_error) == ("cancelled", reason)
+
+
+def test_a_queued_reminder_is_not_sent_to_someone_deactivated_since(app, clock, smtp):
+    _, user, _ = queue_during_an_outage(clock, smtp)
+    people.update_user(user, SYSTEM, active=False)
+    assert_cancelled(smtp, "not sent: the recipient was deactivated")
+
+
+def test_a_queued_reminder_is_not_sent_to_someone_removed_from_the_team_since(app, clock, smtp):
+    team, user, _ = queue_during_an_outage(clock, smtp)
+    people.set_membership(team, user, False, SYSTEM)
+    assert_cancelled(smtp, "not sent: the recipient is no longer a member of the team")
+
+
+def test_a_queued_reminder_is_not_sent_to_someone_who_opted_out_since(app, clock, smtp):
+    from tracker.mail.preferences import set_email_preferences
+
+    _, user, _ = queue_during_an_outage(clock, smtp)
+    set_email_preferences(user, SYSTEM, email_reminders=False)
+    assert_cancelled(smtp, "not sent: the recipient turned off deadline reminders")
+
+
+def test_a_queued_reminder_still_reaches_the_owner_who_is_not_a_member(app, clock, smtp):
+    team, user, obligation = queue_during_an_outage(clock, smtp)
+    from tracker.register.obligations import ObligationInput, update_obligation
+    current = db.session.get(Obligation, obligation.id)
+    update_obligation(current, ObligationInput(key=current.key, title=current.title, team_id=team.id,
+                                               rule="fixed", rule_date=date(2026, 7, 1), owner_id=user.id),
+                      SYSTEM)
+    people.set_membership(team, user, False, SYSTEM)
+    report = run_pass(at("2026-06-24T12:00:00-07:00"), rng=random.Random(1))
+    assert (report.sent, report.cancelled) == (1, 0) and len(smtp.messages) == 1
+
+
+def test_a_queued_digest_is_not_sent_to_someone_removed_from_the_team_since(app, clock, smtp):
+    clock.move_to(at("2026-06-01T00:00:00+00:00"))
+    team = make_team(timezone="UTC")
+    user = make_user(teams=[team])
+    smtp.stop()
+    run_pass(at("2026-06-08T09:00:00+00:00"), rng=random.Random(1))  # Monday: the digest is queued
+    smtp.start()
+    people.set_membership(team, user, False, SYSTEM)
+    report = run_pass(at("2026-06-08T12:00:00+00:00"), rng=random.Random(1))
+    assert smtp.messages == [] and report.cancelled == 1
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "digest"))
+    assert (row.status, row.last_error) == ("cancelled", "not sent: the recipient is no longer a member of "
+                                                         "the team")

@@ -21,8 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from tracker.db import UTCDateTime, db
+from tracker.mail.message import header_problem
+from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
-from tracker.models import Obligation, OutboxMessage
+from tracker.models import Obligation, OutboxMessage, User, team_members
 from tracker.register.vocabulary import ACTIVE_STATUSES
 from tracker.txn import begin_write, is_sqlite
 
@@ -33,7 +35,8 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 
 CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts,
-                 OutboxMessage.kind, OutboxMessage.obligation_id, OutboxMessage.revision)
+                 OutboxMessage.kind, OutboxMessage.obligation_id, OutboxMessage.revision,
+                 OutboxMessage.recipient_id, OutboxMessage.team_id)
 # A batch is given back (unsent rows released) once half the lease has gone,
 # so a slow relay can never let a claim expire while its rows are still queued.
 SEND_WITHIN = LEASE / 2
@@ -150,8 +153,50 @@ def _current_obligations(rows: list) -> dict:
     ids = {row.obligation_id for row in rows if row.obligation_id is not None}
     if not ids:
         return {}
-    query = select(Obligation.id, Obligation.status, Obligation.revision, Obligation.deleted_at)
+    query = select(Obligation.id, Obligation.status, Obligation.revision, Obligation.deleted_at,
+                   Obligation.team_id, Obligation.owner_id)
     return {row.id: row for row in db.session.execute(query.where(Obligation.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """The recipients of a claimed batch as they are now: accounts and team memberships."""
+    users: dict
+    memberships: set
+
+
+def _current_recipients(rows: list) -> Recipients:
+    ids = {row.recipient_id for row in rows if row.recipient_id is not None}
+    if not ids:
+        return Recipients({}, set())
+    columns = [User.id, User.active, *(getattr(User, name) for name in PREFERENCE_OF_KIND.values())]
+    users = {user.id: user for user in db.session.execute(select(*columns).where(User.id.in_(ids)))}
+    memberships = {(team_id, user_id) for team_id, user_id in db.session.execute(
+        select(team_members.c.team_id, team_members.c.user_id).where(team_members.c.user_id.in_(ids)))}
+    return Recipients(users, memberships)
+
+
+def unwanted_reason(row, obligations: dict, recipients: Recipients) -> str | None:
+    """Why a queued email must not go to its recipient any more, or None.
+
+    Like stale_reason, but for the person: since planning they may have been
+    deactivated or deleted, left the team, or turned this kind of email off.
+    An obligation's owner stays a recipient without being a member.
+    """
+    user = recipients.users.get(row.recipient_id)  # recipient_id is NULL once the user is deleted
+    if user is None:
+        return "not sent: the recipient's account was deleted"
+    if not user.active:
+        return "not sent: the recipient was deactivated"
+    if not getattr(user, PREFERENCE_OF_KIND[row.kind]):
+        return f"not sent: the recipient turned off {KIND_LABELS[row.kind]}"
+    obligation = obligations.get(row.obligation_id)  # None for digests
+    if obligation is not None and obligation.owner_id == user.id:
+        return None
+    team_id = obligation.team_id if obligation is not None else row.team_id
+    if team_id is not None and (team_id, user.id) not in recipients.memberships:
+        return "not sent: the recipient is no longer a member of the team"
+    return None
 
 
 def _release(rows: list, worker: str) -> None:
@@ -190,16 +235,25 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                 break
             handled += len(rows)
             current = _current_obligations(rows)
+            recipients = _current_recipients(rows)
             db.session.commit()
             for index, row in enumerate(rows):
                 if index and clock() - claimed_at >= SEND_WITHIN:
                     _release(rows[index:], worker)  # re-claimed with a fresh lease
                     handled -= len(rows) - index
                     break
-                reason = stale_reason(row, current)
+                reason = stale_reason(row, current) or unwanted_reason(row, current, recipients)
                 if reason:
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
                     result.cancelled += 1
+                    continue
+                problem = header_problem(row.mime)
+                if problem:
+                    # Never sent, never retried: the same bytes would fail again.
+                    error = f"not sent: unsafe message headers: {problem}"
+                    _finish(row.id, worker, {"status": "failed", "last_error": error[:2000]})
+                    result.failed += 1
+                    result.errors.append(error)
                     continue
                 try:
                     connection.send(row.mime, row.recipient)
