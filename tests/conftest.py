@@ -86,6 +86,7 @@ def app(database_url, tmp_path):
         "TRACKER_SCHEDULER": "off",
         "TRACKER_BASE_URL": "https://tracker.example.test",
         "SECRET_KEY": "test-secret",
+        "TRACKER_DEMO_PASSWORD": "tracker-demo-2026",  # seed-demo: a known login, no forced change
     })
     with application.app_context():
         yield application
