@@ -72,10 +72,14 @@ def start_session(user: User) -> None:
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, token_hash=_digest(token), created_at=now, last_seen_at=now))
     user.last_login_at = now
-    db.session.commit()
     session.clear()  # a fresh session: no fixation, nothing carried over
     login_user(user)
     session[SESSION_TOKEN] = token
+    try:
+        db.session.commit()
+    except Exception:
+        session.clear()
+        raise
 
 
 def end_session() -> None:
