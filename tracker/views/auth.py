@@ -45,10 +45,10 @@ def login():
             return response, 429, {"Retry-After": str(attempt.retry_after_seconds)}
         user = authenticate(email, form.password.data or "")
         if user is not None:
+            must_change = user.must_change_password
             login_limits.succeeded(attempt)
             start_session(user)
-            if user.must_change_password:
-                flash("Please choose a new password before you go on.", "warning")
+            if must_change:  # the account page says why
                 return redirect(url_for("account.index"))
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Email or password is not right.")
