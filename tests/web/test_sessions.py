@@ -127,6 +127,13 @@ def test_a_password_change_or_deactivation_ends_copied_sessions(live_server):
     db.session.commit()
     assert not copy.signed_in() and not victim.signed_in()
 
+    from tracker.audit import CLI
+    from tracker.people import operations as people
+
+    assert victim.sign_in(other.email) == 302
+    people.set_password(db.session.get(User, other.id), "set-by-an-admin", CLI)  # e.g. on /users/<id>/password
+    assert not victim.signed_in()
+
 
 def test_sessions_end_after_the_idle_timeout_and_after_the_absolute_lifetime(app, live_server, clock):
     user = make_user()

@@ -100,7 +100,6 @@ def end_all_sessions(user: User, commit: bool = True) -> int:
     return result.rowcount or 0
 
 
-@event.listens_for(OrmSession, "before_flush")
 def _end_sessions_on_password_or_deactivation(orm_session, flush_context, instances) -> None:
     """A new password or deactivation ends every session of the user, whoever made the change."""
     for obj in list(orm_session.dirty):
@@ -153,6 +152,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", {"auth.login", "auth.logout"})
+    if not event.contains(OrmSession, "before_flush", _end_sessions_on_password_or_deactivation):
+        event.listen(OrmSession, "before_flush", _end_sessions_on_password_or_deactivation)
     app.config.setdefault("TRACKER_SESSION_IDLE", timedelta(hours=8))
     app.config.setdefault("TRACKER_SESSION_LIFETIME", timedelta(days=7))
 
