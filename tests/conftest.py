@@ -125,6 +125,7 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "TRACKER_SCHEDULER": "off",
         "TRACKER_BASE_URL": "https://tracker.example.test",
+        "TRACKER_DEMO_PASSWORD": "tracker-demo-2026",  # seed-demo: a known login, no forced change
     })
     application.test_client_class = IsolatedClient
     application.test_cli_runner_class = IsolatedCliRunner

@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def write_once(path: Path, make_value) -> str:
+    """The content of `path`; when it does not exist yet, `make_value()` written there first.
+
+    Safe when several processes start at once (gunicorn workers): each writes
+    its value to a temporary file of its own, then hard-links it into place.
+    The link fails for all but the first, and those read the winner's file,
+    which is complete by then, so every process ends up with the same value.
+    The file is readable by its owner only.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make_value())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first; use its value
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def _secret_key(instance_path: Path, given: str | None = None) -> str:
@@ -18,15 +52,22 @@ def _secret_key(instance_path: Path, given: str | None = None) -> str:
     configured = given or os.environ.get("TRACKER_SECRET_KEY")
     if configured:
         return configured
-    key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    return write_once(instance_path / "secret_key", lambda: secrets.token_hex(32))
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= 100_000:
+        raise ValueError(f"{name} must be a whole number above 0, not {raw!r}")
+    return int(raw)
+
+
+def warn_about_risky_settings(config) -> None:
+    """Log a warning for settings that work but leak (called once at start-up)."""
+    if (config.get("TRACKER_SMTP_HOST") and (config.get("TRACKER_SMTP_USER") or config.get("TRACKER_SMTP_PASSWORD"))
+            and not config.get("TRACKER_SMTP_STARTTLS")):
+        log.warning("SMTP credentials are set but TRACKER_SMTP_STARTTLS is not 1: the SMTP password would "
+                    "cross the network in clear text. Set TRACKER_SMTP_STARTTLS=1.")
 
 
 def from_environment(instance_path: Path, secret_key: str | None = None) -> dict:
@@ -50,5 +91,13 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         # default http://127.0.0.1 a Secure cookie would never be sent back.
         "SESSION_COOKIE_SECURE": (env("TRACKER_BASE_URL") or "").startswith("https://"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # A signed-in browser is signed out after this long without a request,
+        # and after the lifetime whatever it does (see tracker/people/auth.py).
+        "TRACKER_SESSION_IDLE": timedelta(hours=_positive("TRACKER_SESSION_IDLE_HOURS", 8)),
+        "TRACKER_SESSION_LIFETIME": timedelta(days=_positive("TRACKER_SESSION_DAYS", 7)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=_positive("TRACKER_SESSION_DAYS", 7)),
+        # seed-demo: the demo admin's password; unset, a random one is made
+        # and kept in instance/demo_password.
+        "TRACKER_DEMO_PASSWORD": env("TRACKER_DEMO_PASSWORD") or None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }

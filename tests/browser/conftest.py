@@ -51,7 +51,8 @@ def live_server(database_template, tmp_path):
     path = tmp_path / "browser.db"
     shutil.copyfile(database_template, path)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
-                      "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1"})
+                      "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1",
+                      "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1]})  # known login, no forced change
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from werkzeug.security import check_password_hash
 
 from tests.factories import login, make_obligation, make_team, make_user
 from tracker.db import db
@@ -54,17 +55,60 @@ def test_deactivated_user_cannot_sign_in(client):
     assert "Email or password is not right." in response.get_data(as_text=True)
 
 
-def test_repeated_failures_on_one_account_are_refused_with_429(client, clock):
+def test_repeated_failures_on_one_account_from_one_address_are_refused_with_429(client, clock):
     user = make_user()
     for _ in range(5):
         assert login(client, user, password="wrong-guess").status_code == 200
-    response = login(client, user)  # even the right password waits now
+    response = login(client, user)  # this address waits now, even with the right password
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) > 0
     clock.shift(timedelta(minutes=16))
     assert login(client, user).status_code == 302
-    assert db.session.scalar(db.select(db.func.count(LoginAttempt.id)).where(LoginAttempt.email == user.email)) == 0
+    assert db.session.scalar(db.select(db.func.count(LoginAttempt.id)).where(
+        LoginAttempt.email == user.email, LoginAttempt.succeeded.is_(False))) == 0
+
+
+def _from(client, address: str, email: str, password: str):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out(client, clock):
+    owner = make_user(role="admin")
+    for _ in range(30):
+        _from(client, "203.0.113.66", owner.email, "guess-guess")
+    assert _from(client, "203.0.113.66", owner.email, "password-123").status_code == 429  # the attacker waits
+    response = _from(client.application.test_client(), "192.0.2.10", owner.email, "password-123")
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # the owner gets in
+
+
+def test_guessing_from_many_addresses_pauses_only_addresses_the_account_never_used(client, clock):
+    owner = make_user(role="admin")
+    assert _from(client, "192.0.2.10", owner.email, "password-123").status_code == 302  # the usual office
+    client.post("/logout")
+    clock.shift(timedelta(hours=1))
+    for index in range(40):  # a botnet: one guess from each of many addresses
+        _from(client.application.test_client(), f"198.51.100.{index}", owner.email, "guess-guess")
+    response = _from(client.application.test_client(), "198.51.100.200", owner.email, "password-123")
+    assert response.status_code == 429
+    assert "can only be signed in to from a place it was used from before" in response.get_data(as_text=True)
+    assert _from(client.application.test_client(), "192.0.2.10", owner.email, "password-123").status_code == 302
+
+
+def test_the_current_password_on_the_account_page_is_rate_limited_too(client, clock):
+    user = make_user(role="viewer")
+    login(client, user)
+    for _ in range(5):
+        response = client.post("/account/password", data={"current": "a-guess-1", "new": "brand-new-pass",
+                                                           "confirm": "brand-new-pass"})
+        assert response.status_code == 400
+    response = client.post("/account/password", data={"current": "password-123", "new": "brand-new-pass",
+                                                       "confirm": "brand-new-pass"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert check_password_hash(db.session.get(User, user.id).password_hash, "password-123")  # not changed
 
 
 def test_one_address_guessing_many_accounts_is_slowed_down(client, clock):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
+import secrets
 import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from tracker.people import operations as people
 from tracker.audit import CLI
+from tracker.config import write_once
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import Team, User
@@ -21,7 +23,6 @@ from tracker.packs.validate import PackInvalid
 
 DEMO_PACK = Path(__file__).resolve().parent.parent / "packs" / "data" / "demo.json"
 DEMO_ADMIN_EMAIL = "admin@example.com"
-DEMO_ADMIN_PASSWORD = "tracker-demo-2026"
 
 
 def fail(message: str) -> None:
@@ -74,19 +75,53 @@ def export_pack_command(file: str | None) -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the register has no teams yet (first run).")
 @with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
-    """Load the demo pack and a demo admin (prints the login); idempotent."""
+    """Load the demo pack and a demo admin (prints the login); idempotent.
+
+    The admin's password is TRACKER_DEMO_PASSWORD when set. Otherwise a random
+    one is made once, kept in instance/demo_password (owner-only), printed,
+    and must be replaced at the first sign-in.
+    """
     if if_empty and db.session.scalar(select(Team.id).limit(1)) is not None:
         click.echo("The register already has data; demo not loaded.")
+        _echo_pending_login()
         return
     _import(DEMO_PACK.read_bytes())
-    password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_ADMIN_PASSWORD
+    chosen = current_app.config.get("TRACKER_DEMO_PASSWORD")
+    password = chosen or write_once(_password_file(), lambda: secrets.token_urlsafe(12))
     admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
     teams = list(db.session.scalars(select(Team).order_by(Team.key)))
     if admin is None:
-        people.create_user(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", CLI, password=password, teams=teams)
+        admin = people.create_user(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", CLI, password=password, teams=teams,
+                                   commit=False)
     elif admin.password_hash is None:
-        people.set_password(admin, password, CLI)
+        people.set_password(admin, password, CLI, commit=False)
+    else:
+        db.session.commit()
+        click.echo(f"Demo admin: {DEMO_ADMIN_EMAIL} (already has a password; not changed)")
+        _echo_pending_login()
+        return
+    admin.must_change_password = not chosen  # a printed password is known to whoever saw the output
+    db.session.commit()
+    _echo_login(password, forced=not chosen)
+
+
+def _password_file() -> Path:
+    return Path(current_app.instance_path) / "demo_password"
+
+
+def _echo_login(password: str, forced: bool) -> None:
     click.echo(f"Demo admin: {DEMO_ADMIN_EMAIL} / password: {password}")
+    if forced:
+        click.echo("(kept in instance/demo_password; you choose a new password at the first sign-in)")
+
+
+def _echo_pending_login() -> None:
+    """Print the generated demo login again while it is still the admin's password."""
+    admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+    path = _password_file()
+    if admin is None or not admin.must_change_password or not path.exists():
+        return
+    _echo_login(path.read_text().strip(), forced=True)
 
 
 @click.command("create-user")

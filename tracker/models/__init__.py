@@ -5,7 +5,7 @@ from tracker.models.audit import AuditEntry
 from tracker.models.feeds import FeedSequence, FeedToken, FeedValidator
 from tracker.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage, ReminderRun
 from tracker.models.people import ROLES, Team, User, team_members
-from tracker.models.security import LoginAttempt
+from tracker.models.security import LoginAttempt, UserSession
 from tracker.models.register import (
     OBLIGATION_STATUSES,
     SOURCE_KINDS,
@@ -36,6 +36,7 @@ __all__ = [
     "Source",
     "Team",
     "User",
+    "UserSession",
     "obligation_events",
     "team_members",
 ]

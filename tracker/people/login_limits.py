@@ -1,9 +1,25 @@
-"""Slowing down password guessing: too many failed sign-ins are refused for a while.
+"""Slowing down password guessing without letting anyone lock the owner out.
 
-Failures are rows in `login_attempts`, so the limit holds across several
-gunicorn workers and restarts. Two limits apply: per account (someone guessing
-one user's password from many places) and per client address (one place
-guessing many accounts).
+Every password check (sign-in and the current password on the account page)
+goes through `begin()`, which writes the attempt to `login_attempts` *before*
+the password is looked at and then counts. A burst of parallel guesses
+therefore cannot get more than the limit checked: each request counts its own
+row and every row committed before it. The rows live in the database, so the
+limits hold across gunicorn workers and restarts.
+
+Three limits, counted over the last WINDOW:
+
+- one account from one address: MAX_PER_ACCOUNT_AND_ADDRESS failures, then
+  that pair waits. Someone guessing from elsewhere never blocks the owner's
+  own address.
+- one address, any account: MAX_PER_ADDRESS failures (one place trying many
+  accounts).
+- one account, any address: MAX_PER_ACCOUNT failures (guessing spread over
+  many addresses). Past it, only addresses the account signed in from in the
+  last KNOWN_FOR may still try, so the owner keeps getting in.
+
+An address the account signed in from recently is not held back by the last
+two limits; the first one always applies.
 """
 
 from __future__ import annotations
@@ -11,64 +27,117 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import LoginAttempt
 
 WINDOW = timedelta(minutes=15)
-MAX_PER_ACCOUNT = 5
+KNOWN_FOR = timedelta(days=30)
+MAX_PER_ACCOUNT_AND_ADDRESS = 5
 MAX_PER_ADDRESS = 20
+MAX_PER_ACCOUNT = 30
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why sign-in is refused right now, and for how long."""
+    """Why the attempt is refused right now (the password was not checked), and for how long."""
 
     retry_after: timedelta
+    elsewhere: bool = False  # refused because of failures from other addresses
 
     @property
     def minutes(self) -> int:
         return max(1, -(-int(self.retry_after.total_seconds()) // 60))
 
+    @property
+    def retry_after_seconds(self) -> int:
+        return max(1, int(self.retry_after.total_seconds()) + 1)
+
     def message(self) -> str:
-        return (f"Too many failed sign-ins. Please wait {self.minutes} minute"
-                f"{'s' if self.minutes != 1 else ''} and try again.")
+        wait = f"{self.minutes} minute{'s' if self.minutes != 1 else ''}"
+        if self.elsewhere:
+            return (f"This account had many failed sign-ins from other places, so for the next {wait} it "
+                    "can only be signed in to from a place it was used from before.")
+        return f"Too many failed sign-ins. Please wait {wait} and try again."
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A counted attempt that may go ahead: check the password, then call `succeeded` if it was right."""
+
+    id: int
+    email: str
+    address: str
 
 
 def _key(email: str) -> str:
     return (email or "").strip().lower()[:320]
 
 
-def check_allowed(email: str, address: str, now: datetime | None = None) -> Refusal | None:
-    """None when a sign-in attempt may go ahead, else a Refusal."""
-    now = now or utcnow()
+def _failures(since: datetime, *conditions):
+    return (select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
+            .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at > since, *conditions))
+
+
+def _known(email: str, address: str, now: datetime) -> bool:
+    return db.session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.email == email, LoginAttempt.address == address,
+        LoginAttempt.succeeded.is_(True), LoginAttempt.at > now - KNOWN_FOR).limit(1)) is not None
+
+
+def _refusal(email: str, address: str, now: datetime) -> Refusal | None:
     since = now - WINDOW
+    limits = [(and_(LoginAttempt.email == email, LoginAttempt.address == address),
+               MAX_PER_ACCOUNT_AND_ADDRESS, False)]
+    if not _known(email, address, now):
+        limits += [(LoginAttempt.address == address, MAX_PER_ADDRESS, False),
+                   (LoginAttempt.email == email, MAX_PER_ACCOUNT, True)]
     refusals = []
-    for column, value, limit in ((LoginAttempt.email, _key(email), MAX_PER_ACCOUNT),
-                                 (LoginAttempt.address, address[:64], MAX_PER_ADDRESS)):
-        count, newest = db.session.execute(
-            select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
-            .where(column == value, LoginAttempt.at > since)).one()
-        if count >= limit:
+    for condition, limit, elsewhere in limits:
+        count, newest = db.session.execute(_failures(since, condition)).one()
+        if count > limit:  # the count includes this attempt's own row
             # Wait until the newest failures age out of the window; the newest
             # one is a conservative choice that keeps the message simple.
-            refusals.append(Refusal(retry_after=(newest + WINDOW) - now))
+            refusals.append(Refusal(retry_after=(newest + WINDOW) - now, elsewhere=elsewhere))
     if not refusals:
         return None
     return max(refusals, key=lambda refusal: refusal.retry_after)
 
 
-def record_failure(email: str, address: str, now: datetime | None = None) -> None:
-    """Remember a failed attempt (and forget ones too old to count)."""
+def begin(email: str, address: str, now: datetime | None = None) -> Attempt | Refusal:
+    """Count an attempt before its password is checked: an Attempt to go ahead with, or a Refusal.
+
+    The attempt stays a failure unless `succeeded` is called, so a request that
+    dies half-way still counts. A refused attempt is not kept: waiting is
+    enough, retrying while refused does not make the wait longer.
+    """
     now = now or utcnow()
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - WINDOW))
-    db.session.add(LoginAttempt(at=now, email=_key(email), address=address[:64]))
+    email, address = _key(email), (address or "unknown")[:64]
+    db.session.execute(delete(LoginAttempt).where(or_(
+        and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at <= now - WINDOW),
+        LoginAttempt.at <= now - KNOWN_FOR)))
+    row = LoginAttempt(at=now, email=email, address=address, succeeded=False)
+    db.session.add(row)
     db.session.commit()
+    refusal = _refusal(email, address, now)
+    if refusal is not None:
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == row.id))
+        db.session.commit()
+        return refusal
+    return Attempt(id=row.id, email=email, address=address)
 
 
-def clear_account(email: str) -> None:
-    """After a successful sign-in the account's failures no longer count."""
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == _key(email)))
-    db.session.commit()
+def succeeded(attempt: Attempt, commit: bool = True) -> None:
+    """The password was right: this address's failures for the account stop counting.
+
+    The success itself is kept (one per account and address) so that the
+    address counts as known to the account.
+    """
+    db.session.execute(delete(LoginAttempt).where(
+        LoginAttempt.email == attempt.email, LoginAttempt.address == attempt.address,
+        LoginAttempt.id != attempt.id))
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt.id).values(succeeded=True))
+    if commit:
+        db.session.commit()

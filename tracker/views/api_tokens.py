@@ -18,6 +18,7 @@ from tracker.db import db
 from tracker.models import ApiToken
 from tracker.people import login_limits
 from tracker.people.auth import admin_required
+from tracker.views.auth import client_address
 from tracker.views.common import load_or_404
 
 bp = Blueprint("api_tokens", __name__)
@@ -34,15 +35,14 @@ def _check_current_password(user, password: str) -> str | None:
     Wrong guesses count towards the same per-account limit as sign-in, so an
     unattended signed-in browser cannot be used to guess the password.
     """
-    address = request.remote_addr or "unknown"
-    refusal = login_limits.check_allowed(user.email, address)
-    if refusal is not None:
-        return refusal.message()
     if not password:
         return "Enter your current password to create a token."
+    attempt = login_limits.begin(user.email, client_address())
+    if isinstance(attempt, login_limits.Refusal):
+        return attempt.message()
     if not check_password_hash(user.password_hash or "", password):
-        login_limits.record_failure(user.email, address)
         return "This is not your current password."
+    login_limits.succeeded(attempt)
     return None
 
 

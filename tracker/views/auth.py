@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
 from tracker.people import login_limits
-from tracker.people.auth import authenticate
-from tracker.clock import utcnow
-from tracker.db import db
+from tracker.people.auth import authenticate, end_session, start_session
 from tracker.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -28,7 +26,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _client_address() -> str:
+def client_address() -> str:
     # Behind a reverse proxy, wrap the app in werkzeug's ProxyFix so that
     # remote_addr is the client's address (see docs/ui.md).
     return request.remote_addr or "unknown"
@@ -39,21 +37,20 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        email, address = form.email.data or "", _client_address()
-        refusal = login_limits.check_allowed(email, address)
-        if refusal is not None:
-            form.password.errors.append(refusal.message())
+        email = form.email.data or ""
+        attempt = login_limits.begin(email, client_address())  # counted before the password is checked
+        if isinstance(attempt, login_limits.Refusal):
+            form.password.errors.append(attempt.message())
             response = render_template("auth/login.html", form=form, title="Sign in")
-            return response, 429, {"Retry-After": str(int(refusal.retry_after.total_seconds()) + 1)}
+            return response, 429, {"Retry-After": str(attempt.retry_after_seconds)}
         user = authenticate(email, form.password.data or "")
         if user is not None:
-            login_limits.clear_account(email)
-            session.clear()  # a fresh session: no fixation, nothing carried over
-            login_user(user)
-            user.last_login_at = utcnow()
-            db.session.commit()
+            must_change = user.must_change_password
+            login_limits.succeeded(attempt)
+            start_session(user)
+            if must_change:  # the account page says why
+                return redirect(url_for("account.index"))
             return redirect(_safe_next(request.args.get("next")))
-        login_limits.record_failure(email, address)
         form.password.errors.append("Email or password is not right.")
     elif request.method == "POST":
         status = 400
@@ -63,7 +60,6 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    end_session()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
