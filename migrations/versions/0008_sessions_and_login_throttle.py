@@ -35,13 +35,14 @@ def upgrade():
         batch_op.add_column(sa.Column('succeeded', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index('ix_login_attempts_email_address', ['email', 'address'], unique=False)
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN, never a batch copy of `users`: on SQLite a copy drops the
+    # old table, and with foreign keys on that cascades to every row that refers
+    # to a user (tokens, memberships, sessions).
+    op.add_column('users', sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
+    op.drop_column('users', 'must_change_password')  # plain DROP COLUMN, for the reason above
 
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempts_email_address')
