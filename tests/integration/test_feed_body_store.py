@@ -130,3 +130,15 @@ def test_each_variant_keeps_its_own_body(app, live_server, clock):
     variants = dict(db.session.execute(select(FeedBody.variant, FeedBody.body)).all())
     assert zlib.decompress(variants["plain"]) == plain
     assert zlib.decompress(variants["events"]) == with_events
+
+
+def test_the_start_up_warm_up_writes_nothing_and_tolerates_an_empty_database(app, tmp_path):
+    from tracker.feeds.cache import warm_up
+    from tracker.models import AuditEntry, FeedValidator
+
+    warm_up(app)  # on the migrated, empty test database
+    assert db.session.scalar(select(FeedBody.id)) is None
+    assert db.session.scalar(select(FeedValidator.id)) is None
+    assert db.session.scalar(select(AuditEntry.id)) is None
+    bare = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'bare.db'}"})
+    warm_up(bare)  # no tables yet (before `flask db upgrade`): skipped, no error
