@@ -2,7 +2,7 @@
 
 Seeds a SQLite file with `flask seed-synthetic` (7,500 obligations in three teams, about
 2,500 each), then for each team: starts a server process (`flask run`, or gunicorn with
---server gunicorn), waits until it accepts connections and fetches the team's feed once
+--server gunicorn, one worker), waits until it has loaded the app and accepts connections and fetches the team's feed once
 over HTTP (nothing stored: a cold render, first request of the process). Each fetch is
 paired with the icalendar library alone building the same events in this process, right
 before it; the ratio is per pair. Then the server is restarted and the unchanged feed
@@ -47,12 +47,20 @@ def _flask(env: dict, *args: str) -> str:
 class Server:
     """A server process on a free loopback port, ready when it accepts a connection."""
 
-    def __init__(self, kind: str, env: dict) -> None:
+    def __init__(self, kind: str, env: dict, tmp: str) -> None:
         self.port = _free_port()
+        ready = Path(tmp) / f"ready-{self.port}"
         if kind == "gunicorn":
-            command = [sys.executable, "-m", "gunicorn", "--preload", "-w", "1", "-b", f"127.0.0.1:{self.port}",
-                       "app:app"]
+            # As the README runs it (no --preload: each worker loads the app); the worker says
+            # when it has loaded the app, since the master accepts connections before that.
+            config = Path(tmp) / "gunicorn_ready.py"
+            config.write_text("import os\n\ndef post_worker_init(worker):\n"
+                              "    open(os.environ['BENCH_READY_FILE'], 'w').close()\n")
+            env = {**env, "BENCH_READY_FILE": str(ready)}
+            command = [sys.executable, "-m", "gunicorn", "-c", str(config), "-w", "1",
+                       "-b", f"127.0.0.1:{self.port}", "app:app"]
         else:
+            ready.touch()  # flask run loads the app before it listens
             command = [sys.executable, "-m", "flask", "--app", "app", "run", "--no-reload", "--port", str(self.port)]
         started = time.perf_counter()
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -62,9 +70,11 @@ class Server:
                 raise RuntimeError(f"the server exited with {self.process.returncode}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
+                if ready.exists():
+                    break
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self.start_seconds = time.perf_counter() - started
 
     def cpu_seconds(self) -> float | None:
@@ -149,7 +159,7 @@ def main() -> None:
                     forget_feeds()
                     db.session.remove()
                     alone, alone_cpu = _alone(values)
-                    server = Server(args.server, env)
+                    server = Server(args.server, env, tmp)
                     try:
                         seconds, cpu, body = server.fetch(path)
                     finally:
@@ -158,7 +168,7 @@ def main() -> None:
                     cold.append((team_id, seconds, alone, cpu, alone_cpu))
                     starts.append(server.start_seconds)
                     # Unchanged content, fresh process: served from the stored body.
-                    server = Server(args.server, env)
+                    server = Server(args.server, env, tmp)
                     try:
                         again, _, body = server.fetch(path)
                     finally:
