@@ -110,12 +110,12 @@ def warm_up(app: Flask) -> None:
                             status="CONFIRMED", sequence=0, stamp=moment, created=moment, url="https://warm-up"))
     with app.app_context():
         try:
-            app.test_client().get("/feeds/" + "0" * 43 + ".ics")
-            key = render.feed_key(FeedScope("warm-up", "", ()))
+            key = render.feed_key(FeedScope("warm-up", "", ()))  # raises first if the tables are missing
             render.validator_for(key)
             render.stored_feed(key)
             render.render(key)
             load_details([0])
+            app.test_client().get("/feeds/" + "0" * 43 + ".ics")
         except SQLAlchemyError as error:
             log.info("feed warm-up skipped: %s", error.__class__.__name__)
         finally:
