@@ -2,7 +2,7 @@
 
 from tracker.models.api_tokens import ApiToken
 from tracker.models.audit import AuditEntry
-from tracker.models.feeds import FeedSequence, FeedToken, FeedValidator
+from tracker.models.feeds import FeedBody, FeedSequence, FeedToken, FeedValidator
 from tracker.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage, ReminderRun
 from tracker.models.people import ROLES, Team, User, team_members
 from tracker.models.security import LoginAttempt, UserSession
@@ -26,6 +26,7 @@ __all__ = [
     "DeadlineHistory",
     "Event",
     "FeedSequence",
+    "FeedBody",
     "FeedValidator",
     "FeedToken",
     "LoginAttempt",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
@@ -99,4 +99,30 @@ class FeedValidator(Base):
     valid_until: Mapped[date] = mapped_column(Date)
     etag: Mapped[str] = mapped_column(String(80))
     last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedBody(Base):
+    """The rendered bytes of a feed's current content version, zlib-compressed.
+
+    Keyed like `FeedValidator` (scope, variant, content version, days it stays
+    right for), but only one row per scope and variant: a new render replaces
+    it. Any worker, even right after a restart, then answers an unconditional
+    fetch of unchanged content by decompressing instead of rendering. Like the
+    validators, a row is only a shortcut: a missing or unreadable one costs one
+    render, never an error.
+    """
+
+    __tablename__ = "feed_bodies"
+    __table_args__ = (UniqueConstraint("scope_key", "variant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(40))
+    variant: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    etag: Mapped[str] = mapped_column(String(80))
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
