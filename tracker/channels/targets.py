@@ -72,6 +72,16 @@ def _is_loopback(address: str) -> bool:
     return ip.is_loopback
 
 
+def _names_loopback(host: str) -> bool:
+    """'localhost' or a loopback address literal (decided without DNS)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return _is_loopback(host.strip("[]"))
+    except ValueError:
+        return False
+
+
 def _form_problem(kind: str, host: str, path: str) -> str | None:
     if kind == "slack":
         if host != "hooks.slack.com" or not path.startswith("/services/") or len(path) <= len("/services/"):
@@ -112,16 +122,19 @@ def check_url(kind: str, url: str, allow_private: bool, resolve: Resolver = syst
         raise TargetRefused("the URL must not contain a user name or password")
     host = parts.hostname.lower().rstrip(".")
     port = port or (443 if parts.scheme == "https" else 80)
-    addresses = resolve(host, port)
-    if not addresses:
-        raise TargetRefused(f"the host name {host} does not resolve")
-    local = all(_is_loopback(a) for a in addresses)
-    if not (allow_private and local):
+    # The URL's form is checked before DNS, so a wrong URL gets the precise
+    # answer even where its host does not resolve.
+    if not (allow_private and _names_loopback(host)):
         problem = _form_problem(kind, host, parts.path)
         if problem:
             raise TargetRefused(problem)
         if parts.scheme != "https":
             raise TargetRefused("the URL must use https://")
+    addresses = resolve(host, port)
+    if not addresses:
+        raise TargetRefused(f"the host name {host} does not resolve")
+    if allow_private and _names_loopback(host) and not all(_is_loopback(a) for a in addresses):
+        raise TargetRefused(f"{host} does not resolve to a loopback address")
     if not allow_private:
         for address in addresses:
             problem = address_problem(address)
