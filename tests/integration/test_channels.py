@@ -203,3 +203,39 @@ def test_cli_adds_a_channel_and_refuses_bad_input(private_ok, runner, httpserver
     operations.send_test(channel, SYSTEM)
     sent = runner.invoke(args=["send-deliveries"])
     assert sent.exit_code == 0 and "delivered 1" in sent.stdout
+
+
+def test_team_admin_manages_channels_on_the_team_page(private_ok, client, httpserver):
+    from tests.factories import login, make_user
+
+    team = make_team(name="Buyers")
+    login(client, make_user(role="admin", email="boss@example.com"))
+    assert f"/teams/{team.id}/channels" in client.get(f"/teams/{team.id}").get_data(as_text=True)
+    bad = client.post(f"/teams/{team.id}/channels", data={"kind": "teams", "url": "https://x.webhook.office.com/a"})
+    assert bad.status_code == 400 and "retired" in bad.get_data(as_text=True)
+    added = client.post(f"/teams/{team.id}/channels", data={"kind": "webhook", "url": httpserver.url_for("/hook"),
+                                                           "name": "Ops hook", "events": ["deadline.overdue"]})
+    channel = db.session.scalar(db.select(Channel))
+    assert added.status_code == 200 and added.headers["Cache-Control"] == "no-store"
+    assert channel.secret in added.get_data(as_text=True)
+    assert channel.secret not in client.get(f"/teams/{team.id}/channels").get_data(as_text=True)
+    assert channel.event_types == ["deadline.overdue"]
+    httpserver.expect_ordered_request("/hook").respond_with_data("nope", status=500)
+    httpserver.expect_ordered_request("/hook").respond_with_data("ok")
+    client.post(f"/channels/{channel.id}/test")
+    page = client.get(f"/channels/{channel.id}").get_data(as_text=True)
+    [delivery] = _deliveries()
+    assert delivery.webhook_id in page and "HTTP 500" in page and delivery.status == "pending"
+    client.post(f"/channels/{channel.id}/deliveries/{delivery.id}/replay")
+    deliver_due(utcnow())
+    [delivery] = _deliveries()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("delivered", 2, 200)
+    client.post(f"/channels/{channel.id}/events", data={"events": ["deadline.upcoming", "digest.weekly"]})
+    db.session.expire_all()
+    assert db.session.get(Channel, channel.id).event_types == ["deadline.upcoming", "digest.weekly"]
+    client.post(f"/channels/{channel.id}/delete")
+    assert db.session.scalar(db.select(Channel)) is None and _deliveries() == []
+    viewer = make_user(role="viewer", email="v@example.com")
+    client.get("/logout")
+    login(client, viewer)
+    assert client.get(f"/teams/{team.id}/channels").status_code in (302, 403)
