@@ -35,6 +35,7 @@ ENTITY_NAMES = {
     "Obligation": "obligation",
     "Team": "team",
     "User": "user",
+    "Channel": "channel",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

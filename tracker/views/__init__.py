@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
         api_tokens,
+        channels,
         auth,
         dashboard,
         errors,
@@ -36,4 +37,5 @@ def register_blueprints(app: Flask) -> None:
     feeds.init_app(app)
     outbox.register(app)
     notifications.register(app)
+    channels.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -1,0 +1,1 @@
+"""Notification channels: Slack, Microsoft Teams and signed webhooks, fed by a durable queue."""

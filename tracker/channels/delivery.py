@@ -1,0 +1,263 @@
+"""Sending channel deliveries: claim in a short committed transaction, POST outside any.
+
+Copied in shape from the mail outbox (tracker.mail.dispatch): a conditional
+UPDATE claims each row with a lease and is committed before the first byte
+goes out; an outcome is written only while our claim still holds. A process
+that dies holding a claim leaves rows whose lease expires, and the next pass
+sends them. The request goes to the address the target check just approved
+(Host and TLS SNI keep the name), so a DNS answer that changes between check
+and connect cannot redirect it to a private address.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+import httpx
+from sqlalchemy import and_, or_, select, update
+
+from tracker.audit import SYSTEM
+from tracker.channels import operations
+from tracker.channels.signing import signed_headers
+from tracker.channels.targets import TargetRefused, check_url
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.models import Channel, ChannelDelivery
+from tracker.txn import begin_write, is_sqlite
+
+LEASE = timedelta(minutes=5)
+CLAIM_BATCH = 50
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+MAX_ATTEMPTS = 8  # per delivery; a channel is disabled sooner by consecutive failures
+DISABLE_AFTER = 5  # consecutive failed attempts on one channel
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+RETRY_AFTER_CAP = timedelta(hours=24)
+USER_AGENT = "compliance-deadline-tracker-webhooks/1.0 (+https://www.standardwebhooks.com/)"
+# Slack answers these when the webhook itself is gone or revoked: retrying cannot help.
+SLACK_FATAL = ("invalid_token", "no_service", "no_service_id", "no_team", "team_disabled",
+               "channel_is_archived", "action_prohibited")
+
+
+@dataclass
+class DeliveryResult:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    disabled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt amounted to."""
+
+    ok: bool
+    message: str = ""
+    code: int | None = None
+    disable: bool = False
+    retry_after: timedelta | None = None
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at an hour, with +-20% jitter."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP) * rng.uniform(0.8, 1.2)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3), capped at a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        delay = timedelta(seconds=int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        delay = max(when - now, timedelta(0))
+    return min(delay, RETRY_AFTER_CAP)
+
+
+def classify(kind: str, response: httpx.Response, now: datetime) -> Outcome:
+    """Delivered, retry later, or give up on the channel, from the receiver's answer."""
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(ok=True, code=code)
+    text = response.text[:500].strip()
+    if 300 <= code < 400:
+        where = response.headers.get("location", "")
+        return Outcome(ok=False, code=code, message=f"HTTP {code}: redirected to {where or '(no Location)'}; "
+                                                     "redirects are not followed, give the channel its final URL")
+    message = f"HTTP {code}" + (f": {text[:200]}" if text else "")
+    if code == 410:
+        return Outcome(ok=False, code=code, disable=True, message=f"{message} (the endpoint is gone)")
+    if kind == "slack" and (code == 404 or text in SLACK_FATAL):
+        return Outcome(ok=False, code=code, disable=True,
+                       message=f"{message} (Slack says this webhook no longer exists or was revoked)")
+    return Outcome(ok=False, code=code, message=message,
+                   retry_after=parse_retry_after(response.headers.get("retry-after"), now))
+
+
+def _claimable(now: datetime):
+    active = select(Channel.id).where(Channel.status == "active")
+    return and_(ChannelDelivery.channel_id.in_(active),
+                or_(and_(ChannelDelivery.status == "pending", ChannelDelivery.next_attempt_at <= now),
+                    and_(ChannelDelivery.status == "sending", ChannelDelivery.lease_expires_at <= now)))
+
+
+def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
+    """Claim up to `limit` due deliveries for `worker`; committed before returning."""
+    db.session.commit()
+    if db.session.scalar(select(ChannelDelivery.id).where(_claimable(now)).limit(1)) is None:
+        return []
+    begin_write()
+    candidates = (select(ChannelDelivery.id).where(_claimable(now))
+                  .order_by(ChannelDelivery.next_attempt_at, ChannelDelivery.id).limit(limit))
+    values = {"status": "sending", "lease_expires_at": now + LEASE, "claimed_by": worker}
+    if is_sqlite():
+        ids = []
+        for row_id in db.session.scalars(candidates).all():
+            result = db.session.execute(update(ChannelDelivery).where(ChannelDelivery.id == row_id,
+                                                                      _claimable(now))
+                                        .values(**values).execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                ids.append(row_id)
+    else:
+        ids = db.session.scalars(candidates.with_for_update(skip_locked=True)).all()
+        if ids:
+            db.session.execute(update(ChannelDelivery).where(ChannelDelivery.id.in_(ids)).values(**values)
+                               .execution_options(synchronize_session=False))
+    rows = db.session.execute(
+        select(ChannelDelivery.id, ChannelDelivery.channel_id, ChannelDelivery.webhook_id, ChannelDelivery.body,
+               ChannelDelivery.attempts, Channel.kind, Channel.url, Channel.secret_digest, Channel.secret_sealed)
+        .join(Channel, Channel.id == ChannelDelivery.channel_id)
+        .where(ChannelDelivery.id.in_(ids)).order_by(ChannelDelivery.id)).all() if ids else []
+    db.session.commit()
+    return rows
+
+
+def _finish(row_id: int, worker: str, values: dict) -> bool:
+    """Record an outcome only if our claim still holds; the caller commits."""
+    result = db.session.execute(
+        update(ChannelDelivery).where(ChannelDelivery.id == row_id, ChannelDelivery.claimed_by == worker,
+                                      ChannelDelivery.status == "sending")
+        .values(lease_expires_at=None, claimed_by=None, **values).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _attempt(client: httpx.Client, row, at: datetime) -> Outcome:
+    from tracker.feeds.tokens import unseal
+
+    try:
+        target = check_url(row.kind, row.url, operations.allow_private())
+    except TargetRefused as exc:
+        return Outcome(ok=False, message=f"target refused at send time: {exc}")
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}"}
+    if row.kind == "webhook":
+        secret = unseal(row.secret_digest or "", row.secret_sealed or "")
+        if secret is None:
+            return Outcome(ok=False, message="the signing secret cannot be decrypted (SECRET_KEY changed?)")
+        headers.update(signed_headers(secret, row.webhook_id, row.body, at))
+    extensions = {"sni_hostname": target.host} if target.url.startswith("https") else {}
+    try:
+        response = client.post(target.connect_url, content=row.body.encode(), headers=headers,
+                               extensions=extensions)
+    except httpx.TimeoutException as exc:
+        return Outcome(ok=False, message=f"timed out: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return Outcome(ok=False, message=f"could not connect: {exc}"[:500])
+    return classify(row.kind, response, at)
+
+
+def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: DeliveryResult) -> None:
+    attempts = row.attempts + 1
+    common = {"attempts": attempts, "response_code": outcome.code, "last_attempt_at": at}
+    if outcome.ok:
+        if _finish(row.id, worker, {"status": "delivered", "delivered_at": at, "last_error": "", **common}):
+            db.session.execute(update(Channel).where(Channel.id == row.channel_id, Channel.consecutive_failures != 0)
+                               .values(consecutive_failures=0).execution_options(synchronize_session=False))
+            result.delivered += 1
+        db.session.commit()
+        return
+    result.errors.append(outcome.message)
+    db.session.execute(update(Channel).where(Channel.id == row.channel_id)
+                       .values(consecutive_failures=Channel.consecutive_failures + 1)
+                       .execution_options(synchronize_session=False))
+    failures = db.session.scalar(select(Channel.consecutive_failures).where(Channel.id == row.channel_id)) or 0
+    disable = outcome.disable or failures >= DISABLE_AFTER
+    if disable or attempts >= MAX_ATTEMPTS:
+        _finish(row.id, worker, {"status": "failed", "last_error": outcome.message[:2000], **common})
+        result.failed += 1
+    else:
+        delay = backoff(attempts, rng)
+        if outcome.retry_after is not None:
+            delay = max(delay, outcome.retry_after)
+        _finish(row.id, worker, {"status": "pending", "last_error": outcome.message[:2000],
+                                 "next_attempt_at": at + delay, **common})
+        result.retried += 1
+    if disable:
+        channel = db.session.get(Channel, row.channel_id)
+        reason = (outcome.message if outcome.disable
+                  else f"{failures} consecutive failed deliveries; the last: {outcome.message}")
+        if channel is not None and channel.status == "active":
+            operations.disable_channel(channel, reason, SYSTEM, now=at, commit=False)
+            result.disabled += 1
+    db.session.commit()
+
+
+def make_client() -> httpx.Client:
+    """The HTTP client deliveries use: no redirects, short timeouts, a descriptive User-Agent."""
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
+                        headers={"User-Agent": USER_AGENT})
+
+
+def deliver_due(now: datetime | None = None, rng: random.Random | None = None,
+                client: httpx.Client | None = None, max_deliveries: int | None = None) -> DeliveryResult:
+    """Send every due delivery (the scheduler's pass, `send-deliveries`, or a test)."""
+    now = now or utcnow()
+    rng = rng or random.Random()
+    worker = uuid.uuid4().hex
+    started = time.monotonic()
+    result = DeliveryResult()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    own_client = client is None
+    client = client or make_client()
+    handled = 0
+    try:
+        while max_deliveries is None or handled < max_deliveries:
+            limit = CLAIM_BATCH if max_deliveries is None else min(CLAIM_BATCH, max_deliveries - handled)
+            claimed_at = clock()
+            rows = claim(claimed_at, worker, limit)
+            if not rows:
+                break
+            handled += len(rows)
+            for index, row in enumerate(rows):
+                if clock() - claimed_at >= LEASE / 2:
+                    for rest in rows[index:]:  # give back before the lease can run out
+                        _finish(rest.id, worker, {"status": "pending"})
+                    db.session.commit()
+                    handled -= len(rows) - index
+                    break
+                if db.session.scalar(select(Channel.status).where(Channel.id == row.channel_id)) != "active":
+                    _finish(row.id, worker, {"status": "pending"})  # disabled meanwhile: kept for later
+                    db.session.commit()
+                    continue
+                at = clock()
+                _record(row, worker, _attempt(client, row, at), at, rng, result)
+    finally:
+        if own_client:
+            client.close()
+    return result

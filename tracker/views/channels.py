@@ -1,0 +1,149 @@
+"""A team's notification channels: list, add, events, test, deliveries, replay, delete (admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from tracker.channels import operations
+from tracker.channels.delivery import deliver_due
+from tracker.channels.payloads import EVENT_TYPES, KINDS
+from tracker.db import db
+from tracker.errors import Conflict, ValidationFailed
+from tracker.forms import ConfirmForm
+from tracker.models import Channel, ChannelDelivery, Team
+from tracker.people.auth import admin_required
+from tracker.views.common import actor, load_or_404
+
+bp = Blueprint("channels", __name__)
+
+
+def _page(team: Team, errors: dict | None = None, values: dict | None = None, secret: str | None = None,
+          created: Channel | None = None, code: int = 200):
+    channels = db.session.scalars(select(Channel).where(Channel.team_id == team.id).order_by(Channel.id)).all()
+    html = render_template("channels/index.html", team=team, channels=channels, errors=errors or {},
+                           values=values or {"events": list(EVENT_TYPES)}, kinds=KINDS, event_types=EVENT_TYPES,
+                           secret=secret, created=created, confirm=ConfirmForm(), title=f"{team.name}: channels")
+    response = make_response(html, code)
+    if secret:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/teams/<int:team_id>/channels", methods=["GET", "POST"])
+@admin_required
+def index(team_id: int):
+    team = load_or_404(Team, team_id)
+    if request.method == "GET":
+        return _page(team)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    values = {"kind": request.form.get("kind", ""), "url": request.form.get("url", ""),
+              "name": request.form.get("name", ""), "events": request.form.getlist("events")}
+    try:
+        channel, secret = operations.create_channel(team, values["kind"], values["url"], actor(),
+                                                    event_types=values["events"], name=values["name"])
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _page(team, errors=exc.errors, values=values, code=400)
+    flash(f"Channel “{channel.label}” added.", "success")
+    return _page(team, secret=secret, created=channel)
+
+
+def _channel(channel_id: int) -> Channel:
+    return load_or_404(Channel, channel_id)
+
+
+@bp.route("/channels/<int:channel_id>")
+@admin_required
+def deliveries(channel_id: int):
+    channel = _channel(channel_id)
+    rows = db.session.scalars(select(ChannelDelivery).where(ChannelDelivery.channel_id == channel.id)
+                              .order_by(ChannelDelivery.id.desc()).limit(200)).all()
+    return render_template("channels/deliveries.html", channel=channel, team=channel.team, deliveries=rows,
+                           event_types=EVENT_TYPES, confirm=ConfirmForm(), title=f"{channel.label}: deliveries")
+
+
+def _back(channel: Channel):
+    return redirect(url_for("channels.deliveries", channel_id=channel.id))
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("/channels/<int:channel_id>/events", methods=["POST"])
+@admin_required
+def events(channel_id: int):
+    channel = _channel(channel_id)
+    _confirmed()
+    try:
+        operations.update_channel(channel, actor(), event_types=request.form.getlist("events"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("; ".join(exc.errors.values()), "danger")
+        return _back(channel), 400
+    flash("Event types saved.", "success")
+    return _back(channel)
+
+
+@bp.route("/channels/<int:channel_id>/test", methods=["POST"])
+@admin_required
+def test(channel_id: int):
+    channel = _channel(channel_id)
+    _confirmed()
+    if channel.status != "active":
+        flash("The channel is disabled; enable it first.", "danger")
+        return _back(channel)
+    delivery = operations.send_test(channel, actor())
+    deliver_due(max_deliveries=None)
+    db.session.refresh(delivery)
+    if delivery.status == "delivered":
+        flash("Test message delivered.", "success")
+    else:
+        flash(f"Test message not delivered yet: {delivery.last_error or 'queued'}", "warning")
+    return _back(channel)
+
+
+@bp.route("/channels/<int:channel_id>/enable", methods=["POST"])
+@admin_required
+def enable(channel_id: int):
+    channel = _channel(channel_id)
+    _confirmed()
+    operations.enable_channel(channel, actor())
+    flash("Channel enabled.", "success")
+    return _back(channel)
+
+
+@bp.route("/channels/<int:channel_id>/deliveries/<int:delivery_id>/replay", methods=["POST"])
+@admin_required
+def replay(channel_id: int, delivery_id: int):
+    channel = _channel(channel_id)
+    delivery = load_or_404(ChannelDelivery, delivery_id)
+    if delivery.channel_id != channel.id:
+        abort(404)
+    _confirmed()
+    try:
+        operations.replay(delivery, actor())
+    except Conflict as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back(channel), 409
+    flash("Delivery queued again with the same webhook-id.", "success")
+    return _back(channel)
+
+
+@bp.route("/channels/<int:channel_id>/delete", methods=["POST"])
+@admin_required
+def delete(channel_id: int):
+    channel = _channel(channel_id)
+    team_id = channel.team_id
+    _confirmed()
+    operations.delete_channel(channel, actor())
+    flash("Channel deleted.", "success")
+    return redirect(url_for("channels.index", team_id=team_id))
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
