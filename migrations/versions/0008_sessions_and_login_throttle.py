@@ -1,7 +1,7 @@
 """Server-side sessions, successful sign-ins kept per address, forced password change
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-01 23:30:00
 
 """

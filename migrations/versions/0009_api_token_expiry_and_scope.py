@@ -5,7 +5,7 @@ upgrade, so scripts keep working while their owners make new ones. Tokens of
 users who are already deactivated are revoked (deactivation now revokes).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0010
 """
 from datetime import datetime, timedelta, timezone
 

@@ -2,7 +2,7 @@
 worker, even right after a restart, answers an unchanged feed without rendering.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 23:30:00.000000
 
 """

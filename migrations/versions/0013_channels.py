@@ -1,7 +1,7 @@
 """Notification channels (Slack, Teams, signed webhooks) and their delivery queue.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
 import tracker
 from tracker.audit import SYSTEM
+from tracker.channels.operations import create_channel
 from tracker.db import db
 from tracker.feeds import tokens
 from tracker.mail.render import unsubscribe_token
@@ -195,7 +197,8 @@ def _get_pages(app, ids: dict) -> list[str]:
                      .replace("<token>", ids["unsubscribe"])
                      .replace("<int:obligation_id>", str(ids["ob"])).replace("<int:event_id>", str(ids["ev"]))
                      .replace("<int:source_id>", str(ids["src"])).replace("<int:team_id>", str(ids["team"]))
-                     .replace("<int:user_id>", str(ids["user"])).replace("<int:message_id>", str(ids["message"])))
+                     .replace("<int:user_id>", str(ids["user"])).replace("<int:message_id>", str(ids["message"]))
+                     .replace("<int:channel_id>", str(ids["channel"])))
     assert not [page for page in pages if "<" in page], pages
     return pages
 
@@ -209,7 +212,9 @@ def _fixture_ids() -> dict:
                             body_text="b", body_html="<p>b</p>", message_id="<fuzz@example.com>", mime=b"x")
     db.session.add(message)
     db.session.commit()
-    return {"ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
+    current_app.config["TRACKER_WEBHOOK_ALLOW_PRIVATE"] = "1"  # a loopback target, never called
+    channel, _ = create_channel(team, "webhook", "http://127.0.0.1:9/hook", SYSTEM)
+    return {"channel": channel.id, "ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
             "message": message.id, "feed": tokens.ensure_token(team, SYSTEM).token,
             "unsubscribe": unsubscribe_token(other.id, "change")}
 
