@@ -154,3 +154,27 @@ def _join(held_pass) -> None:
     deadline = time.monotonic() + 30
     while "planned" not in result and "error" not in result and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+@pytest.mark.skipif(not is_postgresql(), reason="row locks held by another transaction: PostgreSQL")
+def test_a_row_locked_by_a_write_that_rolls_back_is_planned_at_the_next_pass_not_after_the_lease(
+        app, clock, held_pass):
+    clock.move_to(datetime(2026, 6, 24, 8, 0, tzinfo=timezone.utc))
+    obligation, _ = setup_obligation()
+    start, release, result = held_pass
+    start()
+    # A user's write (e.g. a PATCH refused with 412 after its row lock) holds the row while
+    # the pass stores, then rolls back: the pass must not wait for it, nor leave the row claimed.
+    with db.engine.connect() as other:
+        other.execute(select(Obligation.id).where(Obligation.id == obligation.id).with_for_update())
+        release.set()
+        time.sleep(1.0)  # the pass stores meanwhile (skipping the row) and then waits to unclaim it
+        assert result == {}, result
+        other.rollback()
+    _join(held_pass)
+    assert result.get("planned") == 0, result
+    db.session.expire_all()
+    assert db.session.get(Obligation, obligation.id).next_reminder_at == PLAN_NOW
+    run_pass(PASS_AT)
+    [(revision, lead, _)] = reminders()
+    assert (revision, lead) == (0, 7)

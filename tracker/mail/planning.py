@@ -241,8 +241,11 @@ def _still_claimed(ids: list[int], token: datetime) -> set[int]:
 
 
 def _store(rows: list, token: datetime, messages: dict[int, list[dict]],
-           next_times: dict[int, datetime | None]) -> int:
-    """In one short transaction: queue the messages and store the next times of the rows still ours."""
+           next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
+    """In one short transaction: queue the messages and store the next times of the rows still ours.
+
+    Returns how many messages went in, and the ids kept.
+    """
     begin_write()
     kept = _still_claimed([row.id for row in rows], token)
     added = insert_new([message for ob_id in sorted(kept) for message in messages.get(ob_id, [])])
@@ -253,7 +256,22 @@ def _store(rows: list, token: datetime, messages: dict[int, list[dict]],
                            .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)),
                            [{"row_id": ob_id, "token": token, "next_at": next_times[ob_id]} for ob_id in sorted(kept)])
     db.session.commit()
-    return added
+    return added, kept
+
+
+def _unclaim_skipped(ids: list[int], token: datetime) -> None:
+    """Make rows skipped by the store step (a user was writing them) due at the next pass.
+
+    An edit of a timing input has already replaced the token; but a write that
+    rolled back, or changed only a title, leaves it, and the row would wait for
+    the lease. One row per transaction: the planner may wait here for a user's
+    write, holding nothing the user could wait for in turn.
+    """
+    table = Obligation.__table__
+    for ob_id in ids:
+        db.session.execute(update(table).where(table.c.id == ob_id, table.c.next_reminder_at == token)
+                           .values(next_reminder_at=PLAN_NOW))
+        db.session.commit()
 
 
 def _release(ids: list[int], token: datetime) -> None:
@@ -281,9 +299,11 @@ def _plan_batch(rows: list, token: datetime, since: datetime, now: datetime) -> 
             work.append((row.id, due, history))
         next_times[row.id] = next_send_after(row, policy, now)
     messages = _messages(work, policies, now) if work else {}
-    # End the reading transaction before taking any lock: nothing held while rendering.
-    db.session.commit()
-    return _store(rows, token, messages, next_times)
+    db.session.commit()  # end the reading transaction; the store step is a short one of its own
+    added, kept = _store(rows, token, messages, next_times)
+    if not is_sqlite():  # (SQLite skips nothing: the store step holds the write lock)
+        _unclaim_skipped([row.id for row in rows if row.id not in kept], token)
+    return added
 
 
 def plan_obligations(now: datetime) -> int:
