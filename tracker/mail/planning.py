@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -198,12 +199,26 @@ def _messages(work: list[tuple[int, Due | None, list]], policies: dict[int, Poli
     return rows
 
 
-def _claim(now: datetime, last_id: int) -> tuple[list, datetime | None]:
-    """Claim the next batch of due obligations in a short transaction.
+@dataclass
+class Claim:
+    """One batch after its claim: what to render, and the token of the rows that need it."""
 
-    The claim moves `next_reminder_at` a lease into the future (with a random
-    sub-second part, so the value is this pass's token): other planners skip
-    the rows, and any edit of a timing input meanwhile (which resets the column
+    scanned: int                       # rows looked at (0: nothing left to plan)
+    last_id: int
+    token: datetime | None = None
+    work: list = field(default_factory=list)        # (obligation id, Due | None, history)
+    policies: dict = field(default_factory=dict)
+    next_times: dict = field(default_factory=dict)  # of the claimed rows only
+
+
+def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
+    """Look at the next batch of due obligations in a short transaction.
+
+    The timing rules are cheap, so they run here: a row with nothing to send
+    now gets its next send time at once. A row with messages to render is
+    claimed instead: `next_reminder_at` moves a lease into the future (with a
+    random sub-second part, so the value is this pass's token). Other planners
+    skip it, and any edit of a timing input meanwhile (which resets the column
     to PLAN_NOW) is seen when the pass stores its results. A pass that dies
     after claiming leaves the rows to be planned again once the lease is over.
     """
@@ -218,13 +233,33 @@ def _claim(now: datetime, last_id: int) -> tuple[list, datetime | None]:
     rows = db.session.execute(query).all()
     if not rows:
         db.session.commit()
-        return [], None
-    token = now + CLAIM_LEASE + timedelta(microseconds=secrets.randbelow(999_999) + 1)
+        return Claim(0, last_id)
+    team_ids = {row.team_id for row in rows}
+    policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    changes = _recent_changes([row.id for row in rows], since, now)
+    claim = Claim(len(rows), rows[-1].id, policies=policies)
+    settled = []
+    for row in rows:
+        policy = policies[row.team_id]
+        due = due_now(row, policy, now)
+        active = row.deleted_at is None and row.status in ACTIVE_STATUSES
+        history = changes.get(row.id, []) if active else []
+        next_at = next_send_after(row, policy, now)
+        if due is not None or history:
+            claim.work.append((row.id, due, history))
+            claim.next_times[row.id] = next_at
+        else:
+            settled.append({"row_id": row.id, "next_at": next_at})
     table = Obligation.__table__
-    db.session.execute(update(table).where(table.c.id.in_([row.id for row in rows]))
-                       .values(next_reminder_at=token))
+    if settled:
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                           .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)), settled)
+    if claim.work:
+        claim.token = now + CLAIM_LEASE + timedelta(microseconds=secrets.randbelow(999_999) + 1)
+        db.session.execute(update(table).where(table.c.id.in_(list(claim.next_times)))
+                           .values(next_reminder_at=claim.token))
     db.session.commit()
-    return rows, token
+    return claim
 
 
 def _still_claimed(ids: list[int], token: datetime) -> set[int]:
@@ -240,14 +275,13 @@ def _still_claimed(ids: list[int], token: datetime) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def _store(rows: list, token: datetime, messages: dict[int, list[dict]],
-           next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
+def _store(token: datetime, messages: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
     """In one short transaction: queue the messages and store the next times of the rows still ours.
 
     Returns how many messages went in, and the ids kept.
     """
     begin_write()
-    kept = _still_claimed([row.id for row in rows], token)
+    kept = _still_claimed(list(next_times), token)
     added = insert_new([message for ob_id in sorted(kept) for message in messages.get(ob_id, [])])
     if kept:
         table = Obligation.__table__
@@ -284,25 +318,13 @@ def _release(ids: list[int], token: datetime) -> None:
     db.session.commit()
 
 
-def _plan_batch(rows: list, token: datetime, since: datetime, now: datetime) -> int:
-    """Plan one claimed batch of obligation rows (plain columns), then store the results."""
-    team_ids = {row.team_id for row in rows}
-    policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
-    changes = _recent_changes([row.id for row in rows], since, now)
-    work, next_times = [], {}
-    for row in rows:
-        policy = policies[row.team_id]
-        due = due_now(row, policy, now)
-        active = row.deleted_at is None and row.status in ACTIVE_STATUSES
-        history = changes.get(row.id, []) if active else []
-        if due is not None or history:
-            work.append((row.id, due, history))
-        next_times[row.id] = next_send_after(row, policy, now)
-    messages = _messages(work, policies, now) if work else {}
+def _plan_claimed(claim: Claim, now: datetime) -> int:
+    """Render the claimed rows' messages with no lock held, then store them (short transaction)."""
+    messages = _messages(claim.work, claim.policies, now)
     db.session.commit()  # end the reading transaction; the store step is a short one of its own
-    added, kept = _store(rows, token, messages, next_times)
+    added, kept = _store(claim.token, messages, claim.next_times)
     if not is_sqlite():  # (SQLite skips nothing: the store step holds the write lock)
-        _unclaim_skipped([row.id for row in rows if row.id not in kept], token)
+        _unclaim_skipped([ob_id for ob_id in claim.next_times if ob_id not in kept], claim.token)
     return added
 
 
@@ -320,15 +342,16 @@ def plan_obligations(now: datetime) -> int:
     since = changes_since(now)
     db.session.commit()
     while True:
-        rows, token = _claim(now, last_id)
-        if not rows:
+        claim = _claim(now, since, last_id)
+        if not claim.scanned:
             return added
-        try:
-            added += _plan_batch(rows, token, since, now)
-        except BaseException:
+        if claim.work:
             try:
-                _release([row.id for row in rows], token)
-            except Exception:  # the database itself failed: the lease runs out instead
-                current_app.logger.exception("could not give back a planning claim")
-            raise
-        last_id = rows[-1].id
+                added += _plan_claimed(claim, now)
+            except BaseException:
+                try:
+                    _release(list(claim.next_times), claim.token)
+                except Exception:  # the database itself failed: the lease runs out instead
+                    current_app.logger.exception("could not give back a planning claim")
+                raise
+        last_id = claim.last_id
