@@ -166,6 +166,7 @@ def test_a_row_locked_by_a_write_that_rolls_back_is_planned_at_the_next_pass_not
     # A user's write (e.g. a PATCH refused with 412 after its row lock) holds the row while
     # the pass stores, then rolls back: the pass must not wait for it, nor leave the row claimed.
     with db.engine.connect() as other:
+        other.exec_driver_sql("SET LOCAL lock_timeout = '2s'")  # the rendering pass holds no lock
         other.execute(select(Obligation.id).where(Obligation.id == obligation.id).with_for_update())
         release.set()
         time.sleep(1.0)  # the pass stores meanwhile (skipping the row) and then waits to unclaim it
