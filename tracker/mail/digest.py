@@ -82,18 +82,19 @@ def plan_digests(now: datetime) -> int:
     due = [entry for entry in due if entry[3]]
     if not due:
         return 0
-    begin_write()
+    # Read and render without a write transaction (on SQLite BEGIN IMMEDIATE would hold the
+    # database's write lock, and every user's write with it, for the whole rendering).
     rows = []
     for team, policy, week, people in due:
-        missing = [user for user in people if digest_key(team.id, week, user.id) not in present]
-        if not missing:
-            continue
         today = now.astimezone(policy.tz).date()
         overdue, upcoming, changed = _content(team, today, now)
-        for user in missing:
+        for user in people:
             rendered = render_digest(team, week, user, overdue, upcoming, changed, today)
             rows.append(outbox_row(digest_key(team.id, week, user.id), "digest", rendered, user, now,
                                    team_id=team.id))
+    db.session.commit()
+    # A short write: the unique keys make a digest queued meanwhile by another pass harmless.
+    begin_write()
     added = insert_new(rows)
     db.session.commit()
     return added

@@ -6,13 +6,20 @@ state, and inserts outbox rows whose unique `dedupe_key` makes a second insert
 impossible. Whether the scheduler ran at any particular minute does not
 matter: the same state gives the same rows.
 
+No user-facing write waits for planning: a batch is claimed in a short
+transaction, read and rendered while no lock on obligations is held, and
+stored in a second short transaction only for the rows nobody changed in
+between (a concurrent edit wins; the row is planned again from its new state).
+
 Keys: (obligation, revision, kind, lead time, recipient); digests use
 (team, ISO week, recipient).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -26,7 +33,7 @@ from tracker.db import UTCDateTime, db
 from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
 from tracker.models import DeadlineHistory, Obligation, OutboxMessage, ReminderRun, Team, User, team_members
-from tracker.models.register import ACTIVE_STATUSES
+from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
 from tracker.mail.timing import Due, Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
 
@@ -37,6 +44,8 @@ SCHEDULE_COLUMNS = (Obligation.id, Obligation.team_id, Obligation.due_date, Obli
 # is not news (and a member who joins later is not told about it).
 CHANGE_WINDOW = timedelta(days=14)
 BATCH = 500
+# How long a claimed batch is ours; a pass that dies leaves its batch due again after this.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 def deadline_key(kind: str, obligation_id: int, revision: int, lead: int, user_id: int) -> str:
@@ -163,10 +172,13 @@ def _render(obligation: Obligation, policy: Policy, what: tuple, now: datetime) 
                       team_id=obligation.team_id, revision=obligation.revision, lead=due.lead_days)
 
 
-def _queue(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy], now: datetime) -> int:
-    """Render and insert the messages of the obligations that have something due."""
-    # Members are read inside the batch's transaction, so a member added a
-    # moment ago is seen together with the obligations.
+def _messages(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy],
+              now: datetime) -> dict[int, list[dict]]:
+    """The rendered outbox rows of the obligations that have something due, by obligation.
+
+    Runs outside any transaction that locks obligations: it reads (no row locks)
+    and renders, which is the slow part of a pass.
+    """
     members = members_by_team()
     obligations = {ob.id: ob for ob in db.session.scalars(
         select(Obligation).where(Obligation.id.in_([ob_id for ob_id, _, _ in work]))
@@ -174,55 +186,172 @@ def _queue(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy]
                  selectinload(Obligation.team)))}
     planned: list[tuple[Obligation, str, tuple]] = []
     for ob_id, due, history in work:
-        obligation = obligations[ob_id]
+        obligation = obligations.get(ob_id)
+        if obligation is None or obligation.team_id not in policies:
+            continue  # removed or moved since the claim: the claim is lost, nothing is stored
         people = recipients_of(obligation, members)
         planned += [(obligation, key, what) for key, what in _wanted(obligation, due, history, people)]
     present = existing_keys([key for _, key, _ in planned])
-    return insert_new([_render(ob, policies[ob.team_id], what, now)
-                       for ob, key, what in planned if key not in present])
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for obligation, key, what in planned:
+        if key not in present:
+            rows[obligation.id].append(_render(obligation, policies[obligation.team_id], what, now))
+    return rows
 
 
-def _plan_batch(rows: list, since: datetime, now: datetime) -> int:
-    """Plan one batch of obligation rows (plain columns) and store their next reminder times."""
+@dataclass
+class Claim:
+    """One batch after its claim: what to render, and the token of the rows that need it."""
+
+    scanned: int                       # rows looked at (0: nothing left to plan)
+    last_id: int
+    token: datetime | None = None
+    work: list = field(default_factory=list)        # (obligation id, Due | None, history)
+    policies: dict = field(default_factory=dict)
+    next_times: dict = field(default_factory=dict)  # of the claimed rows only
+
+
+def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
+    """Look at the next batch of due obligations in a short transaction.
+
+    The timing rules are cheap, so they run here: a row with nothing to send
+    now gets its next send time at once. A row with messages to render is
+    claimed instead: `next_reminder_at` moves a lease into the future (with a
+    random sub-second part, so the value is this pass's token). Other planners
+    skip it, and any edit of a timing input meanwhile (which resets the column
+    to PLAN_NOW) is seen when the pass stores its results. A pass that dies
+    after claiming leaves the rows to be planned again once the lease is over.
+    """
+    begin_write()
+    query = (select(*SCHEDULE_COLUMNS)
+             .where(Obligation.next_reminder_at <= now, Obligation.id > last_id)
+             .order_by(Obligation.id).limit(BATCH))
+    if not is_sqlite():
+        # Rows being written right now (a user's edit, another planner's claim) are skipped,
+        # never waited for; an edit leaves them due, so a later pass plans them.
+        query = query.with_for_update(skip_locked=True, of=Obligation.__table__)
+    rows = db.session.execute(query).all()
+    if not rows:
+        db.session.commit()
+        return Claim(0, last_id)
     team_ids = {row.team_id for row in rows}
     policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
     changes = _recent_changes([row.id for row in rows], since, now)
-    work, next_times = [], []
+    claim = Claim(len(rows), rows[-1].id, policies=policies)
+    settled = []
     for row in rows:
         policy = policies[row.team_id]
         due = due_now(row, policy, now)
         active = row.deleted_at is None and row.status in ACTIVE_STATUSES
         history = changes.get(row.id, []) if active else []
+        next_at = next_send_after(row, policy, now)
         if due is not None or history:
-            work.append((row.id, due, history))
-        next_times.append({"row_id": row.id, "next_at": next_send_after(row, policy, now)})
-    added = _queue(work, policies, now) if work else 0
+            claim.work.append((row.id, due, history))
+            claim.next_times[row.id] = next_at
+        else:
+            settled.append({"row_id": row.id, "next_at": next_at})
     table = Obligation.__table__
-    db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
-                       .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)), next_times)
+    if settled:
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                           .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)), settled)
+    if claim.work:
+        claim.token = now + CLAIM_LEASE + timedelta(microseconds=secrets.randbelow(999_999) + 1)
+        db.session.execute(update(table).where(table.c.id.in_(list(claim.next_times)))
+                           .values(next_reminder_at=claim.token))
+    db.session.commit()
+    return claim
+
+
+def _still_claimed(ids: list[int], token: datetime) -> set[int]:
+    """Of `ids`, those still carrying our claim, locked until the commit.
+
+    Rows a user is writing right now are skipped (not waited for): their edit
+    wins and they are planned again.
+    """
+    table = Obligation.__table__
+    query = select(table.c.id).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
+    if not is_sqlite():
+        query = query.with_for_update(skip_locked=True)
+    return set(db.session.scalars(query))
+
+
+def _store(token: datetime, messages: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
+    """In one short transaction: queue the messages and store the next times of the rows still ours.
+
+    Returns how many messages went in, and the ids kept.
+    """
+    begin_write()
+    kept = _still_claimed(list(next_times), token)
+    added = insert_new([message for ob_id in sorted(kept) for message in messages.get(ob_id, [])])
+    if kept:
+        table = Obligation.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id"),
+                                               table.c.next_reminder_at == bindparam("token", type_=UTCDateTime))
+                           .values(next_reminder_at=bindparam("next_at", type_=UTCDateTime)),
+                           [{"row_id": ob_id, "token": token, "next_at": next_times[ob_id]} for ob_id in sorted(kept)])
+    db.session.commit()
+    return added, kept
+
+
+def _unclaim_skipped(ids: list[int], token: datetime) -> None:
+    """Make rows skipped by the store step (a user was writing them) due at the next pass.
+
+    An edit of a timing input has already replaced the token; but a write that
+    rolled back, or changed only a title, leaves it, and the row would wait for
+    the lease. One row per transaction: the planner may wait here for a user's
+    write, holding nothing the user could wait for in turn.
+    """
+    table = Obligation.__table__
+    for ob_id in ids:
+        db.session.execute(update(table).where(table.c.id == ob_id, table.c.next_reminder_at == token)
+                           .values(next_reminder_at=PLAN_NOW))
+        db.session.commit()
+
+
+def _release(ids: list[int], token: datetime) -> None:
+    """Give back a claim after a failure, so the next pass plans the rows again."""
+    db.session.rollback()
+    begin_write()
+    table = Obligation.__table__
+    db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
+                       .values(next_reminder_at=PLAN_NOW))
+    db.session.commit()
+
+
+def _plan_claimed(claim: Claim, now: datetime) -> int:
+    """Render the claimed rows' messages with no lock held, then store them (short transaction)."""
+    messages = _messages(claim.work, claim.policies, now)
+    db.session.commit()  # end the reading transaction; the store step is a short one of its own
+    added, kept = _store(claim.token, messages, claim.next_times)
+    if not is_sqlite():  # (SQLite skips nothing: the store step holds the write lock)
+        _unclaim_skipped([ob_id for ob_id in claim.next_times if ob_id not in kept], claim.token)
     return added
 
 
 def plan_obligations(now: datetime) -> int:
-    """Queue everything due for obligations whose next_reminder_at has come; returns rows added."""
+    """Queue everything due for obligations whose next_reminder_at has come; returns rows added.
+
+    Batch by batch: claim (short transaction), read and render (no locks held),
+    then store (short transaction). A user's write never waits for rendering.
+    """
     db.session.commit()
     anything = db.session.scalar(select(Obligation.id).where(Obligation.next_reminder_at <= now).limit(1))
     if anything is None:
         return 0  # the usual case: one index probe, no lock taken
     added, last_id = 0, 0
     since = changes_since(now)
+    db.session.commit()
     while True:
-        begin_write()
-        query = (select(*SCHEDULE_COLUMNS)
-                 .where(Obligation.next_reminder_at <= now, Obligation.id > last_id)
-                 .order_by(Obligation.id).limit(BATCH))
-        if not is_sqlite():
-            # Another scheduler planning the same rows right now: skip them, it has them.
-            query = query.with_for_update(skip_locked=True, of=Obligation.__table__)
-        rows = db.session.execute(query).all()
-        if not rows:
-            db.session.commit()
+        claim = _claim(now, since, last_id)
+        if not claim.scanned:
             return added
-        added += _plan_batch(rows, since, now)
-        last_id = rows[-1].id
-        db.session.commit()
+        if claim.work:
+            try:
+                added += _plan_claimed(claim, now)
+            except BaseException:
+                try:
+                    _release(list(claim.next_times), claim.token)
+                except Exception:  # the database itself failed: the lease runs out instead
+                    current_app.logger.exception("could not give back a planning claim")
+                raise
+        last_id = claim.last_id
