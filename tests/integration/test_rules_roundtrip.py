@@ -191,3 +191,28 @@ def test_the_services_and_packs_accept_the_same_values_and_a_pack_round_trip_rep
         again = runner.invoke(args=["export-pack"])
         db.engine.dispose()
     assert json.loads(again.output) == json.loads(exported.output)
+
+
+def test_a_register_built_through_the_ui_exports_a_pack_that_imports(client, fresh_app):
+    """The UI refuses what a pack would refuse ('localtime', a URL with a space) and takes what it takes."""
+    from tests.factories import login, make_user
+
+    login(client, make_user(role="admin", email="boss@example.com"))
+    refused = client.post("/teams/new", data={"key": "legal", "name": "Legal", "timezone": "localtime"})
+    assert refused.status_code == 400 and "Unknown time zone &#39;localtime&#39;" in refused.get_data(as_text=True)
+    assert client.post("/teams/new", data={"key": "legal", "name": "Legal", "timezone": "Europe/Berlin"}
+                       ).status_code == 302
+    source = {"key": "eo-1", "title": "Executive order", "kind": "executive_order", "jurisdiction": "us-ca"}
+    refused = client.post("/sources/new", data={**source, "url": "https://gov.example/eo n-5"})
+    assert refused.status_code == 400
+    assert "&#39;https://gov.example/eo n-5&#39; is not an http(s) URL" in refused.get_data(as_text=True)
+    assert client.post("/sources/new", data={**source, "url": "HTTPS://gov.example/eo",
+                                             "summary": "Two\r\nlines"}).status_code == 302
+
+    exported = client.application.test_cli_runner().invoke(args=["export-pack"])
+    assert '"url": "HTTPS://gov.example/eo"' in exported.output and '"summary": "Two\\nlines"' in exported.output
+    second = fresh_app()
+    with second.app_context():
+        imported = second.test_cli_runner().invoke(args=["import-pack", "-"], input=exported.output)
+        assert imported.exit_code == 0, imported.output
+        db.engine.dispose()
