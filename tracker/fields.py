@@ -1,35 +1,95 @@
-"""Checks on user text shared by forms, services and the pack validator."""
+"""The rules for what users type, one definition each (pure).
+
+Forms, services, the API schemas and the pack checkers all call these functions,
+so a value one of them accepts the others accept too, and every refusal reads the
+same. Each `check_*` returns a reason to refuse (a sentence fragment) or None.
+Reasons quote the offending value through `show` (the pack passes its own quoting,
+which escapes and shortens the same way).
+"""
 
 from __future__ import annotations
 
 import re
+import zoneinfo
+from urllib.parse import urlsplit
 
-# C0 and C1 controls, DEL, and the Unicode line/paragraph separators: none of
-# them belong in a title or a name (they break headers, CSV and calendar lines).
-_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Multi-line text may keep newlines and tabs, nothing else.
-_TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+from email_validator import validate_email
+
+KEY_MAX = 100
+TITLE_MAX = 300
+URL_MAX = 2000
+TIMEZONE_MAX = 64
+JURISDICTION_MAX = 10
+EMAIL_MAX = 320
+VALUE_SHOWN_MAX = 80
+
+# C0 and C1 controls, DEL, the Unicode line/paragraph separators and lone
+# surrogates (not encodable as UTF-8): none of them belong in a title or a name
+# (they break headers, CSV and calendar lines; PostgreSQL refuses NUL).
+_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Multi-line text may keep line feeds and tabs, nothing else (CR LF is stored as LF).
+_TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+_JURISDICTION = re.compile(r"EU|[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
+_ZONE_SHAPE = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+# Files the zone database keeps beside the zones: loadable, but not IANA zone names.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "posix", "right"})
+_zone_names: frozenset[str] | None = None
 
 
-def check_line(value: str | None, max_length: int, required: bool = False) -> str | None:
-    """A reason to refuse a one-line value, or None when it is fine."""
+def _escape(ch: str) -> str:
+    if ch in "\\'":
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch)
+    if named:
+        return named
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def show(value: str, limit: int = VALUE_SHOWN_MAX) -> str:
+    """A value as reasons quote it: in single quotes, escaped, at most `limit` characters inside."""
+    text = "".join(_escape(ch) for ch in value[: limit + 1])
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"'{text}'"
+
+
+def forbidden_character(value: str, multiline: bool = False) -> str | None:
+    """The reason a control character (or line break, for one-line text) is refused, or None."""
+    bad = (_TEXT_FORBIDDEN if multiline else _LINE_FORBIDDEN).search(value)
+    if bad is None:
+        return None
+    return f"character U+{ord(bad.group()):04X} is not allowed"
+
+
+def text_value(value: str | None) -> str:
+    """Multi-line text as it is stored: line ends as LF (browsers send CR LF)."""
+    return (value or "").replace("\r\n", "\n")
+
+
+def check_line(value: str | None, max_length: int, required: bool = False, show=show) -> str | None:
+    """A reason to refuse a one-line value (judged stripped, as it is stored), or None."""
     value = value or ""
-    if required and not value.strip():
+    if bad := forbidden_character(value):
+        return f"{bad} in {show(value)}"
+    value = value.strip()
+    if required and not value:
         return "this field is required"
     if len(value) > max_length:
         return f"at most {max_length} characters"
-    if _LINE_FORBIDDEN.search(value):
-        return "line breaks and control characters are not allowed"
     return None
 
 
-def check_text(value: str | None, max_length: int) -> str | None:
-    """A reason to refuse a multi-line value, or None when it is fine."""
-    value = value or ""
+def check_text(value: str | None, max_length: int, show=show) -> str | None:
+    """A reason to refuse a multi-line value, or None (CR LF counts as one line end)."""
+    value = text_value(value)
     if len(value) > max_length:
         return f"at most {max_length} characters"
-    if _TEXT_FORBIDDEN.search(value.replace("\r\n", "\n")):
-        return "control characters are not allowed"
+    if bad := forbidden_character(value, multiline=True):
+        return f"{bad} in {show(value)}"
     return None
 
 
@@ -49,14 +109,86 @@ def whole_number(value: str | None, maximum: int) -> int | None:
     return number if number <= maximum else None
 
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
-JURISDICTION_PATTERN = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
-
-
-def check_key(key: str) -> str | None:
-    """A reason to refuse a stable identifier, or None."""
+def check_key(key: str | None, show=show) -> str | None:
+    """A reason to refuse a stable identifier (teams, sources, events, obligations), or None."""
     if not key:
         return "this field is required"
-    if not KEY_PATTERN.match(key):
-        return "use letters, digits and . _ : - (at most 100, starting with a letter or digit)"
+    if len(key) > KEY_MAX:
+        return f"at most {KEY_MAX} characters"
+    if not _KEY.fullmatch(key):
+        return (f"invalid key {show(key)} (must start with a letter or digit and contain"
+                " only letters, digits, '.', '_', ':' and '-')")
     return None
+
+
+def check_jurisdiction(code: str | None, show=show) -> str | None:
+    """A reason to refuse a jurisdiction code (US, US-CA, EU, DE ...), or None."""
+    if not code:
+        return "this field is required"
+    if len(code) > JURISDICTION_MAX or not _JURISDICTION.fullmatch(code):
+        return (f"invalid jurisdiction {show(code)} (expected an upper-case ISO 3166"
+                " code such as 'US', 'US-CA' or 'EU')")
+    return None
+
+
+def check_url(url: str | None, show=show) -> str | None:
+    """A reason to refuse a source's address, or None; empty is fine (the field is optional).
+
+    An absolute http or https URL (the scheme in any case) with a host and no
+    white space or control characters, at most URL_MAX characters.
+    """
+    if not url:
+        return None
+    if len(url) > URL_MAX:
+        return f"at most {URL_MAX} characters"
+    if not any(ch.isspace() for ch in url) and not forbidden_character(url):
+        try:
+            parts = urlsplit(url)
+            if parts.scheme.lower() in ("http", "https") and parts.hostname:
+                return None
+        except ValueError:  # a malformed IPv6 host, a bad port...
+            pass
+    return f"{show(url)} is not an http(s) URL"
+
+
+def _known_zones() -> frozenset[str]:
+    global _zone_names
+    if _zone_names is None:
+        _zone_names = frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+    return _zone_names
+
+
+def check_timezone(name: str | None, show=show) -> str | None:
+    """A reason to refuse a time zone, or None: IANA names only ('Europe/Berlin', 'UTC').
+
+    Names the zone database merely keeps as files ('localtime', 'posixrules',
+    'posix/...', 'right/...') load on some machines but not on others, so they are refused.
+    """
+    if not name:
+        return "this field is required"
+    if (len(name) <= TIMEZONE_MAX and _ZONE_SHAPE.fullmatch(name) and name not in _NOT_ZONES
+            and not name.startswith(("posix/", "right/")) and name in _known_zones()):
+        try:
+            zoneinfo.ZoneInfo(name)
+            return None
+        except Exception:  # not found, a directory, an invalid key...
+            pass
+    return f"unknown time zone {show(name)}"
+
+
+def normalize_email(value: str | None, show=show) -> tuple[str | None, str | None]:
+    """(the address in normal form, lower-cased, None) or (None, the reason to refuse it)."""
+    text = (value or "").strip()
+    if not text:
+        return None, "this field is required"
+    if len(text) > EMAIL_MAX:
+        return None, f"at most {EMAIL_MAX} characters"
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower(), None
+    except Exception as exc:  # EmailNotValidError, or anything odd from the library
+        return None, f"invalid email {show(text)} ({_one_line(str(exc))})"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -7,20 +7,14 @@ from datetime import date
 from flask import Flask
 
 from tracker.clock import local_today
-from tracker.deadlines import due_date_note
+from tracker.deadlines import due_date_note, due_wording
+from tracker.register.vocabulary import STATUS_LABELS
 
 DUE_STATE_LABELS = {
     "firm": "Firm",
     "projected": "Projected",
     "undated": "Undated",
     "void": "Void",
-}
-STATUS_LABELS = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "done": "Done",
-    "waived": "Waived",
-    "not_applicable": "Not applicable",
 }
 
 
@@ -51,6 +45,7 @@ def init_app(app: Flask) -> None:
     """Register filters and globals used by every template."""
     app.jinja_env.filters["relative_days"] = relative_days
     app.jinja_env.filters["with_precision"] = date_with_precision
+    app.jinja_env.filters["due_wording"] = due_wording
     app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["local_today"] = local_today

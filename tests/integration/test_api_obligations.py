@@ -144,3 +144,17 @@ def test_history_lists_why_a_deadline_moved(app, client):
     assert items[0]["new_due_state"] == "firm" and items[0]["old_due_state"] == "projected"
     assert "recorded as occurred on 2026-08-06" in items[0]["reason"]
     assert db.session.scalar(db.select(db.func.count(DeadlineHistory.id))) == 1
+
+
+def test_the_due_label_of_a_date_counted_from_a_month_estimate_says_so(app, client):
+    """180 days after an enactment expected in September 2026: 28 Feb 2027, not 'February 2027'."""
+    from tests.factories import make_event
+
+    enactment = make_event(status="expected", on=date(2026, 9, 1), precision="month")
+    ob = make_obligation(rule="relative", anchor=enactment, rule_offset=180)
+    fixed = make_obligation(rule_date=date(2026, 7, 1), rule_precision="month")
+    token = token_for("viewer")
+    body = client.get(f"/api/v1/obligations/{ob.id}", headers=auth(token)).get_json()
+    assert (body["due_date"], body["due_label"]) == ("2027-02-28", "2027-02-28 (from a month estimate)")
+    body = client.get(f"/api/v1/obligations/{fixed.id}", headers=auth(token)).get_json()
+    assert body["due_label"] == "2026-07-01 (July 2026)"

@@ -93,3 +93,20 @@ def test_recurring_obligation_attachment_uses_the_occurrence_uid(app, clock):
     calendar.validate()
     assert calendar.vevent.uid.value == obligation_uid(obligation.id, date(2026, 12, 31))
     assert calendar.vevent.dtstart.value == date(2026, 12, 31)
+
+
+def test_the_demo_headline_reminder_says_its_date_comes_from_a_month_estimate(app, clock):
+    """180 days after an enactment expected in September 2026 is 28 Feb 2027, not 'February 2027'."""
+    from tracker.packs.importer import import_pack_text
+
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    demo = Path(__file__).resolve().parents[2] / "tracker" / "packs" / "data" / "demo.json"
+    import_pack_text(demo.read_text(), SYSTEM)
+    run_pass(at("2027-01-29T09:00:00-08:00"))  # 30 days ahead, in the team's morning
+    from tracker.models import Obligation
+
+    csa = db.session.scalar(select(Obligation).where(Obligation.key == "csa-location-verification"))
+    headline = only("reminder", csa.id)
+    for body in (headline.body_text, headline.body_html):
+        assert "Sun 28 Feb 2027 (from a month estimate)" in body
+        assert "first day of" not in body and "(February 2027)" not in body

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from flask import current_app, url_for
+from flask import url_for
 from pydantic import BaseModel, ConfigDict
 
-from tracker.deadlines import partial_from
+from tracker.deadlines import due_wording, partial_from
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team
+from tracker.register.queries import obligation_page_url
 from tracker.register.recompute import DueChange
 from tracker.api.schemas import (
     DueStateName, EventStatusName, ObligationStatusName, Precision, SourceKind,
@@ -202,13 +203,8 @@ def etag_of(model: BaseModel) -> str:
     return f'"{digest}"'
 
 
-def _label(on: dt.date | None, precision: str) -> str | None:
-    return partial_from(on, precision).label() if on else None
-
-
 def obligation_out(ob: Obligation) -> ObligationOut:
     """Load team, owner and events first (the list does, in three statements)."""
-    base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
     relative = ob.rule == "relative"
     rule_date = None
     if ob.rule_date is not None:
@@ -224,11 +220,12 @@ def obligation_out(ob: Obligation) -> ObligationOut:
             calendar=ob.rule_calendar if relative else None,
             rrule=ob.rule_rrule if ob.rule == "recurring" else None),
         due_date=ob.due_date, due_state=ob.due_state, due_precision=ob.due_precision,
-        due_label=_label(ob.due_date, ob.due_precision), revision=ob.revision, status=ob.status,
+        due_label=due_wording(ob.due_date, ob.due_precision) if ob.due_date else None,
+        revision=ob.revision, status=ob.status,
         status_note=ob.status_note or "", completed_through=ob.completed_through,
         event_ids=[event.id for event in ob.events], created_at=ob.created_at, updated_at=ob.updated_at,
         links=Links(self=url_for("api.get_obligation", obligation_id=ob.id),
-                    html=f"{base}/obligations/{ob.id}",
+                    html=obligation_page_url(ob.id),
                     history=url_for("api.obligation_history", obligation_id=ob.id)),
     )
 

@@ -2,7 +2,8 @@
 
 Bodies are strict (JSON types only: "12" is not 12, unknown fields are refused).
 Query strings are text by nature, so query models convert ("limit=20" is 20).
-One-line text is checked by tracker.fields, the same rule as the forms.
+Text, keys, jurisdictions, URLs and time zones are checked by tracker.fields: the
+same functions, and so the same words, as the forms, the services and the packs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
 from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
-from tracker.fields import check_line, check_text
+from tracker.fields import (
+    JURISDICTION_MAX, KEY_MAX, TIMEZONE_MAX, TITLE_MAX, URL_MAX,
+    check_jurisdiction, check_key, check_line, check_text, check_timezone, check_url,
+)
 
 
 def _line(max_length: int, required: bool = False):
@@ -37,6 +41,18 @@ def _text(max_length: int):
     return Annotated[str, Field(max_length=max_length), AfterValidator(check)]
 
 
+def _rule(check):
+    """An AfterValidator running one rule of tracker.fields on the stripped value."""
+    def run(value: str) -> str:
+        value = value.strip()
+        problem = check(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(run)
+
+
 def _supported_year(value: dt.date) -> dt.date:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValueError(f"use a year between {MIN_YEAR} and {MAX_YEAR}")
@@ -48,10 +64,11 @@ def _partial_date(value: str) -> str:
     return value
 
 
-Key = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$", max_length=100,
-                           description="A stable identifier: letters, digits and . _ : -")]
-Title = _line(300, required=True)
-Name = _line(300, required=True)
+Key = Annotated[str, Field(min_length=1, max_length=KEY_MAX, examples=["ca-vendor-cert"],
+                           description="A stable identifier: letters, digits and . _ : -"),
+                _rule(check_key)]
+Title = _line(TITLE_MAX, required=True)
+Name = _line(TITLE_MAX, required=True)
 Description = _text(10000)
 PartialDateText = Annotated[str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?|-Q[1-4])?$",
                                        description="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY",
@@ -63,9 +80,12 @@ ObligationStatusName = Literal[OBLIGATION_STATUSES]  # type: ignore[valid-type]
 DueStateName = Literal["firm", "projected", "undated", "void"]
 SourceKind = Literal[SOURCE_KINDS]  # type: ignore[valid-type]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Jurisdiction = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$", max_length=10)]
+Jurisdiction = Annotated[str, Field(min_length=2, max_length=JURISDICTION_MAX, examples=["US-CA"],
+                                    description="US, US-CA, EU, DE ..."), _rule(check_jurisdiction)]
+Url = Annotated[_line(URL_MAX), Field(description="An http:// or https:// address, or empty"), _rule(check_url)]
 Calendar = Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,10})?$", max_length=13)]
-TimeZone = Annotated[_line(64, required=True), Field(description="IANA time zone name")]
+TimeZone = Annotated[str, Field(min_length=1, max_length=TIMEZONE_MAX, examples=["Europe/Berlin"],
+                                description="IANA time zone name"), _rule(check_timezone)]
 # Query text: no control characters either (PostgreSQL refuses NUL in a string outright).
 Cursor = Annotated[_line(500), Field(description="Opaque: the `next` link of the previous page carries it")]
 Search = Annotated[_line(200), Field(description="Words in the key or title (case-insensitive)")]
@@ -173,7 +193,7 @@ class SourceCreate(Body):
     kind: SourceKind = "other"
     jurisdiction: Jurisdiction = "US"
     citation: _line(300) = ""
-    url: _line(2000) = ""
+    url: Url = ""
     summary: Description = ""
 
 
@@ -183,7 +203,7 @@ class SourcePatch(Body):
     kind: SourceKind | None = None
     jurisdiction: Jurisdiction | None = None
     citation: _line(300) | None = None
-    url: _line(2000) | None = None
+    url: Url | None = None
     summary: Description | None = None
 
 

@@ -24,6 +24,7 @@ from tracker.deadlines.engine import (  # noqa: F401
     business_calendar_for,
     compute_due,
     due_date_note,
+    due_wording,
     explain,
     is_working_day,
     parse_partial_date,

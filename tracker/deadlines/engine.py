@@ -32,6 +32,7 @@ import calendar as _calendar
 import datetime as _dt
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -189,6 +190,20 @@ def due_date_note(day: date, precision: str) -> str:
     if window.first == day:
         return window.label()
     return f"from a {precision} estimate"
+
+
+def due_wording(day: date | None, precision: str = "day", day_text: Callable[[date], str] = date.isoformat) -> str:
+    """A due date said for people, the one wording every page, feed, email and the API use.
+
+    ``2026-07-01``; ``2026-07-01 (July 2026)`` for a fixed month; ``2027-02-28 (from a
+    month estimate)`` for a date counted from an estimate (never "February 2027", which
+    would say the whole month is meant); ``no date yet`` without a date. ``day_text``
+    writes the day itself (emails say ``Sun 28 Feb 2027``).
+    """
+    if day is None:
+        return "no date yet"
+    note = due_date_note(day, precision)
+    return f"{day_text(day)} ({note})" if note else day_text(day)
 
 
 def partial_from(first: date, precision: str) -> PartialDate:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import select
 
 from tracker.db import db
@@ -23,15 +22,14 @@ from tracker.feeds.sequence import cancelled_since, flips_for, stored_states
 from tracker.feeds.ical import VEventSpec
 from tracker.feeds.uids import obligation_uid
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obligation_events
+from tracker.register.queries import event_date_column, obligation_page_url
+from tracker.register.vocabulary import STATUS_LABELS
 
 PAST_DAYS = 90          # the window: the past 90 days plus everything ahead
 CANCELLED_DAYS = 30     # cancelled events stay this long, then disappear
 UPCOMING_OCCURRENCES = 1  # shown after today besides the current one, so a weekly rule does not flood the feed
 MAX_OCCURRENCES = 400   # a bound on the occurrences one recurring rule contributes
 EXCERPT_CHARS = 240     # of an obligation's own description; the full text is one click away
-
-STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "done": "Done",
-                "waived": "Waived", "not_applicable": "Not applicable"}
 
 
 class PlannedItem(NamedTuple):  # a tuple: hashed in C, as part of every fragment cache key
@@ -173,7 +171,7 @@ def load_details(ids: list[int]) -> dict[int, Details]:
                   .order_by(obligation_events.c.obligation_id, Event.id))
     for row in db.session.execute(provenance):
         item = details[row.obligation_id]
-        on = row.occurred_on if row.status == "occurred" else row.expected_on
+        on = getattr(row, event_date_column(row.status))
         item.sources.append(_event_line(row.source, row.title, row.status, on, row.precision))
         if row.id == item.anchor_event_id:
             item.anchor_title = row.title
@@ -192,7 +190,7 @@ def _cancel_reason(details: Details) -> str | None:
     if details.deleted:
         return "deleted"
     if details.status in ("waived", "not_applicable"):
-        return STATUS_WORDS[details.status].lower()
+        return STATUS_LABELS[details.status].lower()
     if details.due_state == "void":
         return "void: its source event was withdrawn"
     return None
@@ -200,7 +198,7 @@ def _cancel_reason(details: Details) -> str | None:
 
 def obligation_link(obligation_id: int) -> str:
     """The obligation's page in the web UI, from TRACKER_BASE_URL."""
-    return f"{current_app.config['TRACKER_BASE_URL']}/obligations/{obligation_id}"
+    return obligation_page_url(obligation_id)
 
 
 def _excerpt(text: str, limit: int) -> str:
@@ -243,7 +241,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
     work = details.status
     if item.phase != "current" and not reason:
         work = "done" if item.phase == "done" else "open"  # the status belongs to the current occurrence
-    status_line = f"Status: {STATUS_WORDS.get(work, work)}"
+    status_line = f"Status: {STATUS_LABELS.get(work, work)}"
     if details.status_note and work == details.status:
         status_line += f" ({_excerpt(details.status_note, 120)})"
     status_line += "."

@@ -14,16 +14,19 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
+from tracker.fields import TITLE_MAX, check_line, check_timezone
 from tracker.forms.errors import as_choices
+from tracker.forms.register import KEY_RULES, Rule, stripped
 
 ROLE_CHOICES = [("viewer", "Viewer (reads everything)"), ("editor", "Editor (sources, events, obligations)"),
                 ("admin", "Admin (everything, users and teams)")]
 
 
 class TeamForm(FlaskForm):
-    key = StringField("Key", validators=[InputRequired(), Length(max=100)])
-    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
-    timezone = StringField("Time zone", validators=[InputRequired(), Length(max=64)],
+    key = StringField("Key", **KEY_RULES)
+    name = StringField("Name", filters=[stripped], validators=[InputRequired(), Rule(check_line, TITLE_MAX, True)])
+    timezone = StringField("Time zone", filters=[stripped],
+                           validators=[InputRequired(), Rule(check_timezone)],
                            description="IANA name, e.g. America/Los_Angeles or Europe/Berlin")
     submit = SubmitField("Save team")
 
@@ -35,7 +38,7 @@ class MemberForm(FlaskForm):
 
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=320)])
-    name = StringField("Name", validators=[Length(max=300)])
+    name = StringField("Name", filters=[stripped], validators=[Rule(check_line, TITLE_MAX)])
     role = SelectField("Role", choices=as_choices(ROLE_CHOICES))
     password = PasswordField("Password", validators=[Optional(), Length(min=8, max=1000)],
                              description="At least 8 characters; leave empty for email-only people")
@@ -44,7 +47,7 @@ class UserCreateForm(FlaskForm):
 
 
 class UserEditForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
+    name = StringField("Name", filters=[stripped], validators=[InputRequired(), Rule(check_line, TITLE_MAX, True)])
     role = SelectField("Role", choices=as_choices(ROLE_CHOICES))
     active = BooleanField("Active (may sign in and gets email)")
     team_ids = SelectMultipleField("Teams", coerce=int)
@@ -57,7 +60,7 @@ class SetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
+    name = StringField("Name", filters=[stripped], validators=[InputRequired(), Rule(check_line, TITLE_MAX, True)])
     submit = SubmitField("Save profile")
 
 

@@ -12,18 +12,45 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url
 from tracker.forms.errors import as_choices
 from tracker.models import SOURCE_KINDS
+from tracker.register.vocabulary import STATUS_LABELS
 
 PARTIAL_DATE_HELP = "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when only the month, quarter or year is known"
 RULE_CHOICES = [("fixed", "Fixed date"), ("relative", "Relative to an event"), ("recurring", "Recurring")]
 UNIT_CHOICES = [("days", "days"), ("business_days", "business days"), ("months", "months")]
 EVENT_STATUS_CHOICES = [("occurred", "Occurred"), ("expected", "Expected (estimate)"),
                         ("speculative", "Speculative (no date yet)"), ("withdrawn", "Withdrawn")]
-STATUS_CHOICES = [("open", "Open"), ("in_progress", "In progress"), ("done", "Done"),
-                  ("waived", "Waived"), ("not_applicable", "Not applicable")]
+STATUS_CHOICES = list(STATUS_LABELS.items())
+
+
+class Rule:
+    """A validator that runs one rule of tracker.fields: the services' own check and words."""
+
+    def __init__(self, check, *args) -> None:
+        self.check, self.args = check, args
+
+    def __call__(self, form, field) -> None:
+        problem = self.check(field.data, *self.args)
+        if problem:
+            raise ValidationError(problem[:1].upper() + problem[1:])
+
+
+def stripped(value):
+    """Filter: one-line text as it is stored (the views and services strip it too)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper_code(value):
+    """Filter: a jurisdiction typed as 'us-ca' is stored as 'US-CA'."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+KEY_RULES = dict(filters=[stripped], validators=[InputRequired(), Rule(check_key)])
+TITLE_RULES = dict(filters=[stripped], validators=[InputRequired(), Rule(check_line, TITLE_MAX, True)])
 
 
 def optional_int(value):
@@ -34,10 +61,9 @@ def optional_int(value):
 
 
 class ObligationForm(FlaskForm):
-    key = StringField("Key", validators=[InputRequired(), Length(max=100)],
-                      description="A stable identifier, e.g. ca-vendor-cert")
-    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Length(max=10000)])
+    key = StringField("Key", **KEY_RULES, description="A stable identifier, e.g. ca-vendor-cert")
+    title = StringField("Title", **TITLE_RULES)
+    description = TextAreaField("Description", validators=[Rule(check_text, 10000)])
     team_id = SelectField("Team", coerce=int)
     owner_id = SelectField("Owner", coerce=optional_int)
     rule = SelectField("Deadline rule", choices=as_choices(RULE_CHOICES), default="fixed")
@@ -59,29 +85,31 @@ class ObligationForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField("New status", choices=as_choices(STATUS_CHOICES))
-    note = TextAreaField("Note", validators=[Length(max=2000)],
+    note = TextAreaField("Note", validators=[Rule(check_text, 2000)],
                          description="Required when waiving: say why")
     submit = SubmitField("Change status")
 
 
 class SourceForm(FlaskForm):
-    key = StringField("Key", validators=[InputRequired(), Length(max=100)])
-    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
+    key = StringField("Key", **KEY_RULES)
+    title = StringField("Title", **TITLE_RULES)
     kind = SelectField("Kind", choices=as_choices((kind, kind.replace("_", " ")) for kind in SOURCE_KINDS))
-    jurisdiction = StringField("Jurisdiction", validators=[InputRequired(), Length(max=10)],
+    jurisdiction = StringField("Jurisdiction", filters=[upper_code],
+                               validators=[InputRequired(), Rule(check_jurisdiction)],
                                description="US, US-CA, EU, DE ...")
-    citation = StringField("Citation", validators=[Length(max=300)])
-    url = StringField("Address (URL)", validators=[Length(max=2000)])
-    summary = TextAreaField("Summary", validators=[Length(max=10000)])
+    citation = StringField("Citation", filters=[stripped], validators=[Rule(check_line, 300)])
+    url = StringField("Address (URL)", filters=[stripped], validators=[Rule(check_url)],
+                      description="An http:// or https:// address")
+    summary = TextAreaField("Summary", validators=[Rule(check_text, 10000)])
     submit = SubmitField("Save source")
 
 
 class EventForm(FlaskForm):
     """Create an event (with its first status and date) or edit its words."""
 
-    key = StringField("Key", validators=[InputRequired(), Length(max=100)])
-    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Length(max=10000)])
+    key = StringField("Key", **KEY_RULES)
+    title = StringField("Title", **TITLE_RULES)
+    description = TextAreaField("Description", validators=[Rule(check_text, 10000)])
     source_id = SelectField("Source", coerce=int)
     status = SelectField("Status", choices=as_choices(EVENT_STATUS_CHOICES))
     date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP)

@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from tracker.deadlines import partial_from
+from tracker.deadlines import due_wording
 from tracker.feeds.attachment import single_event_calendar
 from tracker.mail.message import one_line
+from tracker.register.queries import obligation_page_url
 
 PREFERENCE_OF_KIND = {
     "reminder": "email_reminders",
@@ -103,7 +104,7 @@ def base_url() -> str:
 
 
 def obligation_url(obligation_id: int) -> str:
-    return f"{base_url()}/obligations/{obligation_id}"
+    return obligation_page_url(obligation_id)
 
 
 def _message_id(kind: str) -> str:
@@ -143,13 +144,8 @@ def state_sentence(obligation) -> str:
 
 
 def _due_label(obligation) -> str:
-    if obligation.due_date is None:
-        return "no date yet"
-    label = long_date(obligation.due_date)
-    if obligation.due_precision != "day":
-        window = partial_from(obligation.due_date, obligation.due_precision).label()
-        label = f"{label} (first day of {window})"
-    return label
+    """'Sun 28 Feb 2027 (from a month estimate)': the engine's wording, with the day written long."""
+    return due_wording(obligation.due_date, obligation.due_precision, long_date)
 
 
 def _finish(kind: str, subject: str, template: str, context: dict, recipient, ics: str | None) -> Rendered:

@@ -7,11 +7,8 @@
 
 from __future__ import annotations
 
-import re
-
-from email_validator import validate_email
-
 from tracker import deadlines
+from tracker.fields import check_key, forbidden_character, normalize_email
 from tracker.packs.messages import (
     BadNumber,
     choices,
@@ -23,12 +20,6 @@ from tracker.packs.messages import (
     safe,
 )
 from tracker.packs.specs import DATE_TEXT_MAX, EMAIL_MAX, KEY_MAX, ExistingKeys
-
-_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
-# C0, DEL, C1, line/paragraph separators, and lone surrogates (not encodable as UTF-8).
-_BAD_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-# The same, but tab and line feed are allowed.
-_BAD_MULTI_LINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 MISSING = object()
 
@@ -125,21 +116,20 @@ class Checker:
         `path, pos` may also be `(obj, field name)`, resolved only when there is an
         error: building path strings for every valid field would dominate big packs.
         """
-        bad_chars = _BAD_MULTI_LINE if multiline else _BAD_SINGLE_LINE
+        # The characters are those of tracker.fields; a pack's multi-line text is taken
+        # as it is written, so a CR there is refused (the services store CR LF as LF).
         if isinstance(value, str):
             text = value if multiline else value.strip()
-            if (not required or text.strip()) and len(text) <= limit and not bad_chars.search(value):
+            if (not required or text.strip()) and len(text) <= limit and not forbidden_character(value, multiline):
                 return text
         if isinstance(path, JsonObject):
             path, pos = path.at(pos)  # type: ignore[arg-type]
         if not isinstance(value, str):
             self.type_error(path, pos, "a string", value)
             return None
-        bad = bad_chars.search(value)
+        bad = forbidden_character(value, multiline)
         if bad:
-            self.error(
-                path, pos, f"character U+{ord(bad.group()):04X} is not allowed in {quote(value)}"
-            )
+            self.error(path, pos, f"{bad} in {quote(value)}")
             return None
         text = value if multiline else value.strip()
         if required and not text.strip():
@@ -176,13 +166,8 @@ class Checker:
 
     def key(self, obj: JsonObject, name: str = "key") -> str | None:
         text = self.text(obj, name, limit=KEY_MAX)
-        if text is not None and not _KEY_RE.fullmatch(text):
-            self.field_error(
-                obj,
-                name,
-                f"invalid key {quote(text)} (must start with a letter or digit and contain"
-                " only letters, digits, '.', '_', ':' and '-')",
-            )
+        if text is not None and (problem := check_key(text, show=quote)):
+            self.field_error(obj, name, problem)
         return text
 
     def defined_key(self, obj: JsonObject, fields: frozenset, defined: set[str]) -> str | None:
@@ -272,15 +257,11 @@ class Checker:
             return None, ""
         cached = self._email_cache.get(text)
         if cached is None:
-            try:
-                result = validate_email(text, check_deliverability=False)
-                normalized = result.normalized.lower()
-                cached = (normalized, normalized.rsplit("@", 1)[0])
-            except Exception as exc:  # EmailNotValidError, or anything odd from the library
-                cached = (None, detail(exc))
+            normalized, problem = normalize_email(text, show=quote)
+            cached = (normalized, normalized.rsplit("@", 1)[0]) if normalized else (None, problem or "")
             self._email_cache[text] = cached
         if cached[0] is None:
-            self.field_error(obj, name, f"invalid email {quote(text)} ({cached[1]})")
+            self.field_error(obj, name, cached[1])
             return None, ""
         return cached
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
+from tracker.fields import check_jurisdiction, check_url
 from tracker.packs.check_base import Checker, JsonObject
 from tracker.packs.messages import quote
 from tracker.packs.specs import (
@@ -20,8 +18,6 @@ from tracker.packs.specs import (
 _SOURCE_FIELDS = frozenset(
     {"key", "title", "kind", "jurisdiction", "citation", "url", "summary"}
 )
-_JURISDICTION_RE = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
-_WHITESPACE_RE = re.compile(r"\s")
 
 
 class SourceChecks(Checker):
@@ -33,17 +29,12 @@ class SourceChecks(Checker):
         title = self.text(obj, "title", limit=TITLE_MAX)
         kind = self.choice(obj, "kind", SOURCE_KINDS, "kind")
         jurisdiction = self.text(obj, "jurisdiction", limit=JURISDICTION_MAX)
-        if jurisdiction is not None and not _JURISDICTION_RE.fullmatch(jurisdiction):
-            self.field_error(
-                obj,
-                "jurisdiction",
-                f"invalid jurisdiction {quote(jurisdiction)} (expected an upper-case ISO 3166"
-                " code such as 'US', 'US-CA' or 'EU')",
-            )
+        if jurisdiction is not None and (problem := check_jurisdiction(jurisdiction, show=quote)):
+            self.field_error(obj, "jurisdiction", problem)
         citation = self.text(obj, "citation", limit=CITATION_MAX, required=False)
         url = self.text(obj, "url", limit=URL_MAX, required=False)
-        if url and not _is_http_url(url):
-            self.field_error(obj, "url", f"{quote(url)} is not an http(s) URL")
+        if url and (problem := check_url(url, show=quote)):
+            self.field_error(obj, "url", problem)
         summary = self.text(obj, "summary", limit=LONG_TEXT_MAX, required=False, multiline=True)
         if len(self.errors) > before:
             return None
@@ -57,13 +48,3 @@ class SourceChecks(Checker):
             summary=summary,
         )  # type: ignore[arg-type]
 
-
-def _is_http_url(url: str) -> bool:
-    """An absolute http or https URL with a host and no whitespace."""
-    if _WHITESPACE_RE.search(url):
-        return False
-    try:
-        parts = urlsplit(url)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import zoneinfo
-
+from tracker.fields import check_timezone
 from tracker.packs.check_base import Checker, JsonObject
 from tracker.packs.messages import quote
 from tracker.packs.specs import (
@@ -18,11 +16,6 @@ from tracker.packs.specs import (
 
 _TEAM_FIELDS = frozenset({"key", "name", "timezone", "members"})
 _MEMBER_FIELDS = frozenset({"email", "name", "role"})
-_TIMEZONE_RE = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
-
-_zone_names: frozenset[str] | None = None
-# Files some systems keep beside the zones: loadable, but not IANA zone names.
-_NOT_ZONE_NAMES = frozenset({"localtime", "posixrules", "posix", "right"})
 
 
 class TeamChecks(Checker):
@@ -30,7 +23,7 @@ class TeamChecks(Checker):
 
     def __init__(self, existing: ExistingKeys) -> None:
         super().__init__(existing)
-        self._timezone_cache: dict[str, bool] = {}
+        self._timezone_cache: dict[str, str | None] = {}
 
     def team(self, obj: JsonObject) -> TeamSpec | None:
         before = len(self.errors)
@@ -51,12 +44,10 @@ class TeamChecks(Checker):
         text = self.text(obj, "timezone", limit=TIMEZONE_MAX)
         if text is None:
             return None
-        known = self._timezone_cache.get(text)
-        if known is None:
-            known = _is_time_zone(text)
-            self._timezone_cache[text] = known
-        if not known:
-            self.field_error(obj, "timezone", f"unknown time zone {quote(text)}")
+        if text not in self._timezone_cache:
+            self._timezone_cache[text] = check_timezone(text, show=quote)
+        if problem := self._timezone_cache[text]:
+            self.field_error(obj, "timezone", problem)
             return None
         return text
 
@@ -73,22 +64,4 @@ class TeamChecks(Checker):
         if len(self.errors) > before:
             return None
         return MemberSpec(email=email, name=name or local, role=role)  # type: ignore[arg-type]
-
-
-def _is_time_zone(name: str) -> bool:
-    """An IANA name that zoneinfo can load (no paths, no empty components)."""
-    global _zone_names
-    if not _TIMEZONE_RE.fullmatch(name) or name in _NOT_ZONE_NAMES:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except Exception:  # not found, a directory, an invalid key...
-        return False
-    if _zone_names is None:
-        try:
-            _zone_names = frozenset(zoneinfo.available_timezones())
-        except Exception:  # pragma: no cover - defensive
-            _zone_names = frozenset()
-    # Refuse system files such as "localtime" that load but are not IANA zone names.
-    return not _zone_names or name in _zone_names
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from tracker import audit
@@ -17,7 +15,8 @@ from tracker.errors import Conflict, ValidationFailed
 from tracker.feeds import tokens as feed_tokens
 from tracker.models import ROLES, Team, User
 from tracker.register.queries import require_unique
-from tracker.fields import check_line
+from tracker.fields import TITLE_MAX, check_key, check_line, check_timezone
+from tracker.fields import normalize_email as email_in_normal_form
 from tracker.txn import owns_transaction
 
 TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",
@@ -28,31 +27,18 @@ USER_FIELDS = ("email", "name", "role", "active", "email_reminders", "email_over
 
 def normalize_email(value: str) -> str:
     """A valid address in normal form, lower-cased; ValidationFailed otherwise."""
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
-    except (EmailNotValidError, AttributeError) as exc:
-        raise ValidationFailed({"email": f"not a valid email address: {exc}"}) from None
-
-
-def valid_timezone(name: str) -> bool:
-    """True for an IANA time zone name such as 'America/Los_Angeles'."""
-    if not name or name.startswith(("/", ".")) or ".." in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    address, problem = email_in_normal_form(value if isinstance(value, str) else None)
+    if address is None:
+        raise ValidationFailed({"email": problem})
+    return address
 
 
 def _check_team(key: str, name: str, timezone: str) -> None:
     errors = {}
-    for field, value, limit in (("key", key, 100), ("name", name, 300)):
-        problem = check_line(value, limit, required=True)
+    for field, problem in (("key", check_key(key)), ("name", check_line(name, TITLE_MAX, required=True)),
+                           ("timezone", check_timezone(timezone))):
         if problem:
             errors[field] = problem
-    if not valid_timezone(timezone):
-        errors["timezone"] = f"unknown time zone '{timezone}'"
     if errors:
         raise ValidationFailed(errors)
 
@@ -61,6 +47,7 @@ def _check_team(key: str, name: str, timezone: str) -> None:
 def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime | None = None,
                 commit: bool = True) -> Team:
     """Add a team with the default reminder policy."""
+    key, name, timezone = ((value or "").strip() for value in (key, name, timezone))
     _check_team(key, name, timezone)
     require_unique(Team.key, key, noun="a team")
     now = now or utcnow()
@@ -77,6 +64,9 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
     unknown = set(values) - set(TEAM_FIELDS)
     if unknown:
         raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
+    for name in ("key", "name", "timezone"):
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip()
     merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
     _check_team(merged["key"], merged["name"], merged["timezone"])
     require_unique(Team.key, merged["key"], noun="a team", except_id=team.id)
@@ -93,7 +83,7 @@ def create_user(email: str, name: str, role: str, actor: Actor, password: str | 
     errors = {}
     if role not in ROLES:
         errors["role"] = f"unknown role '{role}' (use admin, editor or viewer)"
-    problem = check_line(name, 300)
+    problem = check_line(name, TITLE_MAX)
     if problem:
         errors["name"] = problem
     if password is not None and len(password) < 8:
@@ -152,7 +142,7 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
         require_unique(User.email, values["email"], noun="a user", except_id=user.id)
     if "role" in values and values["role"] not in ROLES:
         raise ValidationFailed({"role": f"unknown role '{values['role']}' (use admin, editor or viewer)"})
-    if "name" in values and (problem := check_line(values["name"], 300, required=True)):
+    if "name" in values and (problem := check_line(values["name"], TITLE_MAX, required=True)):
         raise ValidationFailed({"name": problem})
     _keep_an_admin(user, values)
     deactivating = user.active and values.get("active", True) is False

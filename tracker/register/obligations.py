@@ -26,7 +26,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
 from tracker.register.queries import require_unique
 from tracker.register.recompute import DueChange, apply_changes, changes_for, describe_due
-from tracker.fields import check_line, check_text
+from tracker.fields import TITLE_MAX, check_key, check_line, check_text, text_value
 from tracker.txn import owns_transaction
 
 AUDITED_FIELDS = (
@@ -64,10 +64,16 @@ class ObligationInput:
 
 
 def validate_input(data: ObligationInput) -> None:
-    """Refuse input that would store a broken obligation, naming each field."""
+    """Refuse input that would store a broken obligation, naming each field.
+
+    The text is first put in its stored form (one-line fields stripped, CR LF as LF),
+    the form a pack export writes and an import reads back.
+    """
     errors: dict[str, str] = {}
-    for name, problem in (("key", check_line(data.key, 100, required=True)),
-                          ("title", check_line(data.title, 300, required=True)),
+    data.key, data.title = (data.key or "").strip(), (data.title or "").strip()
+    data.description = text_value(data.description)
+    for name, problem in (("key", check_key(data.key)),
+                          ("title", check_line(data.title, TITLE_MAX, required=True)),
                           ("description", check_text(data.description, 10000))):
         if problem:
             errors[name] = problem
@@ -204,7 +210,7 @@ def set_status(obligation: Obligation, status: str, actor: Actor, note: str = ""
     """
     if status not in OBLIGATION_STATUSES:
         raise ValidationFailed({"status": f"unknown status '{status}'"})
-    note = (note or "").strip()
+    note = text_value(note).strip()
     problem = check_text(note, 2000)
     if problem:
         raise ValidationFailed({"note": problem})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +12,23 @@ from tracker.clock import local_today
 from tracker.db import db
 from tracker.errors import Conflict
 from tracker.models import Obligation, Team
+
+
+def undated_last(direction=None) -> tuple:
+    """The order of live obligations everywhere: by due date, undated last, then id."""
+    due = Obligation.due_date if direction is None else direction(Obligation.due_date)
+    return (Obligation.due_date.is_(None), due, Obligation.id)
+
+
+def obligation_page_url(obligation_id: int, base_url: str | None = None) -> str:
+    """An obligation's public page (emails, feeds, the API's `html` link, the CSV)."""
+    base = current_app.config["TRACKER_BASE_URL"] if base_url is None else base_url
+    return f"{base.rstrip('/')}/obligations/{obligation_id}"
+
+
+def event_date_column(status: str) -> str:
+    """Which column holds an event's date: `occurred_on` once it occurred, else `expected_on`."""
+    return "occurred_on" if status == "occurred" else "expected_on"
 
 
 def team_todays(now: datetime | None = None) -> dict[int, date]:
@@ -24,7 +42,7 @@ def live_obligations(team_ids: list[int] | None = None):
         select(Obligation)
         .where(Obligation.deleted_at.is_(None))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
-        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)
+        .order_by(*undated_last())
     )
     if team_ids is not None:
         query = query.where(Obligation.team_id.in_(team_ids))
@@ -122,13 +140,13 @@ def _sort_order(sort: str, descending: bool) -> list:
         return [direction(Obligation.title), Obligation.id]
     if sort == "team":
         team_name = select(Team.name).where(Team.id == Obligation.team_id).scalar_subquery()
-        return [direction(team_name), Obligation.due_date.is_(None), Obligation.due_date, Obligation.id]
+        return [direction(team_name), *undated_last()]
     if sort == "status":
-        return [direction(Obligation.status), Obligation.due_date.is_(None), Obligation.due_date, Obligation.id]
+        return [direction(Obligation.status), *undated_last()]
     if sort == "changed":
         return [desc(Obligation.due_changed_at) if not descending else asc(Obligation.due_changed_at),
                 Obligation.id]
-    return [Obligation.due_date.is_(None), direction(Obligation.due_date), Obligation.id]
+    return list(undated_last(direction))
 
 
 def page_of(query, page: int, per_page: int) -> tuple[list, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -15,26 +14,33 @@ from tracker.deadlines import partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import SOURCE_KINDS, Event, Obligation, Source, obligation_events
 from tracker.register.queries import require_unique
-from tracker.fields import JURISDICTION_PATTERN, check_key, check_line, check_text
+from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, text_value
 from tracker.txn import owns_transaction
 
 SOURCE_FIELDS = ("key", "title", "kind", "jurisdiction", "citation", "url", "summary")
+
+
+def _cleaned(values: dict) -> dict:
+    """Values as they are stored: one-line fields stripped, the summary's line ends as LF."""
+    return {name: text_value(values.get(name)) if name == "summary" else (values.get(name) or "").strip()
+            for name in SOURCE_FIELDS}
+
+
 def _check_source(values: dict) -> None:
     errors = {}
     if problem := check_key(values["key"]):
         errors["key"] = problem
-    for name, limit, required in (("title", 300, True), ("citation", 300, False), ("url", 2000, False)):
+    for name, limit, required in (("title", TITLE_MAX, True), ("citation", 300, False)):
         if problem := check_line(values.get(name), limit, required):
             errors[name] = problem
     if problem := check_text(values.get("summary"), 10000):
         errors["summary"] = problem
     if values["kind"] not in SOURCE_KINDS:
         errors["kind"] = f"unknown kind '{values['kind']}'"
-    if not JURISDICTION_PATTERN.match(values.get("jurisdiction") or ""):
-        errors["jurisdiction"] = "use a code such as US, US-CA, EU or DE"
-    url = values.get("url") or ""
-    if url and not re.match(r"^https?://[^\s/]+", url):
-        errors["url"] = "use an http:// or https:// address"
+    if problem := check_jurisdiction(values.get("jurisdiction")):
+        errors["jurisdiction"] = problem
+    if problem := check_url(values.get("url")):
+        errors["url"] = problem
     if errors:
         raise ValidationFailed(errors)
 
@@ -42,8 +48,7 @@ def _check_source(values: dict) -> None:
 @owns_transaction
 def create_source(actor: Actor, now: datetime | None = None, commit: bool = True, **values) -> Source:
     """Add a source (bill, order, rule, case, program, announcement)."""
-    values = {name: (values.get(name) or "").strip() if name != "summary" else values.get(name) or ""
-              for name in SOURCE_FIELDS}
+    values = _cleaned(values)
     values["kind"] = values["kind"] or "other"
     _check_source(values)
     require_unique(Source.key, values["key"], noun="a source")
@@ -58,7 +63,7 @@ def create_source(actor: Actor, now: datetime | None = None, commit: bool = True
 def update_source(source: Source, actor: Actor, now: datetime | None = None, commit: bool = True,
                   **values) -> bool:
     """Edit a source's fields; True when anything changed."""
-    merged = {name: values.get(name, getattr(source, name)) for name in SOURCE_FIELDS}
+    merged = _cleaned({name: values.get(name, getattr(source, name)) for name in SOURCE_FIELDS})
     _check_source(merged)
     require_unique(Source.key, merged["key"], noun="a source", except_id=source.id)
     changed = audit.update_fields(actor, source, merged, now)

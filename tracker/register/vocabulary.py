@@ -15,3 +15,11 @@ SOURCE_KINDS = (
 OBLIGATION_STATUSES = ("open", "in_progress", "done", "waived", "not_applicable")
 # Statuses that still mean work to do: only these can be overdue.
 ACTIVE_STATUSES = ("open", "in_progress")
+# How each obligation status is named to people (UI, forms, feeds, email).
+STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "done": "Done",
+    "waived": "Waived",
+    "not_applicable": "Not applicable",
+}
