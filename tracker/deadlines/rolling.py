@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tracker.deadlines.engine import _make_holidays, _require_calendar, is_working_day
+from tracker.deadlines.calendars import _make_holidays, _require_calendar, is_working_day
 
 ROLLS: tuple[str, ...] = ("none", "following", "preceding")
 
