@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.mail import scheduler, timing as reminder_schedule
     from tracker.people import auth
     from tracker.commands import register_commands
-    from tracker.feeds import cache as feed_caches
+    from tracker.feeds import warmup as feed_warmup
     from tracker.views import register_blueprints
 
     auth.init_app(app)
@@ -49,5 +49,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     reminder_schedule.install()
     scheduler.start_embedded(app)
-    feed_caches.warm_up_if_serving(app)
+    feed_warmup.warm_up_if_serving(app)
     return app

@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 from flask import current_app
 
-from tracker.feeds.tokens import seal, unseal
+from tracker.sealing import seal, unseal
 
 
 # revision identifiers, used by Alembic.

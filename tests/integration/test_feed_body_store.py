@@ -133,7 +133,7 @@ def test_each_variant_keeps_its_own_body(app, live_server, clock):
 
 
 def test_the_start_up_warm_up_writes_nothing_and_tolerates_an_empty_database(app, tmp_path):
-    from tracker.feeds.cache import warm_up
+    from tracker.feeds.warmup import warm_up
     from tracker.models import AuditEntry, FeedValidator
 
     warm_up(app)  # on the migrated, empty test database

@@ -155,7 +155,7 @@ def _finish(row_id: int, worker: str, values: dict) -> bool:
 
 
 def _attempt(client: httpx.Client, row, at: datetime) -> Outcome:
-    from tracker.feeds.tokens import unseal
+    from tracker.sealing import unseal
 
     try:
         target = check_url(row.kind, row.url, operations.allow_private())

@@ -21,7 +21,7 @@ from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.feeds.tokens import seal
+from tracker.sealing import seal
 from tracker.fields import check_line
 from tracker.models import Channel, ChannelDelivery, Team
 from tracker.txn import owns_transaction

@@ -19,8 +19,6 @@ the secret in it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 import secrets
@@ -33,53 +31,11 @@ from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import AuditEntry, FeedToken, Team, User
+from tracker.sealing import digest_of, seal, unseal  # noqa: F401  (re-exported)
 
 TOKEN_BYTES = 32
 TOKEN_LENGTH = 43
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
-
-
-def _key(purpose: str, secret_key: str | bytes | None = None) -> bytes:
-    secret = secret_key if secret_key is not None else current_app.config["SECRET_KEY"]
-    if isinstance(secret, str):
-        secret = secret.encode()
-    return hmac.new(secret, f"tracker feed token {purpose} v1".encode(), hashlib.sha256).digest()
-
-
-def digest_of(token: str, secret_key: str | bytes | None = None) -> str:
-    """The keyed digest a token is stored and found by (64 hex characters)."""
-    return hmac.new(_key("digest", secret_key), token.encode(), hashlib.sha256).hexdigest()
-
-
-def _keystream(digest: str, length: int, secret_key) -> bytes:
-    key, blocks = _key("seal", secret_key), b""
-    counter = 0
-    while len(blocks) < length:
-        blocks += hmac.new(key, digest.encode() + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-        counter += 1
-    return blocks[:length]
-
-
-def seal(token: str, secret_key: str | bytes | None = None) -> tuple[str, str]:
-    """(digest, sealed) to store for `token`."""
-    digest = digest_of(token, secret_key)
-    plain = token.encode()
-    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(digest, len(plain), secret_key)))
-    return digest, base64.urlsafe_b64encode(cipher).decode()
-
-
-def unseal(digest: str, sealed: str, secret_key: str | bytes | None = None) -> str | None:
-    """The token stored as (digest, sealed), or None when SECRET_KEY changed or the row was altered."""
-    try:
-        cipher = base64.urlsafe_b64decode(sealed.encode())
-    except (ValueError, TypeError):
-        return None
-    plain = bytes(a ^ b for a, b in zip(cipher, _keystream(digest, len(cipher), secret_key)))
-    try:
-        token = plain.decode()
-    except UnicodeDecodeError:
-        return None
-    return token if hmac.compare_digest(digest_of(token, secret_key), digest) else None
 
 
 def _new_secret() -> str:

@@ -61,7 +61,7 @@ def build_scheduler(app: Flask, blocking: bool = False):
     return scheduler
 
 
-def _serving_process(app: Flask) -> bool:
+def serving_process(app: Flask) -> bool:
     """True unless this process runs another CLI command or is the reloader's parent."""
     context = click.get_current_context(silent=True)
     if context is None:
@@ -91,7 +91,7 @@ def start_embedded(app: Flask) -> bool:
     """Start the background scheduler when this process should own it; True if started."""
     if app.config.get("TRACKER_SCHEDULER") != "embedded" or app.testing:
         return False
-    if not _serving_process(app):
+    if not serving_process(app):
         return False
     if _lock_handle is not None or not _take_lock(app.instance_path):
         log.info("embedded scheduler not started: another process holds it")

@@ -52,7 +52,7 @@ class Channel(Base):
         """The whsec_ signing secret, decrypted (None for Slack/Teams, or if SECRET_KEY changed)."""
         if not self.secret_digest or not self.secret_sealed:
             return None
-        from tracker.feeds.tokens import unseal
+        from tracker.sealing import unseal
 
         return unseal(self.secret_digest, self.secret_sealed)
 

@@ -42,7 +42,7 @@ class FeedToken(Base):
     @property
     def token(self) -> str | None:
         """The secret, decrypted with the app's SECRET_KEY (None if that key changed)."""
-        from tracker.feeds.tokens import unseal
+        from tracker.sealing import unseal
 
         return unseal(self.digest, self.sealed)
 
