@@ -65,6 +65,16 @@ def forbidden_character(value: str, multiline: bool = False) -> str | None:
     return f"character U+{ord(bad.group()):04X} is not allowed"
 
 
+def line_value(value: str | None) -> str:
+    """One-line text as it is stored: stripped, as a pack strips it.
+
+    `str.strip` also removes some controls (U+001C-U+001F, U+0085); a value holding a
+    forbidden character is kept whole, so that `check_line` refuses it as a pack does.
+    """
+    value = value or ""
+    return value if forbidden_character(value) else value.strip()
+
+
 def text_value(value: str | None) -> str:
     """Multi-line text as it is stored: line ends as LF (browsers send CR LF)."""
     return (value or "").replace("\r\n", "\n")

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url
+from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value
 from tracker.forms.errors import as_choices
 from tracker.models import SOURCE_KINDS
 from tracker.register.vocabulary import STATUS_LABELS
@@ -41,7 +41,7 @@ class Rule:
 
 def stripped(value):
     """Filter: one-line text as it is stored (the views and services strip it too)."""
-    return value.strip() if isinstance(value, str) else value
+    return line_value(value) if isinstance(value, str) else value
 
 
 def upper_code(value):

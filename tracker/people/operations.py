@@ -15,7 +15,7 @@ from tracker.errors import Conflict, ValidationFailed
 from tracker.feeds import tokens as feed_tokens
 from tracker.models import ROLES, Team, User
 from tracker.register.queries import require_unique
-from tracker.fields import TITLE_MAX, check_key, check_line, check_timezone
+from tracker.fields import TITLE_MAX, check_key, check_line, check_timezone, line_value
 from tracker.fields import normalize_email as email_in_normal_form
 from tracker.txn import owns_transaction
 
@@ -47,7 +47,7 @@ def _check_team(key: str, name: str, timezone: str) -> None:
 def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime | None = None,
                 commit: bool = True) -> Team:
     """Add a team with the default reminder policy."""
-    key, name, timezone = ((value or "").strip() for value in (key, name, timezone))
+    key, name, timezone = (line_value(value) for value in (key, name, timezone))
     _check_team(key, name, timezone)
     require_unique(Team.key, key, noun="a team")
     now = now or utcnow()
@@ -66,7 +66,7 @@ def update_team(team: Team, actor: Actor, now: datetime | None = None, commit: b
         raise ValidationFailed({name: "not a team field" for name in sorted(unknown)})
     for name in ("key", "name", "timezone"):
         if isinstance(values.get(name), str):
-            values[name] = values[name].strip()
+            values[name] = line_value(values[name])
     merged = {name: values.get(name, getattr(team, name)) for name in ("key", "name", "timezone")}
     _check_team(merged["key"], merged["name"], merged["timezone"])
     require_unique(Team.key, merged["key"], noun="a team", except_id=team.id)
@@ -92,7 +92,7 @@ def create_user(email: str, name: str, role: str, actor: Actor, password: str | 
         raise ValidationFailed(errors)
     require_unique(User.email, email, noun="a user")
     now = now or utcnow()
-    user = User(email=email, name=(name or email.split("@")[0]).strip(), role=role,
+    user = User(email=email, name=line_value(name) or email.split("@")[0], role=role,
                 password_hash=hash_password(password) if password else None,
                 created_at=now, updated_at=now)
     user.teams = list(teams or [])

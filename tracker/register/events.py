@@ -17,7 +17,7 @@ from tracker.deadlines import Anchor, EventStatus, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.register.recompute import DueChange, anchored_rows, apply_changes, changes_for
-from tracker.fields import check_key, check_line, check_text
+from tracker.fields import check_key, check_line, check_text, line_value
 from tracker.register.queries import require_unique
 from tracker.txn import begin_write, owns_transaction
 
@@ -228,8 +228,8 @@ def create_event(actor: Actor, when: EventDate, now: datetime | None = None, com
                  **values) -> Event:
     """Add an event to a source with its status and (estimated) date."""
     values = {name: values.get(name) for name in EVENT_FIELDS}
-    values["key"] = (values["key"] or "").strip()
-    values["title"] = (values["title"] or "").strip()
+    values["key"] = line_value(values["key"])
+    values["title"] = line_value(values["title"])
     values["description"] = values["description"] or ""
     errors = {}
     try:

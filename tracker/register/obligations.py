@@ -26,7 +26,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
 from tracker.register.queries import require_unique
 from tracker.register.recompute import DueChange, apply_changes, changes_for, describe_due
-from tracker.fields import TITLE_MAX, check_key, check_line, check_text, text_value
+from tracker.fields import TITLE_MAX, check_key, check_line, check_text, line_value, text_value
 from tracker.txn import owns_transaction
 
 AUDITED_FIELDS = (
@@ -70,7 +70,7 @@ def validate_input(data: ObligationInput) -> None:
     the form a pack export writes and an import reads back.
     """
     errors: dict[str, str] = {}
-    data.key, data.title = (data.key or "").strip(), (data.title or "").strip()
+    data.key, data.title = line_value(data.key), line_value(data.title)
     data.description = text_value(data.description)
     for name, problem in (("key", check_key(data.key)),
                           ("title", check_line(data.title, TITLE_MAX, required=True)),

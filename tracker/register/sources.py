@@ -14,7 +14,7 @@ from tracker.deadlines import partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import SOURCE_KINDS, Event, Obligation, Source, obligation_events
 from tracker.register.queries import require_unique
-from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, text_value
+from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value, text_value
 from tracker.txn import owns_transaction
 
 SOURCE_FIELDS = ("key", "title", "kind", "jurisdiction", "citation", "url", "summary")
@@ -22,7 +22,7 @@ SOURCE_FIELDS = ("key", "title", "kind", "jurisdiction", "citation", "url", "sum
 
 def _cleaned(values: dict) -> dict:
     """Values as they are stored: one-line fields stripped, the summary's line ends as LF."""
-    return {name: text_value(values.get(name)) if name == "summary" else (values.get(name) or "").strip()
+    return {name: text_value(values.get(name)) if name == "summary" else line_value(values.get(name))
             for name in SOURCE_FIELDS}
 
 
