@@ -6,7 +6,7 @@ import functools
 import inspect
 from typing import Callable, ParamSpec, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from tracker.db import db
 
@@ -57,3 +57,28 @@ def owns_transaction(function: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+def claim_ids(model, claimable, order_by: tuple, values: dict, limit: int) -> list[int]:
+    """Claim up to `limit` rows of `model` matching `claimable` by setting `values`; ids of the claimed.
+
+    The caller has started the write (`begin_write`) and commits. On PostgreSQL
+    the candidates are locked with SKIP LOCKED, so competing workers take
+    different rows; on SQLite, where the write transaction already serialises
+    workers, each row is claimed by a conditional UPDATE that counts only if it
+    changed exactly that row.
+    """
+    candidates = select(model.id).where(claimable).order_by(*order_by).limit(limit)
+    if is_sqlite():
+        ids = []
+        for row_id in db.session.scalars(candidates).all():
+            result = db.session.execute(update(model).where(model.id == row_id, claimable).values(**values)
+                                        .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                ids.append(row_id)
+        return ids
+    ids = db.session.scalars(candidates.with_for_update(skip_locked=True)).all()
+    if ids:
+        db.session.execute(update(model).where(model.id.in_(ids)).values(**values)
+                           .execution_options(synchronize_session=False))
+    return list(ids)

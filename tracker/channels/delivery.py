@@ -28,7 +28,7 @@ from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import Channel, ChannelDelivery
-from tracker.txn import begin_write, is_sqlite
+from tracker.txn import begin_write, claim_ids
 
 LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 50
@@ -120,22 +120,9 @@ def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
     if db.session.scalar(select(ChannelDelivery.id).where(_claimable(now)).limit(1)) is None:
         return []
     begin_write()
-    candidates = (select(ChannelDelivery.id).where(_claimable(now))
-                  .order_by(ChannelDelivery.next_attempt_at, ChannelDelivery.id).limit(limit))
     values = {"status": "sending", "lease_expires_at": now + LEASE, "claimed_by": worker}
-    if is_sqlite():
-        ids = []
-        for row_id in db.session.scalars(candidates).all():
-            result = db.session.execute(update(ChannelDelivery).where(ChannelDelivery.id == row_id,
-                                                                      _claimable(now))
-                                        .values(**values).execution_options(synchronize_session=False))
-            if result.rowcount == 1:
-                ids.append(row_id)
-    else:
-        ids = db.session.scalars(candidates.with_for_update(skip_locked=True)).all()
-        if ids:
-            db.session.execute(update(ChannelDelivery).where(ChannelDelivery.id.in_(ids)).values(**values)
-                               .execution_options(synchronize_session=False))
+    ids = claim_ids(ChannelDelivery, _claimable(now), (ChannelDelivery.next_attempt_at, ChannelDelivery.id),
+                    values, limit)
     rows = db.session.execute(
         select(ChannelDelivery.id, ChannelDelivery.channel_id, ChannelDelivery.webhook_id, ChannelDelivery.body,
                ChannelDelivery.attempts, Channel.kind, Channel.url, Channel.secret_digest, Channel.secret_sealed)

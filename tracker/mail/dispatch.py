@@ -26,7 +26,7 @@ from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import Obligation, OutboxMessage, User, team_members
 from tracker.register.vocabulary import ACTIVE_STATUSES
-from tracker.txn import begin_write, is_sqlite
+from tracker.txn import begin_write, claim_ids
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 50
@@ -71,22 +71,9 @@ def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
     if db.session.scalar(select(OutboxMessage.id).where(claimable(now)).limit(1)) is None:
         return []  # nothing to send: no write lock taken
     begin_write()
-    candidates = (select(OutboxMessage.id).where(claimable(now))
-                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
     claim_values = {"status": "sending", "lease_expires_at": now + LEASE, "claimed_by": worker}
-    if is_sqlite():
-        ids = []
-        for row_id in db.session.scalars(candidates).all():
-            result = db.session.execute(update(OutboxMessage).where(
-                OutboxMessage.id == row_id, claimable(now)).values(**claim_values)
-                .execution_options(synchronize_session=False))
-            if result.rowcount == 1:
-                ids.append(row_id)
-    else:
-        ids = db.session.scalars(candidates.with_for_update(skip_locked=True)).all()
-        if ids:
-            db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                               .values(**claim_values).execution_options(synchronize_session=False))
+    ids = claim_ids(OutboxMessage, claimable(now), (OutboxMessage.next_attempt_at, OutboxMessage.id),
+                    claim_values, limit)
     rows = db.session.execute(select(*CLAIM_COLUMNS).where(OutboxMessage.id.in_(ids))
                               .order_by(OutboxMessage.id)).all() if ids else []
     db.session.commit()
