@@ -21,6 +21,7 @@ from tracker.db import db
 from tracker.deadlines import parse_partial_date
 from tracker.errors import ValidationFailed
 from tracker.register.exports import obligations_csv
+from tracker.register.queries import undated_last
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,
@@ -66,7 +67,7 @@ def _filtered(query: ObligationQuery):
     if query.q:
         stmt = stmt.where(or_(Obligation.title.icontains(query.q, autoescape=True),
                               Obligation.key.icontains(query.q, autoescape=True)))
-    return stmt.order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)
+    return stmt.order_by(*undated_last())
 
 
 def _after(stmt, cursor: str):

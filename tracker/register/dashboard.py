@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from tracker.db import db
 from tracker.models import DeadlineHistory, Event, Obligation
 from tracker.models.register import ACTIVE_STATUSES
-from tracker.register.queries import due_between
+from tracker.register.queries import due_between, undated_last
 
 SECTION_LIMIT = 20
 
@@ -46,8 +46,7 @@ def _scoped(team_ids: list[int] | None):
 def _fill(section: Section, query, limit: int, dated: bool) -> Section:
     # Dated sections order by the indexed due date alone so SQLite can walk the
     # index and stop after `limit` rows instead of sorting every match.
-    order = (Obligation.due_date, Obligation.id) if dated else \
-        (Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)
+    order = (Obligation.due_date, Obligation.id) if dated else undated_last()
     section.rows = list(db.session.scalars(
         query.options(joinedload(Obligation.team), joinedload(Obligation.owner),
                       joinedload(Obligation.anchor_event))

@@ -7,6 +7,7 @@ import io
 from typing import Iterable
 
 from tracker.models import Obligation
+from tracker.register.queries import obligation_page_url
 
 COLUMNS = ("key", "title", "team", "owner", "rule", "due_date", "due_precision", "due_state",
            "status", "revision", "source_events", "url")
@@ -31,6 +32,6 @@ def obligations_csv(obligations: Iterable[Obligation], base_url: str) -> str:
             ob.key, ob.title, ob.team.name, ob.owner.email if ob.owner else "", ob.rule,
             ob.due_date.isoformat() if ob.due_date else "", ob.due_precision, ob.due_state,
             ob.status, ob.revision, "; ".join(e.title for e in ob.events),
-            f"{base_url}/obligations/{ob.id}",
+            obligation_page_url(ob.id, base_url),
         )])
     return out.getvalue()

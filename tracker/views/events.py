@@ -21,7 +21,7 @@ from tracker.forms.register import EventChangeForm, EventForm
 from tracker.models import Event, Obligation, Source
 from tracker.navigation import add_nav_item
 from tracker.register.events import anchored_count, create_event, delete_event, update_event
-from tracker.register.queries import team_todays
+from tracker.register.queries import team_todays, undated_last
 from tracker.views.common import actor, int_arg, load_or_404, refuse
 
 bp = Blueprint("events", __name__)
@@ -51,7 +51,7 @@ def _detail_page(event: Event, change_form: EventChangeForm | None = None, code:
     anchored = db.session.scalars(
         select(Obligation).where(Obligation.anchor_event_id == event.id, Obligation.deleted_at.is_(None))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
-        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)).all()
+        .order_by(*undated_last())).all()
     if change_form is None:
         change_form = EventChangeForm()
         change_form.status.data = event.status

@@ -15,7 +15,7 @@ from tracker.forms.register import SourceForm
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.navigation import add_nav_item
 from tracker.register.sources import create_source, delete_source, update_source
-from tracker.register.queries import team_todays
+from tracker.register.queries import team_todays, undated_last
 from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("sources", __name__)
@@ -45,7 +45,7 @@ def detail(source_id: int):
         select(Obligation).where(Obligation.deleted_at.is_(None), Obligation.id.in_(
             select(obligation_events.c.obligation_id).where(obligation_events.c.event_id.in_(event_ids))))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
-        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id)).all() if event_ids else []
+        .order_by(*undated_last())).all() if event_ids else []
     return render_template("sources/detail.html", source=source, events=events, obligations=obligations,
                            todays=team_todays(), confirm=ConfirmForm(), title=source.title)
 

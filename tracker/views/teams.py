@@ -17,7 +17,7 @@ from tracker.forms.errors import as_choices
 from tracker.forms.people import MemberForm, TeamForm
 from tracker.models import Obligation, Team, User
 from tracker.navigation import add_nav_item
-from tracker.register.queries import team_todays
+from tracker.register.queries import team_todays, undated_last
 from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("teams", __name__)
@@ -47,7 +47,7 @@ def _detail_page(team: Team, member_form: MemberForm | None = None, code: int = 
     obligations = db.session.scalars(
         select(Obligation).where(Obligation.team_id == team.id, Obligation.deleted_at.is_(None))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
-        .order_by(Obligation.due_date.is_(None), Obligation.due_date, Obligation.id).limit(50)).all()
+        .order_by(*undated_last()).limit(50)).all()
     # Admins see who left since the team feed URL was issued: they still hold it.
     departed = feed_tokens.departures(team) if current_user.is_admin() else []
     return render_template("teams/detail.html", team=team, obligations=obligations, todays=team_todays(),
