@@ -43,6 +43,7 @@ from tracker.feeds.scope import FeedScope, midnight, scope_today
 from tracker.feeds.sequence import cancelled_since, flips_for, record_flips, stored_states
 from tracker.feeds.ical import VEventSpec, calendar_bytes, calendar_header, vevent_bytes
 from tracker.feeds.uids import event_uid
+from tracker.register.queries import event_date_column
 from tracker.models import FeedBody, FeedValidator
 from tracker.txn import is_sqlite
 
@@ -265,7 +266,7 @@ def _event_fragments(scope: FeedScope, today: date) -> list[tuple]:
         key = ("event", event.id, event.updated_at)
         fragment = fragment_cache.get(key)
         if fragment is None:
-            on = event.occurred_on if event.status == "occurred" else event.expected_on
+            on = getattr(event, event_date_column(event.status))
             label = partial_from(on, event.precision).label()
             summary = f"{event.source}: {event.title}" + (f" ({event.status} {label})" if event.status != "occurred" else "")
             spec = VEventSpec(uid=event_uid(event.id), day=on, summary=summary,
