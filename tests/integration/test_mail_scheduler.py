@@ -42,18 +42,18 @@ def test_embedded_scheduler_is_not_started_in_tests_or_other_commands(app, monke
     app.config["TRACKER_SCHEDULER"] = "embedded"
     try:
         with click.Context(click.Command("upgrade"), info_name="upgrade"):
-            assert scheduler._serving_process(app) is False
+            assert scheduler.serving_process(app) is False
         run = click.Context(click.Command("run"), info_name="run")
         run.params = {"reload": True}
         with run:
             monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-            assert scheduler._serving_process(app) is False  # the reloader's parent
+            assert scheduler.serving_process(app) is False  # the reloader's parent
             monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
-            assert scheduler._serving_process(app) is True  # the reloader's child serves
+            assert scheduler.serving_process(app) is True  # the reloader's child serves
         run.params = {"reload": False}
         monkeypatch.delenv("WERKZEUG_RUN_MAIN")
         with run:
-            assert scheduler._serving_process(app) is True
+            assert scheduler.serving_process(app) is True
         app.config["TRACKER_SCHEDULER"] = "off"
         assert scheduler.start_embedded(app) is False
     finally:
