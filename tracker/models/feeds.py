@@ -74,7 +74,21 @@ class FeedSequence(Base):
     flips: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class FeedValidator(Base):
+class _RenderedVersion:
+    """The columns a stored render is keyed and validated by: scope, variant, content version,
+    the days it stays right for, and its ETag and Last-Modified."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(40))
+    variant: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    etag: Mapped[str] = mapped_column(String(80))
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedValidator(_RenderedVersion, Base):
     """The ETag and Last-Modified of a rendered feed, kept per content version.
 
     Rendering is deterministic, so the bytes of a feed are fixed by its content
@@ -91,18 +105,10 @@ class FeedValidator(Base):
         Index("ix_feed_validators_scope", "scope_key", "variant"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_key: Mapped[str] = mapped_column(String(40))
-    variant: Mapped[str] = mapped_column(String(20))
-    version: Mapped[str] = mapped_column(String(64))
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_until: Mapped[date] = mapped_column(Date)
-    etag: Mapped[str] = mapped_column(String(80))
-    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FeedBody(Base):
+class FeedBody(_RenderedVersion, Base):
     """The rendered bytes of a feed's current content version, zlib-compressed.
 
     Keyed like `FeedValidator` (scope, variant, content version, days it stays
@@ -116,13 +122,5 @@ class FeedBody(Base):
     __tablename__ = "feed_bodies"
     __table_args__ = (UniqueConstraint("scope_key", "variant"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_key: Mapped[str] = mapped_column(String(40))
-    variant: Mapped[str] = mapped_column(String(20))
-    version: Mapped[str] = mapped_column(String(64))
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_until: Mapped[date] = mapped_column(Date)
-    etag: Mapped[str] = mapped_column(String(80))
-    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
     body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -87,7 +87,10 @@ def _known(email: str, address: str, now: datetime) -> bool:
         LoginAttempt.succeeded.is_(True), LoginAttempt.at > now - KNOWN_FOR).limit(1)) is not None
 
 
-def _refusal(email: str, address: str, now: datetime) -> Refusal | None:
+def _refusal(email: str, address: str, now: datetime, row_id: int) -> Refusal | None:
+    # Only attempts recorded before this one count (lower ids), so in a burst the
+    # first `limit` go ahead and the rest wait, instead of every one seeing the
+    # whole burst and all of them being refused.
     since = now - WINDOW
     limits = [(and_(LoginAttempt.email == email, LoginAttempt.address == address),
                MAX_PER_ACCOUNT_AND_ADDRESS, False)]
@@ -96,7 +99,7 @@ def _refusal(email: str, address: str, now: datetime) -> Refusal | None:
                    (LoginAttempt.email == email, MAX_PER_ACCOUNT, True)]
     refusals = []
     for condition, limit, elsewhere in limits:
-        count, newest = db.session.execute(_failures(since, condition)).one()
+        count, newest = db.session.execute(_failures(since, condition, LoginAttempt.id <= row_id)).one()
         if count > limit:  # the count includes this attempt's own row
             # Wait until the newest failures age out of the window; the newest
             # one is a conservative choice that keeps the message simple.
@@ -121,7 +124,7 @@ def begin(email: str, address: str, now: datetime | None = None) -> Attempt | Re
     row = LoginAttempt(at=now, email=email, address=address, succeeded=False)
     db.session.add(row)
     db.session.commit()
-    refusal = _refusal(email, address, now)
+    refusal = _refusal(email, address, now, row.id)
     if refusal is not None:
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == row.id))
         db.session.commit()
