@@ -11,7 +11,13 @@ from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
 from tracker.models.people import User
 
-MESSAGE_KINDS = ("reminder", "overdue", "change", "digest")
+# Every kind of email the tracker sends. The first four are the team's deadline
+# mail; the rest are reserved for channels (an admin told a channel was
+# disabled), regulator watches (a new proposal) and vendor contacts.
+MESSAGE_KINDS = ("reminder", "overdue", "change", "digest", "channel_disabled", "proposal",
+                 "vendor_request", "vendor_reminder", "vendor_overdue", "vendor_change",
+                 "vendor_receipt", "vendor_rejected", "vendor_reopened", "vendor_progress")
+KIND_CHECK = "kind in (" + ", ".join(f"'{kind}'" for kind in MESSAGE_KINDS) + ")"
 MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
 
@@ -25,7 +31,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("kind in ('reminder', 'overdue', 'change', 'digest')", name="kind"),
+        CheckConstraint(KIND_CHECK, name="kind"),
         CheckConstraint("status in ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_kind_created", "kind", "created_at"),
@@ -33,7 +39,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
     obligation_id: Mapped[int | None] = mapped_column(
         ForeignKey("obligations.id", ondelete="CASCADE"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
