@@ -80,3 +80,22 @@ class Provider(Protocol):
         Raises ProviderError (network, status, non-JSON, truncated JSON, 429 after
         the retries) or ProviderSkipped (no key). Never returns half a result.
         """
+
+
+# Identifier names with a meaning beyond provenance (see docs/watches.md, "Providers").
+# `chamber`: the stage happened in this chamber ("house"/"senate", "upper"/"lower");
+# the same stage in two chambers is two happenings, not a disagreement.
+CHAMBER = "chamber"
+# `supersedes`: a later document (a delay, a correction, an extension) replaces the
+# value an earlier document gave for this stage; the value names that document.
+SUPERSEDES = "supersedes"
+
+
+def occurrence(observation: Observation) -> str:
+    """What two observations must share to be two reports of one happening.
+
+    Two observations with the same occurrence and different dates disagree (a
+    conflict for a person), unless the later one names what it `supersedes`.
+    """
+    chamber = observation.identifiers.get(CHAMBER)
+    return f"{observation.stage}|{chamber}" if chamber else observation.stage
