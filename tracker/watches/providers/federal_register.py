@@ -12,8 +12,10 @@ number, so a delay reads "effective 2026-06-22, document 2026-05678, supersedes
 
 The effective date is `effective_on`; for a delay, the date the `dates` text says the
 rule is delayed until (the delaying rule's own `effective_on` is often the day the
-delay takes effect); when `effective_on` is null, the `dates` text ("effective March
-23, 2026", "effective 30 days after publication"). No key is needed.
+delay takes effect; "delayed indefinitely" is an `effective` observation without a
+date); for a correction, only an `effective_on` later than its own publication (its
+`dates` describe the correction itself); when `effective_on` is null, the `dates` text
+("effective March 23, 2026", "effective 30 days after publication"). No key is needed.
 """
 
 from __future__ import annotations
@@ -105,9 +107,19 @@ def document_stages(document: Mapping, *, with_published: bool = True) -> list[t
     if closes := _iso(document.get("comments_close_on")):
         found.append(("comments_close", closes, dates_text or headline))
     delays, until = delayed_until(dates_text) if dates_text else (False, None)
-    if delays and (until or not _iso(document.get("effective_on"))):
-        found.append(("effective", until, dates_text))
-    elif effective := _iso(document.get("effective_on")) or effective_from_text(dates_text, published):
+    effective_on = _iso(document.get("effective_on"))
+    if delays:
+        # The delaying rule's own effective_on is usually the day the delay takes effect.
+        if until or not effective_on or effective_on == published:
+            found.append(("effective", until, dates_text))
+        else:
+            found.append(("effective", effective_on, dates_text))
+    elif is_amending(document):
+        # A correction's dates are its own ("this correction is effective ..."): only an
+        # effective_on later than its publication speaks about the rule.
+        if effective_on and published and effective_on > published:
+            found.append(("effective", effective_on, dates_text or headline))
+    elif effective := effective_on or effective_from_text(dates_text, published):
         found.append(("effective", effective, dates_text or headline))
     return found
 
