@@ -40,7 +40,8 @@ from a variant is read from `default/`):
   ``openstates/search``: a two-page Open States list (page/max_page).
 
 Misbehaviour, for the next `times` requests (None: until `clear()`), optionally of one
-provider only: ``replay.fail(mode, times=1, provider="congress", **options)`` with mode
+provider only and after letting `after` requests through (a later page):
+``replay.fail(mode, times=1, provider="congress", after=0, **options)`` with mode
 
 - ``"html"``: an HTML block page with status 200; ``"wrong_type"``: text/plain, 200;
 - ``"truncated"``: the real answer cut in half, as application/json, 200;
@@ -97,6 +98,7 @@ class Failure:
     mode: str
     times: int | None
     provider: str | None
+    after: int = 0
     options: dict = field(default_factory=dict)
 
 
@@ -116,7 +118,8 @@ class RegulatorReplay:
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True,
                                    request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
         self._thread.start()
 
     # -- control --------------------------------------------------------------
@@ -138,10 +141,11 @@ class RegulatorReplay:
             raise ValueError(f"no variant {variant!r} of {item!r}")
         self._variants[item] = variant
 
-    def fail(self, mode: str, *, times: int | None = 1, provider: str | None = None, **options) -> None:
-        """Misbehave on the next `times` requests (of `provider`, when given)."""
+    def fail(self, mode: str, *, times: int | None = 1, provider: str | None = None, after: int = 0,
+             **options) -> None:
+        """Misbehave on the next `times` requests (of `provider`, when given), once `after` went through."""
         with self._lock:
-            self._failures.append(Failure(mode, times, provider, options))
+            self._failures.append(Failure(mode, times, provider, after, options))
 
     def clear(self) -> None:
         """Forget variants, failures, recorded requests and waits."""
@@ -182,6 +186,9 @@ class RegulatorReplay:
         with self._lock:
             for failure in self._failures:
                 if failure.provider in (None, provider) and failure.times != 0:
+                    if failure.after > 0:
+                        failure.after -= 1
+                        return None
                     if failure.times is not None:
                         failure.times -= 1
                     return failure
