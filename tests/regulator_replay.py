@@ -28,7 +28,7 @@ from a variant is read from `default/`):
   every executive step reported by both the House and the Library of Congress.
 - ``congress/119-s-1001``: duplicated actions and two "Became Public Law" dates.
 - ``congress/118-hr-2670``: three pages of actions (``pagination.next``); variant
-  ``foreign-next`` has a paging link to another host.
+  ``foreign-next`` has a paging link to another host, ``loop`` a link back to itself.
 - ``federal_register/documents/<number>``: 2026-01234 (interim final rule),
   2026-05678 (the rule delaying its effective date), 2026-02222 (effective "30 days
   after publication", ``effective_on`` null).

@@ -127,6 +127,13 @@ def test_a_paging_link_to_another_host_is_refused(regulator_replay):
     assert regulator_replay.count() == 1
 
 
+def test_paging_links_that_go_round_in_a_circle_are_a_failure(regulator_replay):
+    regulator_replay.use("congress/118-hr-2670", "loop")
+    with pytest.raises(ProviderError, match="the paging links go round in a circle; stopped"):
+        _congress(regulator_replay).fetch("bill", "118-hr-2670")
+    assert regulator_replay.count() == 2
+
+
 def test_more_pages_than_the_cap_fail_instead_of_returning_half(regulator_replay):
     with pytest.raises(ProviderError, match="more than 2 pages; stopped"):
         _congress(regulator_replay, max_pages=2).fetch("bill", "118-hr-2670")
