@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -138,6 +139,14 @@ def test_more_pages_than_the_cap_fail_instead_of_returning_half(regulator_replay
     with pytest.raises(ProviderError, match="more than 2 pages; stopped"):
         _congress(regulator_replay, max_pages=2).fetch("bill", "118-hr-2670")
     assert regulator_replay.count() == 2
+
+
+def test_one_provider_serves_fetches_in_several_threads_at_once(regulator_replay):
+    provider = _congress(regulator_replay)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: provider.fetch("bill", "118-hr-2670"), range(8)))
+    assert all(result == results[0] for result in results) and len(results[0]) == 7
+    assert regulator_replay.count() == 24
 
 
 def test_open_states_lists_are_paged_by_page_and_max_page(regulator_replay):

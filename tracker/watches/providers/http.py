@@ -17,6 +17,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -106,7 +107,8 @@ class Http:
 
     `label` names the provider in every reason ("Congress.gov: HTTP 500 ..."); `secrets`
     are strings never to be shown; `sleep` and `rng` are injectable so tests do not wait.
-    Use `with http.session():` around a fetch so its pages share one connection pool.
+    Use `with http.session():` around a fetch so its pages share one connection pool
+    (one per thread: an instance may serve fetches in several threads at once).
     """
 
     def __init__(self, label: str, base_url: str, *, headers: Mapping[str, str] | None = None,
@@ -125,8 +127,8 @@ class Http:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._shared = client
-        self._client: httpx.Client | None = client
-        self.requests_sent = 0
+        self._local = threading.local()  # each thread's fetch has its own pool
+        self.requests_sent = 0  # every request sent by this instance (benchmarks count them)
 
     # -- plumbing -------------------------------------------------------------
 
@@ -143,17 +145,17 @@ class Http:
     @contextmanager
     def session(self) -> Iterator[Http]:
         """One connection pool for the requests inside the block (unless a client was given)."""
-        if self._client is not None:
+        if self._shared is not None or getattr(self._local, "client", None) is not None:
             yield self
             return
         # trust_env: a deployment behind an outbound proxy sets HTTPS_PROXY (and NO_PROXY).
-        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=True,
+        self._local.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=True,
                                     verify=_tls_context())
         try:
             yield self
         finally:
-            self._client.close()
-            self._client = self._shared
+            self._local.client.close()
+            self._local.client = None
 
     def _same_origin(self, url: str) -> bool:
         want, got = urlsplit(self.base_url), urlsplit(url)
@@ -169,11 +171,12 @@ class Http:
     # -- one request ----------------------------------------------------------
 
     def _send(self, url: str, params: Mapping | None) -> tuple[httpx.Response, bytes]:
-        assert self._client is not None, "use `with http.session():`"
+        client = self._shared or getattr(self._local, "client", None)
+        assert client is not None, "use `with http.session():`"
         self.requests_sent += 1
         log.debug("%s GET %s", self.label, self.redact(str(httpx.URL(url, params=params))))
         try:
-            with self._client.stream("GET", url, params=params, headers=self.headers) as response:
+            with client.stream("GET", url, params=params, headers=self.headers) as response:
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body += chunk
