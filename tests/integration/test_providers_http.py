@@ -38,6 +38,18 @@ def test_an_html_page_with_status_200_is_refused_with_a_one_line_reason(regulato
     assert regulator_replay.count() == 1
 
 
+def test_an_html_page_labelled_as_json_is_still_an_html_page(regulator_replay):
+    regulator_replay.fail("html", content_type="application/json")
+    with pytest.raises(ProviderError, match=r"^Congress.gov: HTML page instead of JSON \(HTTP 200\)$"):
+        _congress(regulator_replay).fetch("bill", BILL)
+
+
+def test_a_request_without_the_key_is_refused_by_the_replay_as_by_congress_gov(regulator_replay):
+    http = Http("Congress.gov", regulator_replay.url)
+    with http.session(), pytest.raises(ProviderError, match="HTTP 403: API_KEY_MISSING No api_key was supplied"):
+        http.get_json(regulator_replay.url + "/congress/v3/bill/119/hr/3447/actions")
+
+
 def test_a_wrong_content_type_is_refused(regulator_replay):
     regulator_replay.fail("wrong_type")
     with pytest.raises(ProviderError, match=r"unexpected content type text/plain instead of JSON \(HTTP 200\)"):

@@ -194,7 +194,7 @@ class Http:
         status = response.status_code
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         looks_html = body.lstrip()[:1] == b"<"
-        if kind in ("text/html", "application/xhtml+xml") or (not kind.endswith("json") and looks_html):
+        if kind in ("text/html", "application/xhtml+xml") or looks_html:
             raise self.fail(f"HTML page instead of JSON (HTTP {status})")
         if not (kind == "application/json" or kind.endswith("+json")):
             raise self.fail(f"unexpected content type {kind or '(none)'} instead of JSON (HTTP {status})")
