@@ -127,6 +127,13 @@ def test_a_redirect_to_another_host_is_not_followed(regulator_replay):
     assert regulator_replay.count() == 1
 
 
+def test_a_redirect_to_another_scheme_on_the_same_host_is_not_followed(regulator_replay):
+    elsewhere = regulator_replay.url.replace("http://", "https://") + "/congress/v3/bill/119/hr/3447/actions"
+    regulator_replay.fail("redirect", location=elsewhere)
+    with pytest.raises(ProviderError, match=r"HTTP 302 redirect to another scheme or port \(https://127\.0\.0\.1:"):
+        _congress(regulator_replay).fetch("bill", BILL)
+
+
 def test_a_redirect_on_the_same_host_is_followed(regulator_replay):
     regulator_replay.fail("redirect", location="/congress/v3/bill/119/hr/3447/actions?offset=0&format=json")
     assert _congress(regulator_replay).fetch("bill", BILL)

@@ -149,8 +149,8 @@ class Http:
             yield self
             return
         # trust_env: a deployment behind an outbound proxy sets HTTPS_PROXY (and NO_PROXY).
-        self._local.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=True,
-                                    verify=_tls_context())
+        self._local.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False,
+                                          trust_env=True, verify=_tls_context())
         try:
             yield self
         finally:
@@ -160,6 +160,14 @@ class Http:
     def _same_origin(self, url: str) -> bool:
         want, got = urlsplit(self.base_url), urlsplit(url)
         return (got.scheme, got.hostname, got.port) == (want.scheme, want.hostname, want.port)
+
+    def _elsewhere(self, response: httpx.Response, where: str) -> str:
+        target = urlsplit(where)
+        if not response.headers.get("location"):
+            return "nowhere (no Location)"
+        if target.hostname != urlsplit(self.base_url).hostname:
+            return f"another host ({target.hostname})"
+        return f"another scheme or port ({target.scheme}://{target.netloc})"
 
     def check_link(self, url: str) -> str:
         """A paging link from an answer, if it points back at the provider; else ProviderError."""
@@ -221,8 +229,7 @@ class Http:
             if 300 <= status < 400 and status != 304:
                 where = urljoin(url, response.headers.get("location", ""))
                 if not response.headers.get("location") or not self._same_origin(where):
-                    raise self.fail(f"HTTP {status} redirect to another host "
-                                    f"({urlsplit(where).hostname or 'no Location'}); not followed")
+                    raise self.fail(f"HTTP {status} redirect to {self._elsewhere(response, where)}; not followed")
                 redirects += 1
                 if redirects > MAX_REDIRECTS:
                     raise self.fail(f"more than {MAX_REDIRECTS} redirects; stopped")
