@@ -178,3 +178,21 @@ def test_matrix_statement_count_does_not_grow_with_vendors(client):
     _editor(client)
     small = _matrix_statements(client, 2)
     assert _matrix_statements(client, 15) == small
+
+
+def test_vendor_list_and_csv_statements_do_not_grow_with_vendors(client):
+    from tests.integration.test_vendors_service import _Statements
+
+    team = make_team()
+    _editor(client)
+
+    def statements(url):
+        with _Statements() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    make_vendor(team)
+    small = (statements("/vendors"), statements("/vendors.csv"))
+    for _ in range(8):
+        make_vendor(team)
+    assert (statements("/vendors"), statements("/vendors.csv")) == small
