@@ -36,6 +36,10 @@ ENTITY_NAMES = {
     "Team": "team",
     "User": "user",
     "Channel": "channel",
+    "Vendor": "vendor",
+    "VendorContact": "vendor_contact",
+    "VendorRequest": "vendor_request",
+    "ObligationVendorScope": "vendor_scope",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

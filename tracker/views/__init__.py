@@ -25,6 +25,8 @@ def register_blueprints(app: Flask) -> None:
         timeline,
         transfer,
         users,
+        vendor_matrix,
+        vendors,
     )
 
     app.register_blueprint(auth.bp)
@@ -38,4 +40,6 @@ def register_blueprints(app: Flask) -> None:
     outbox.register(app)
     notifications.register(app)
     channels.register(app)
+    vendors.register(app)
+    vendor_matrix.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
