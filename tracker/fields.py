@@ -65,6 +65,15 @@ def forbidden_character(value: str, multiline: bool = False) -> str | None:
     return f"character U+{ord(bad.group()):04X} is not allowed"
 
 
+def without_forbidden(value: str | None) -> str:
+    """One-line text with every character `forbidden_character` refuses removed.
+
+    For text that is searched rather than stored (a list filter), where dropping a
+    stray control character is kinder than refusing the page.
+    """
+    return _LINE_FORBIDDEN.sub("", value or "")
+
+
 def line_value(value: str | None) -> str:
     """One-line text as it is stored: stripped, as a pack strips it.
 
