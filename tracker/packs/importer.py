@@ -24,6 +24,7 @@ from tracker.deadlines import compute_due
 from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User
 from tracker.register.obligations import ObligationInput, update_obligation
+from tracker.register.queries import event_date_values
 from tracker.packs.validate import (
     EventSpec,
     ExistingKeys,
@@ -164,8 +165,7 @@ def _import_events(pack: Pack, sources, actor, now, report, pending) -> dict[str
             when = _event_date(spec)
             event = Event(key=spec.key, source=sources[spec.source], title=spec.title,
                           description=spec.description, status=spec.status,
-                          occurred_on=spec.date if spec.status == "occurred" else None,
-                          expected_on=spec.date if spec.status in ("expected", "withdrawn") else None,
+                          **event_date_values(spec.status, spec.date),
                           precision=when.precision, created_at=now, updated_at=now)
             db.session.add(event)
             events[spec.key] = event

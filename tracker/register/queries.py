@@ -31,6 +31,18 @@ def event_date_column(status: str) -> str:
     return "occurred_on" if status == "occurred" else "expected_on"
 
 
+def event_date_values(status: str, on: date | None) -> dict:
+    """The date columns of an event written fresh with `status` and date `on`.
+
+    The date goes where `event_date_column` says, the other column stays empty;
+    a speculative event has no date at all.
+    """
+    values = {"occurred_on": None, "expected_on": None}
+    if status != "speculative":
+        values[event_date_column(status)] = on
+    return values
+
+
 def team_todays(now: datetime | None = None) -> dict[int, date]:
     """Today's local date for every team, by team id (one small query)."""
     return {team_id: local_today(tz, now) for team_id, tz in db.session.execute(select(Team.id, Team.timezone))}
