@@ -26,7 +26,8 @@ VALUE_SHOWN_MAX = 80
 # C0 and C1 controls, DEL, the Unicode line/paragraph separators and lone
 # surrogates (not encodable as UTF-8): none of them belong in a title or a name
 # (they break headers, CSV and calendar lines; PostgreSQL refuses NUL).
-_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+NOT_IN_A_LINE = "\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"  # a regex character class's inside
+_LINE_FORBIDDEN = re.compile(f"[{NOT_IN_A_LINE}]")
 # Multi-line text may keep line feeds and tabs, nothing else (CR LF is stored as LF).
 _TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")

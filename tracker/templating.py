@@ -8,7 +8,7 @@ from flask import Flask
 
 from tracker.clock import local_today
 from tracker.deadlines import due_date_note, due_wording
-from tracker.register.vocabulary import STATUS_LABELS
+from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
 DUE_STATE_LABELS = {
     "firm": "Firm",
@@ -54,4 +54,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["due_note"] = due_note
     app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["SOURCE_KIND_LABELS"] = SOURCE_KIND_LABELS
     app.jinja_env.globals["local_today"] = local_today

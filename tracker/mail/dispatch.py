@@ -24,7 +24,7 @@ from tracker.mail.message import header_problem
 from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import Obligation, OutboxMessage, User, team_members
-from tracker.register.vocabulary import ACTIVE_STATUSES
+from tracker.register.vocabulary import ACTIVE_STATUSES, STATUS_LABELS
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = queue.CLAIM_BATCH
@@ -107,7 +107,7 @@ def stale_reason(row, obligations: dict) -> str | None:
     if current is None or current.deleted_at is not None:
         return "not sent: the obligation was deleted"
     if current.status not in ACTIVE_STATUSES:
-        return f"not sent: the obligation is {current.status.replace('_', ' ')}"
+        return f"not sent: the obligation is {STATUS_LABELS.get(current.status, current.status).lower()}"
     if row.kind != "change" and current.revision != row.revision:
         return "not sent: the deadline moved since this reminder was planned"
     return None

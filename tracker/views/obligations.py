@@ -18,6 +18,7 @@ from tracker.forms.errors import as_choices
 from tracker.forms.register import ObligationForm, StatusForm
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
 from tracker.models.register import OBLIGATION_STATUSES
+from tracker.register.vocabulary import STATUS_LABELS
 from tracker.navigation import add_nav_item
 from tracker.register.obligations import (
     ObligationInput,
@@ -208,7 +209,7 @@ def change_status(obligation_id: int):
     elif form.validate_on_submit():
         try:
             set_status(obligation, form.status.data, actor(), note=form.note.data or "")
-            flash(f"Status is now “{form.status.data.replace('_', ' ')}”.", "success")
+            flash(f"Status is now “{STATUS_LABELS[form.status.data].lower()}”.", "success")
             return redirect(url_for("obligations.detail", obligation_id=obligation.id))
         except ValidationFailed as exc:
             refuse(form, exc)
