@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 from email_validator import validate_email
 
 KEY_MAX = 100
-TITLE_MAX = 300
+TITLE_MAX = 300  # titles and names
+CITATION_MAX = 300
+LONG_TEXT_MAX = 10_000  # summaries and descriptions
 URL_MAX = 2000
 TIMEZONE_MAX = 64
 JURISDICTION_MAX = 10

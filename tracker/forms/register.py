@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value
+from tracker.fields import CITATION_MAX, TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value
 from tracker.forms.errors import as_choices
 from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
@@ -96,7 +96,7 @@ class SourceForm(FlaskForm):
     jurisdiction = StringField("Jurisdiction", filters=[upper_code],
                                validators=[InputRequired(), Rule(check_jurisdiction)],
                                description="US, US-CA, EU, DE ...")
-    citation = StringField("Citation", filters=[stripped], validators=[Rule(check_line, 300)])
+    citation = StringField("Citation", filters=[stripped], validators=[Rule(check_line, CITATION_MAX)])
     url = StringField("Address (URL)", filters=[stripped], validators=[Rule(check_url)],
                       description="An http:// or https:// address")
     summary = TextAreaField("Summary", validators=[Rule(check_text, 10000)])
