@@ -26,6 +26,7 @@ from tracker.channels.signing import signed_headers
 from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.fields import whole_number
 from tracker.models import Channel, ChannelDelivery
 
 LEASE = timedelta(minutes=5)
@@ -74,12 +75,14 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        delay = timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        # tracker.fields' rule for typed numbers: '²' or 5,000 digits must not raise here.
+        seconds = whole_number(value, int(RETRY_AFTER_CAP.total_seconds()))
+        delay = RETRY_AFTER_CAP if seconds is None else timedelta(seconds=seconds)
     else:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
