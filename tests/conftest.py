@@ -17,7 +17,6 @@ import contextvars
 import os
 import shutil
 import tempfile
-import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,8 +26,8 @@ import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import configuration as hypothesis_configuration
-from werkzeug.serving import make_server
 
+from tests.server_support import served
 from tracker import create_app
 from tracker.db import db
 
@@ -144,12 +143,8 @@ def client(app):
 def live_server(app):
     """The app served by werkzeug on a loopback port, one thread per request (each with its own
     app context and database session); yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with served(app, threaded=True) as base:
+        yield base
 
 
 @pytest.fixture

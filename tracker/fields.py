@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 from email_validator import validate_email
 
 KEY_MAX = 100
-TITLE_MAX = 300
+TITLE_MAX = 300  # titles and names
+CITATION_MAX = 300
+LONG_TEXT_MAX = 10_000  # summaries and descriptions
 URL_MAX = 2000
 TIMEZONE_MAX = 64
 JURISDICTION_MAX = 10
@@ -26,7 +28,8 @@ VALUE_SHOWN_MAX = 80
 # C0 and C1 controls, DEL, the Unicode line/paragraph separators and lone
 # surrogates (not encodable as UTF-8): none of them belong in a title or a name
 # (they break headers, CSV and calendar lines; PostgreSQL refuses NUL).
-_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+NOT_IN_A_LINE = "\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"  # a regex character class's inside
+_LINE_FORBIDDEN = re.compile(f"[{NOT_IN_A_LINE}]")
 # Multi-line text may keep line feeds and tabs, nothing else (CR LF is stored as LF).
 _TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
@@ -63,6 +66,15 @@ def forbidden_character(value: str, multiline: bool = False) -> str | None:
     if bad is None:
         return None
     return f"character U+{ord(bad.group()):04X} is not allowed"
+
+
+def without_forbidden(value: str | None) -> str:
+    """One-line text with every character `forbidden_character` refuses removed.
+
+    For text that is searched rather than stored (a list filter), where dropping a
+    stray control character is kinder than refusing the page.
+    """
+    return _LINE_FORBIDDEN.sub("", value or "")
 
 
 def line_value(value: str | None) -> str:

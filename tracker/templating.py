@@ -8,7 +8,7 @@ from flask import Flask
 
 from tracker.clock import local_today
 from tracker.deadlines import due_date_note, due_wording
-from tracker.register.vocabulary import STATUS_LABELS
+from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
 DUE_STATE_LABELS = {
     "firm": "Firm",
@@ -41,11 +41,18 @@ def date_with_precision(day: date | None, precision: str = "day") -> str:
     return due_date_note(day, precision) or day.isoformat()
 
 
+def due_note(ob) -> str:
+    """The engine's qualifier of an obligation's due date ('July 2026', 'from a month estimate'), or ''."""
+    return due_date_note(ob.due_date, ob.due_precision, ob.due_state) if ob.due_date else ""
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals used by every template."""
     app.jinja_env.filters["relative_days"] = relative_days
     app.jinja_env.filters["with_precision"] = date_with_precision
     app.jinja_env.filters["due_wording"] = due_wording
+    app.jinja_env.globals["due_note"] = due_note
     app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["SOURCE_KIND_LABELS"] = SOURCE_KIND_LABELS
     app.jinja_env.globals["local_today"] = local_today

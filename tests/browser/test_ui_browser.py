@@ -59,7 +59,7 @@ def test_record_an_event_through_its_preview_and_see_the_deadline_move(page, art
     page.goto("/?scope=all")
     changes = page.locator("#changes")
     expect(changes).to_contain_text(DEADLINE)
-    expect(changes).to_contain_text("projected 2027-02-28 -> firm 2027-02-02")
+    expect(changes).to_contain_text("projected 2027-02-28 (from a month estimate) -> firm 2027-02-02")
     expect(page.locator("#next_90, #next_30, #overdue").filter(has_text=DEADLINE).first).to_contain_text("2027-02-02")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from standardwebhooks import Webhook
@@ -239,3 +239,14 @@ def test_team_admin_manages_channels_on_the_team_page(private_ok, client, httpse
     client.get("/logout")
     login(client, viewer)
     assert client.get(f"/teams/{team.id}/channels").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("120", timedelta(minutes=2)), (" 0 ", timedelta(0)), ("9" * 5000, timedelta(hours=24)),
+    ("86401", timedelta(hours=24)), ("²", None), ("٣", None), ("-5", None), ("soon", None), ("", None),
+    ("Sun, 29 Nov 2026 13:00:00 GMT", timedelta(hours=1)), ("Sun, 29 Nov 2026 11:00:00 GMT", timedelta(0)),
+])
+def test_a_receiver_s_retry_after_is_read_or_ignored_never_raised(header, expected):
+    from tracker.channels.delivery import parse_retry_after
+
+    assert parse_retry_after(header, datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)) == expected

@@ -5,16 +5,15 @@ even right after a restart; a content change replaces it."""
 from __future__ import annotations
 
 import contextlib
-import threading
 import urllib.request
 import zlib
 from datetime import date, datetime, timezone
 
 from sqlalchemy import event, select, update
-from werkzeug.serving import make_server
 
 from tests.factories import make_obligation, make_team
 from tests.feed_checks import by_uid, parse_all
+from tests.server_support import served
 from tracker import create_app
 from tracker.audit import SYSTEM
 from tracker.db import db
@@ -45,14 +44,10 @@ def _fresh_worker(app):
         engine = db.engine
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
-    httpd = make_server("127.0.0.1", 0, other, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", other, statements
+        with served(other, threaded=True) as base:
+            yield base, other, statements
     finally:
-        httpd.shutdown()
-        thread.join(5)
         event.remove(engine, "before_cursor_execute", listener)
         engine.dispose()
 

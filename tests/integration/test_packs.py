@@ -73,7 +73,7 @@ def test_reimport_with_enactment_recorded_recomputes_like_the_ui(app):
     assert (csa.due_date, csa.due_state, csa.revision) == (date(2027, 2, 2), "firm", 1)
     reason = db.session.scalar(sa.select(DeadlineHistory.reason).where(DeadlineHistory.obligation_id == csa.id))
     assert reason == ("anchor event 'Chip Security Act enacted' recorded as occurred on 2026-08-06: "
-                      "projected 2027-02-28 -> firm 2027-02-02")
+                      "projected 2027-02-28 (from a month estimate) -> firm 2027-02-02")
 
 
 def test_reimport_with_a_changed_rule_moves_that_deadline(app):

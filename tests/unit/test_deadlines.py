@@ -467,3 +467,13 @@ def test_due_date_note_names_windows_and_flags_estimates(day, precision, note):
     from tracker.deadlines import due_date_note
 
     assert due_date_note(D(day), precision) == note
+
+
+def test_a_projected_date_on_the_first_of_a_month_is_not_called_that_month():
+    """30 days after an enactment expected in September 2026 is 1 October, not 'October 2026'."""
+    from tracker.deadlines import due_date_note, due_wording
+
+    due = compute_due(DeadlineRule("relative", offset=30), Anchor("expected", D("2026-09-01"), "month"))
+    assert (due.date, due.state, due.precision) == (D("2026-10-01"), "projected", "month")
+    assert due_wording(due.date, due.precision, state=due.state) == "2026-10-01 (from a month estimate)"
+    assert due_date_note(D("2026-10-01"), "month", "firm") == "October 2026"  # a fixed month is its window

@@ -86,3 +86,12 @@ def test_due_dates_have_one_wording():
     assert due_wording(None, "day") == "no date yet"
     assert due_wording(date(2027, 2, 28), "month", lambda d: f"{d:%a} {d.day} {d:%b %Y}") \
         == "Sun 28 Feb 2027 (from a month estimate)"
+
+
+def test_search_text_loses_exactly_the_characters_the_one_line_rule_refuses():
+    from tracker.fields import forbidden_character, without_forbidden
+
+    typed = "a\x00b\x1bc\x85d\u2028e\ud800f\x7fg h\tí"
+    cleaned = without_forbidden(typed)
+    assert cleaned == "abcdefg hí" and forbidden_character(cleaned) is None
+    assert without_forbidden(None) == ""

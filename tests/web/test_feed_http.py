@@ -2,13 +2,11 @@
 
 import io
 import logging
-import threading
 import urllib.request
-
-from werkzeug.serving import make_server
 
 from tests.factories import make_obligation, make_team
 from tests.feed_checks import fetch_feed, parse_all
+from tests.server_support import served, werkzeug_access_log
 from tracker.audit import SYSTEM
 from tracker.feeds import tokens
 
@@ -78,30 +76,14 @@ def test_feed_tokens_never_appear_in_the_served_access_log(app, clock):
     make_obligation(team=team)
     path = _feed_path(team)
     token = path.removeprefix("/feeds/").removesuffix(".ics")
-    captured = io.StringIO()
-    handler = logging.StreamHandler(captured)
-    werkzeug_logger = logging.getLogger("werkzeug")
-    werkzeug_logger.addHandler(handler)
-    werkzeug_logger.setLevel(logging.INFO)
-    # Alembic's fileConfig (run by the migrations fixture) disables existing loggers.
-    was_disabled, werkzeug_logger.disabled = werkzeug_logger.disabled, False
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}") as response:
+    with werkzeug_access_log() as captured, served(app) as base:
+        with urllib.request.urlopen(f"{base}{path}") as response:
             body = response.read()
         assert body.startswith(b"BEGIN:VCALENDAR")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}?events=1", data=b"x")
+            urllib.request.urlopen(f"{base}{path}?events=1", data=b"x")
         except urllib.error.HTTPError as error:
             assert error.code == 405
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
-        werkzeug_logger.removeHandler(handler)
-        werkzeug_logger.disabled = was_disabled
     log = captured.getvalue()
     assert "GET /feeds/<redacted>.ics" in log and "POST /feeds/<redacted>.ics?events=1" in log
     assert token not in log

@@ -2,15 +2,12 @@
 and unsubscribe links expire after a year with a page saying what to do instead."""
 
 import http.client
-import io
-import logging
-import threading
 from datetime import timedelta
 
 from itsdangerous import URLSafeSerializer
-from werkzeug.serving import make_server
 
 from tests.factories import make_team, make_user
+from tests.server_support import served, werkzeug_access_log
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.feeds import tokens
@@ -20,31 +17,17 @@ from tracker.mail.render import unsubscribe_token
 
 def _served_log(app, paths: list[str]) -> tuple[str, list[int]]:
     """Request each raw path from a real werkzeug server; its access log and the status codes."""
-    captured = io.StringIO()
-    handler = logging.StreamHandler(captured)
-    werkzeug_logger = logging.getLogger("werkzeug")
-    werkzeug_logger.addHandler(handler)
-    werkzeug_logger.setLevel(logging.INFO)
-    was_disabled, werkzeug_logger.disabled = werkzeug_logger.disabled, False
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     codes = []
-    try:
+    with werkzeug_access_log() as captured, served(app) as base:
+        port = int(base.rsplit(":", 1)[1])
         for path in paths:
-            connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.putrequest("GET", path, skip_accept_encoding=True)  # sent exactly as written
             connection.endheaders()
             response = connection.getresponse()
             response.read()
             codes.append(response.status)
             connection.close()
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
-        werkzeug_logger.removeHandler(handler)
-        werkzeug_logger.disabled = was_disabled
     return captured.getvalue(), codes
 
 

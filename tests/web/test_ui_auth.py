@@ -235,3 +235,14 @@ def test_password_change_signs_out_other_browsers(app):
     assert get_home(laptop).status_code == 200          # the browser that changed it stays in
     signed_out = get_home(phone)                        # the other one must sign in again
     assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+
+
+
+def test_a_control_character_in_the_sign_in_email_is_refused_in_the_one_line_rule_s_words(client):
+    user = make_user()
+    response = client.post("/login", data={"email": user.email[:3] + "\x07" + user.email[3:],
+                                           "password": "password-123"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Sign out" not in page
+    assert "Character U+0007 is not allowed in" in page  # the words of tracker.fields.check_line
+    assert login(client, user).status_code == 302

@@ -21,7 +21,7 @@ from tracker.db import db
 from tracker.deadlines import parse_partial_date
 from tracker.errors import ValidationFailed
 from tracker.register.exports import obligations_csv
-from tracker.register.queries import undated_last
+from tracker.register.queries import text_match, undated_last
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,
@@ -65,8 +65,7 @@ def _filtered(query: ObligationQuery):
     if query.due_after is not None:
         stmt = stmt.where(Obligation.due_date >= query.due_after)
     if query.q:
-        stmt = stmt.where(or_(Obligation.title.icontains(query.q, autoescape=True),
-                              Obligation.key.icontains(query.q, autoescape=True)))
+        stmt = stmt.where(text_match(query.q, Obligation.title, Obligation.key))
     return stmt.order_by(*undated_last())
 
 

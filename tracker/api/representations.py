@@ -220,7 +220,7 @@ def obligation_out(ob: Obligation) -> ObligationOut:
             calendar=ob.rule_calendar if relative else None,
             rrule=ob.rule_rrule if ob.rule == "recurring" else None),
         due_date=ob.due_date, due_state=ob.due_state, due_precision=ob.due_precision,
-        due_label=due_wording(ob.due_date, ob.due_precision) if ob.due_date else None,
+        due_label=due_wording(ob.due_date, ob.due_precision, state=ob.due_state) if ob.due_date else None,
         revision=ob.revision, status=ob.status,
         status_note=ob.status_note or "", completed_through=ob.completed_through,
         event_ids=[event.id for event in ob.events], created_at=ob.created_at, updated_at=ob.updated_at,

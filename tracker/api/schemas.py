@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
 from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
 from tracker.fields import (
-    JURISDICTION_MAX, KEY_MAX, TIMEZONE_MAX, TITLE_MAX, URL_MAX,
+    CITATION_MAX, JURISDICTION_MAX, KEY_MAX, LONG_TEXT_MAX, TIMEZONE_MAX, TITLE_MAX, URL_MAX,
     check_jurisdiction, check_key, check_line, check_text, check_timezone, check_url,
 )
 
@@ -69,7 +69,7 @@ Key = Annotated[str, Field(min_length=1, max_length=KEY_MAX, examples=["ca-vendo
                 _rule(check_key)]
 Title = _line(TITLE_MAX, required=True)
 Name = _line(TITLE_MAX, required=True)
-Description = _text(10000)
+Description = _text(LONG_TEXT_MAX)
 PartialDateText = Annotated[str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?|-Q[1-4])?$",
                                        description="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY",
                                        examples=["2026-07-01", "2026-07", "2026-Q3", "2026"]),
@@ -192,7 +192,7 @@ class SourceCreate(Body):
     title: Title
     kind: SourceKind = "other"
     jurisdiction: Jurisdiction = "US"
-    citation: _line(300) = ""
+    citation: _line(CITATION_MAX) = ""
     url: Url = ""
     summary: Description = ""
 
@@ -202,7 +202,7 @@ class SourcePatch(Body):
     title: Title | None = None
     kind: SourceKind | None = None
     jurisdiction: Jurisdiction | None = None
-    citation: _line(300) | None = None
+    citation: _line(CITATION_MAX) | None = None
     url: Url | None = None
     summary: Description | None = None
 

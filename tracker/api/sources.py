@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from tracker.api.core import (
     ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content, operation,
@@ -20,6 +20,7 @@ from tracker.deadlines import parse_partial_date
 from tracker.register.events import EventDate, preview_event_change, record_event, record_event_change
 from tracker.models import Event, Source
 from tracker.register.events import create_event, delete_event, update_event
+from tracker.register.queries import text_match
 from tracker.register.sources import create_source, delete_source, update_source
 
 
@@ -60,8 +61,7 @@ def list_sources(query: SourceQuery):
     if query.jurisdiction is not None:
         stmt = stmt.where(Source.jurisdiction == query.jurisdiction)
     if query.q:
-        stmt = stmt.where(or_(Source.title.icontains(query.q, autoescape=True),
-                              Source.key.icontains(query.q, autoescape=True)))
+        stmt = stmt.where(text_match(query.q, Source.title, Source.key))
     rows, cursor = id_page(stmt, Source, query.limit, query.cursor)
     return respond(SourcePage(items=[source_out(s) for s in rows], next=next_link(cursor)), etag=False)
 
@@ -107,8 +107,7 @@ def list_events(query: EventQuery):
     if query.status is not None:
         stmt = stmt.where(Event.status == query.status)
     if query.q:
-        stmt = stmt.where(or_(Event.title.icontains(query.q, autoescape=True),
-                              Event.key.icontains(query.q, autoescape=True)))
+        stmt = stmt.where(text_match(query.q, Event.title, Event.key))
     rows, cursor = id_page(stmt, Event, query.limit, query.cursor)
     return respond(EventPage(items=[event_out(e) for e in rows], next=next_link(cursor)), etag=False)
 

@@ -1,10 +1,10 @@
 """Sending channel deliveries: claim in a short committed transaction, POST outside any.
 
-Copied in shape from the mail outbox (tracker.mail.dispatch): a conditional
-UPDATE claims each row with a lease and is committed before the first byte
-goes out; an outcome is written only while our claim still holds. A process
-that dies holding a claim leaves rows whose lease expires, and the next pass
-sends them. The request goes to the address the target check just approved
+The claim, lease, give-back and retry schedule are the mail outbox's
+(tracker.queue): a conditional UPDATE claims each row with a lease and is
+committed before the first byte goes out; an outcome is written only while
+our claim still holds. A process that dies holding a claim leaves rows whose
+lease expires, and the next pass sends them. The request goes to the address the target check just approved
 (Host and TLS SNI keep the name), so a DNS answer that changes between check
 and connect cannot redirect it to a private address.
 """
@@ -12,26 +12,27 @@ and connect cannot redirect it to a private address.
 from __future__ import annotations
 
 import random
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
+from tracker import queue
 from tracker.audit import SYSTEM
 from tracker.channels import operations
 from tracker.channels.signing import signed_headers
 from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.fields import whole_number
 from tracker.models import Channel, ChannelDelivery
-from tracker.txn import begin_write, claim_ids
 
 LEASE = timedelta(minutes=5)
-CLAIM_BATCH = 50
+CLAIM_BATCH = queue.CLAIM_BATCH
+# Unsent rows of a batch are given back once half the lease has gone (see tracker.queue).
+SEND_WITHIN = LEASE / 2
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_ATTEMPTS = 8  # per delivery; a channel is disabled sooner by consecutive failures
 DISABLE_AFTER = 5  # consecutive failed attempts on one channel
@@ -66,7 +67,7 @@ class Outcome:
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at an hour, with +-20% jitter."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP) * rng.uniform(0.8, 1.2)
+    return queue.backoff(attempts, rng, BACKOFF_BASE, BACKOFF_CAP)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
@@ -74,12 +75,14 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        delay = timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        # tracker.fields' rule for typed numbers: '²' or 5,000 digits must not raise here.
+        seconds = whole_number(value, int(RETRY_AFTER_CAP.total_seconds()))
+        delay = RETRY_AFTER_CAP if seconds is None else timedelta(seconds=seconds)
     else:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
@@ -107,38 +110,26 @@ def classify(kind: str, response: httpx.Response, now: datetime) -> Outcome:
                    retry_after=parse_retry_after(response.headers.get("retry-after"), now))
 
 
-def _claimable(now: datetime):
-    active = select(Channel.id).where(Channel.status == "active")
-    return and_(ChannelDelivery.channel_id.in_(active),
-                or_(and_(ChannelDelivery.status == "pending", ChannelDelivery.next_attempt_at <= now),
-                    and_(ChannelDelivery.status == "sending", ChannelDelivery.lease_expires_at <= now)))
+_CLAIM_COLUMNS = (select(ChannelDelivery.id, ChannelDelivery.channel_id, ChannelDelivery.webhook_id,
+                         ChannelDelivery.body, ChannelDelivery.attempts, Channel.kind, Channel.url,
+                         Channel.secret_digest, Channel.secret_sealed)
+                  .join(Channel, Channel.id == ChannelDelivery.channel_id))
 
 
 def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
-    """Claim up to `limit` due deliveries for `worker`; committed before returning."""
-    db.session.commit()
-    if db.session.scalar(select(ChannelDelivery.id).where(_claimable(now)).limit(1)) is None:
-        return []
-    begin_write()
-    values = {"status": "sending", "lease_expires_at": now + LEASE, "claimed_by": worker}
-    ids = claim_ids(ChannelDelivery, _claimable(now), (ChannelDelivery.next_attempt_at, ChannelDelivery.id),
-                    values, limit)
-    rows = db.session.execute(
-        select(ChannelDelivery.id, ChannelDelivery.channel_id, ChannelDelivery.webhook_id, ChannelDelivery.body,
-               ChannelDelivery.attempts, Channel.kind, Channel.url, Channel.secret_digest, Channel.secret_sealed)
-        .join(Channel, Channel.id == ChannelDelivery.channel_id)
-        .where(ChannelDelivery.id.in_(ids)).order_by(ChannelDelivery.id)).all() if ids else []
-    db.session.commit()
-    return rows
+    """Claim up to `limit` due deliveries of active channels for `worker`; committed before returning."""
+    active = ChannelDelivery.channel_id.in_(select(Channel.id).where(Channel.status == "active"))
+    return queue.claim(ChannelDelivery, _CLAIM_COLUMNS, now, worker, LEASE, limit, where=active)
 
 
 def _finish(row_id: int, worker: str, values: dict) -> bool:
     """Record an outcome only if our claim still holds; the caller commits."""
-    result = db.session.execute(
-        update(ChannelDelivery).where(ChannelDelivery.id == row_id, ChannelDelivery.claimed_by == worker,
-                                      ChannelDelivery.status == "sending")
-        .values(lease_expires_at=None, claimed_by=None, **values).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return queue.finish(ChannelDelivery, row_id, worker, values)
+
+
+def _release(rows: list, worker: str) -> None:
+    """Give claimed, unsent rows back at once (no attempt counted)."""
+    queue.release(ChannelDelivery, rows, worker)
 
 
 def _attempt(client: httpx.Client, row, at: datetime) -> Outcome:
@@ -213,37 +204,19 @@ def deliver_due(now: datetime | None = None, rng: random.Random | None = None,
     """Send every due delivery (the scheduler's pass, `send-deliveries`, or a test)."""
     now = now or utcnow()
     rng = rng or random.Random()
-    worker = uuid.uuid4().hex
-    started = time.monotonic()
+    run = queue.LeasedPass(now, max_deliveries, CLAIM_BATCH)
     result = DeliveryResult()
-
-    def clock() -> datetime:
-        return now + timedelta(seconds=time.monotonic() - started)
-
     own_client = client is None
     client = client or make_client()
-    handled = 0
     try:
-        while max_deliveries is None or handled < max_deliveries:
-            limit = CLAIM_BATCH if max_deliveries is None else min(CLAIM_BATCH, max_deliveries - handled)
-            claimed_at = clock()
-            rows = claim(claimed_at, worker, limit)
-            if not rows:
-                break
-            handled += len(rows)
-            for index, row in enumerate(rows):
-                if clock() - claimed_at >= LEASE / 2:
-                    for rest in rows[index:]:  # give back before the lease can run out
-                        _finish(rest.id, worker, {"status": "pending"})
-                    db.session.commit()
-                    handled -= len(rows) - index
-                    break
+        for rows in run.batches(claim):
+            for row in run.in_time(rows, SEND_WITHIN, _release):
                 if db.session.scalar(select(Channel.status).where(Channel.id == row.channel_id)) != "active":
-                    _finish(row.id, worker, {"status": "pending"})  # disabled meanwhile: kept for later
+                    _finish(row.id, run.worker, {"status": "pending"})  # disabled meanwhile: kept for later
                     db.session.commit()
                     continue
-                at = clock()
-                _record(row, worker, _attempt(client, row, at), at, rng, result)
+                at = run.clock()
+                _record(row, run.worker, _attempt(client, row, at), at, rng, result)
     finally:
         if own_client:
             client.close()

@@ -149,33 +149,39 @@ def parse_partial_date(text: str, precision: str | None = None) -> PartialDate:
     return result
 
 
-def due_date_note(day: date, precision: str) -> str:
+def due_date_note(day: date, precision: str, state: str | None = None) -> str:
     """How to qualify a due date that is less precise than a day, for people.
 
     A fixed imprecise date is the first day of its window, so it reads as the
     window ("July 2026"). A date counted from an imprecise estimate is not a
-    window start, so calling it "February 2027" would mislead; it reads
-    "from a month estimate" instead. Day precision needs no note ("").
+    window, so calling it "February 2027" would mislead; it reads "from a month
+    estimate" instead. A projected date (``state``) is always counted from an
+    estimate, even when it lands on the first of a month (30 days after an
+    enactment expected in September 2026 is 1 October, not "October 2026");
+    otherwise a date on its window's first day is read as the window. Day
+    precision needs no note ("").
     """
     if precision == "day":
         return ""
     window = partial_from(day, precision)
-    if window.first == day:
+    if window.first == day and state != "projected":
         return window.label()
     return f"from a {precision} estimate"
 
 
-def due_wording(day: date | None, precision: str = "day", day_text: Callable[[date], str] = date.isoformat) -> str:
+def due_wording(day: date | None, precision: str = "day", day_text: Callable[[date], str] = date.isoformat,
+                state: str | None = None) -> str:
     """A due date said for people, the one wording every page, feed, email and the API use.
 
     ``2026-07-01``; ``2026-07-01 (July 2026)`` for a fixed month; ``2027-02-28 (from a
     month estimate)`` for a date counted from an estimate (never "February 2027", which
     would say the whole month is meant); ``no date yet`` without a date. ``day_text``
-    writes the day itself (emails say ``Sun 28 Feb 2027``).
+    writes the day itself (emails say ``Sun 28 Feb 2027``); ``state`` is the due state,
+    which tells a projected date from a window (see ``due_date_note``).
     """
     if day is None:
         return "no date yet"
-    note = due_date_note(day, precision)
+    note = due_date_note(day, precision, state)
     return f"{day_text(day)} ({note})" if note else day_text(day)
 
 

@@ -221,7 +221,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
     done = item.phase == "done" or (item.phase == "current" and details.status == "done")
     projected = details.due_state == "projected" and item.occurrence is None
     precision = details.due_precision if item.occurrence is None else "day"
-    note = due_date_note(day, precision)
+    note = due_date_note(day, precision, details.due_state if item.occurrence is None else None)
     marks = (["projected"] if projected else []) + ([note] if note else [])
     summary = details.title + (f" ({', '.join(marks)})" if marks else "")
     if reason:

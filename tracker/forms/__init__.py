@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length
 
+from tracker.fields import EMAIL_MAX, check_line
 from tracker.forms.errors import show_service_errors
-
-NO_CONTROL_CHARACTERS = Regexp(r"^[^\x00-\x1f\x7f]*$", message="Control characters are not allowed.")
+from tracker.forms.register import Rule
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320), NO_CONTROL_CHARACTERS])
+    # The one-line rule of tracker.fields (control characters, length), in its words.
+    email = EmailField("Email", validators=[DataRequired(), Rule(check_line, EMAIL_MAX)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField("Sign in")
 

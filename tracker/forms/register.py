@@ -14,10 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value
+from tracker.fields import CITATION_MAX, TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value
 from tracker.forms.errors import as_choices
-from tracker.models import SOURCE_KINDS
-from tracker.register.vocabulary import STATUS_LABELS
+from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
 PARTIAL_DATE_HELP = "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when only the month, quarter or year is known"
 RULE_CHOICES = [("fixed", "Fixed date"), ("relative", "Relative to an event"), ("recurring", "Recurring")]
@@ -93,11 +92,11 @@ class StatusForm(FlaskForm):
 class SourceForm(FlaskForm):
     key = StringField("Key", **KEY_RULES)
     title = StringField("Title", **TITLE_RULES)
-    kind = SelectField("Kind", choices=as_choices((kind, kind.replace("_", " ")) for kind in SOURCE_KINDS))
+    kind = SelectField("Kind", choices=as_choices(SOURCE_KIND_LABELS.items()))
     jurisdiction = StringField("Jurisdiction", filters=[upper_code],
                                validators=[InputRequired(), Rule(check_jurisdiction)],
                                description="US, US-CA, EU, DE ...")
-    citation = StringField("Citation", filters=[stripped], validators=[Rule(check_line, 300)])
+    citation = StringField("Citation", filters=[stripped], validators=[Rule(check_line, CITATION_MAX)])
     url = StringField("Address (URL)", filters=[stripped], validators=[Rule(check_url)],
                       description="An http:// or https:// address")
     summary = TextAreaField("Summary", validators=[Rule(check_text, 10000)])

@@ -13,23 +13,21 @@ then a conditional UPDATE per row whose rowcount says whether the claim won.
 from __future__ import annotations
 
 import random
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 
+from tracker import queue
 from tracker.db import UTCDateTime, db
 from tracker.mail.message import header_problem
 from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import Obligation, OutboxMessage, User, team_members
-from tracker.register.vocabulary import ACTIVE_STATUSES
-from tracker.txn import begin_write, claim_ids
+from tracker.register.vocabulary import ACTIVE_STATUSES, STATUS_LABELS
 
 LEASE = timedelta(minutes=10)
-CLAIM_BATCH = 50
+CLAIM_BATCH = queue.CLAIM_BATCH
 MAX_ATTEMPTS = 10
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
@@ -54,30 +52,12 @@ class DispatchResult:
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
     """Delay before the next try: 1, 2, 4, ... minutes, capped at an hour, with +-20% jitter."""
-    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-    return delay * rng.uniform(0.8, 1.2)
-
-
-def claimable(now: datetime):
-    """Pending rows whose time has come, and claimed rows whose lease ran out."""
-    table = OutboxMessage
-    return or_(and_(table.status == "pending", table.next_attempt_at <= now),
-               and_(table.status == "sending", table.lease_expires_at <= now))
+    return queue.backoff(attempts, rng, BACKOFF_BASE, BACKOFF_CAP)
 
 
 def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
     """Claim up to `limit` rows for `worker`; committed before returning."""
-    db.session.commit()
-    if db.session.scalar(select(OutboxMessage.id).where(claimable(now)).limit(1)) is None:
-        return []  # nothing to send: no write lock taken
-    begin_write()
-    claim_values = {"status": "sending", "lease_expires_at": now + LEASE, "claimed_by": worker}
-    ids = claim_ids(OutboxMessage, claimable(now), (OutboxMessage.next_attempt_at, OutboxMessage.id),
-                    claim_values, limit)
-    rows = db.session.execute(select(*CLAIM_COLUMNS).where(OutboxMessage.id.in_(ids))
-                              .order_by(OutboxMessage.id)).all() if ids else []
-    db.session.commit()
-    return rows
+    return queue.claim(OutboxMessage, select(*CLAIM_COLUMNS), now, worker, LEASE, limit)
 
 
 _OUTBOX = OutboxMessage.__table__
@@ -98,10 +78,7 @@ def _mark_sent(row, worker: str, when: datetime) -> None:
 
 def _finish(row_id: int, worker: str, values: dict) -> None:
     """Record an outcome, only if our claim still holds (a short transaction of its own)."""
-    db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
-        .values(lease_expires_at=None, claimed_by=None, **values)
-        .execution_options(synchronize_session=False))
+    queue.finish(OutboxMessage, row_id, worker, values)
     db.session.commit()
 
 
@@ -130,7 +107,7 @@ def stale_reason(row, obligations: dict) -> str | None:
     if current is None or current.deleted_at is not None:
         return "not sent: the obligation was deleted"
     if current.status not in ACTIVE_STATUSES:
-        return f"not sent: the obligation is {current.status.replace('_', ' ')}"
+        return f"not sent: the obligation is {STATUS_LABELS.get(current.status, current.status).lower()}"
     if row.kind != "change" and current.revision != row.revision:
         return "not sent: the deadline moved since this reminder was planned"
     return None
@@ -188,8 +165,7 @@ def unwanted_reason(row, obligations: dict, recipients: Recipients) -> str | Non
 
 def _release(rows: list, worker: str) -> None:
     """Give claimed, unsent rows back at once (no attempt counted)."""
-    for row in rows:
-        _finish(row.id, worker, {"status": "pending"})
+    queue.release(OutboxMessage, rows, worker)
 
 
 def count_kept() -> int:
@@ -205,30 +181,14 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
         result.kept = count_kept()
         return result
     rng = rng or random.Random()
-    worker = uuid.uuid4().hex
-    started = time.monotonic()
-
-    def clock() -> datetime:
-        # `now` may be given (--now); real time still passes while we send.
-        return now + timedelta(seconds=time.monotonic() - started)
-
-    handled = 0
+    run = queue.LeasedPass(now, max_messages, CLAIM_BATCH)
     with SmtpConnection(settings) as connection:
-        while max_messages is None or handled < max_messages:
-            limit = CLAIM_BATCH if max_messages is None else min(CLAIM_BATCH, max_messages - handled)
-            claimed_at = clock()
-            rows = claim(claimed_at, worker, limit)
-            if not rows:
-                break
-            handled += len(rows)
+        for rows in run.batches(claim):
+            worker = run.worker
             current = _current_obligations(rows)
             recipients = _current_recipients(rows)
             db.session.commit()
-            for index, row in enumerate(rows):
-                if index and clock() - claimed_at >= SEND_WITHIN:
-                    _release(rows[index:], worker)  # re-claimed with a fresh lease
-                    handled -= len(rows) - index
-                    break
+            for index, row in enumerate(run.in_time(rows, SEND_WITHIN, _release)):
                 reason = stale_reason(row, current) or unwanted_reason(row, current, recipients)
                 if reason:
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
@@ -245,14 +205,14 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                 try:
                     connection.send(row.mime, row.recipient)
                 except (TemporaryFailure, PermanentFailure) as error:
-                    _record_failure(row, worker, error, clock(), rng, result)
+                    _record_failure(row, worker, error, run.clock(), rng, result)
                     result.errors.append(str(error))
                     if isinstance(error, TemporaryFailure) and not connection.connected:
                         # The server is unreachable: give the rest back, try later.
                         for rest in rows[index + 1:]:
-                            _record_failure(rest, worker, error, clock(), rng, result)
+                            _record_failure(rest, worker, error, run.clock(), rng, result)
                         return result
                     continue
-                _mark_sent(row, worker, clock())
+                _mark_sent(row, worker, run.clock())
                 result.sent += 1
     return result

@@ -20,8 +20,11 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-# C0 and C1 controls, DEL, and the other characters str.splitlines() breaks at.
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+from tracker.fields import NOT_IN_A_LINE
+
+# What has no place in one line (tracker.fields): C0 and C1 controls, DEL, the
+# other characters str.splitlines() breaks at, and lone surrogates.
+_LINE_BREAKS = re.compile(f"[{NOT_IN_A_LINE}]+")
 # "=?" opens an encoded word; a zero-width space between them keeps the text
 # readable and leaves nothing for a decoder to decode.
 _ENCODED_WORD_OPENER = "=?"

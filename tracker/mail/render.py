@@ -145,7 +145,7 @@ def state_sentence(obligation) -> str:
 
 def _due_label(obligation) -> str:
     """'Sun 28 Feb 2027 (from a month estimate)': the engine's wording, with the day written long."""
-    return due_wording(obligation.due_date, obligation.due_precision, long_date)
+    return due_wording(obligation.due_date, obligation.due_precision, long_date, state=obligation.due_state)
 
 
 def _finish(kind: str, subject: str, template: str, context: dict, recipient, ics: str | None) -> Rendered:

@@ -25,6 +25,7 @@ from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User, Vendor
 from tracker.register.obligations import ObligationInput, update_obligation
 from tracker.packs.import_vendors import import_vendor_scopes, import_vendors
+from tracker.register.queries import event_date_values
 from tracker.packs.validate import (
     EventSpec,
     ExistingKeys,
@@ -173,8 +174,7 @@ def _import_events(pack: Pack, sources, actor, now, report, pending) -> dict[str
             when = _event_date(spec)
             event = Event(key=spec.key, source=sources[spec.source], title=spec.title,
                           description=spec.description, status=spec.status,
-                          occurred_on=spec.date if spec.status == "occurred" else None,
-                          expected_on=spec.date if spec.status in ("expected", "withdrawn") else None,
+                          **event_date_values(spec.status, spec.date),
                           precision=when.precision, created_at=now, updated_at=now)
             db.session.add(event)
             events[spec.key] = event

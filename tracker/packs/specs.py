@@ -10,23 +10,25 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.deadlines import RULES, EventStatus
+from tracker.fields import (  # noqa: F401 (the pack's limits are the services' limits)
+    CITATION_MAX,
+    EMAIL_MAX,
+    JURISDICTION_MAX,
+    KEY_MAX,
+    LONG_TEXT_MAX,
+    TIMEZONE_MAX,
+    TITLE_MAX,
+    URL_MAX,
+    VALUE_SHOWN_MAX,
+)
 from tracker.register.vocabulary import ROLES, SOURCE_KINDS  # noqa: F401 (part of the pack vocabulary)
 
 MAX_PACK_BYTES = 10 * 1024 * 1024
 
 PACK_FORMAT = 1
 
-KEY_MAX = 100
-TITLE_MAX = 300  # titles and names
-CITATION_MAX = 300
-URL_MAX = 2000
-LONG_TEXT_MAX = 10_000  # summary, description
-EMAIL_MAX = 320
-TIMEZONE_MAX = 100
 DATE_TEXT_MAX = 100
 RRULE_MAX = 1000
-JURISDICTION_MAX = 10
-VALUE_SHOWN_MAX = 80  # offending values are shortened to this many characters
 DETAIL_MAX = 200  # messages from other libraries are shortened to this
 
 OFFSET_MAX_DAYS = 3650  # for "days" and "business_days"

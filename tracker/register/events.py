@@ -17,8 +17,8 @@ from tracker.deadlines import Anchor, EventStatus, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.register.recompute import DueChange, anchored_rows, apply_changes, changes_for
-from tracker.fields import check_key, check_line, check_text, line_value
-from tracker.register.queries import require_unique
+from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value
+from tracker.register.queries import event_date_values, require_unique
 from tracker.txn import begin_write, owns_transaction
 
 DATED_STATUSES = (EventStatus.OCCURRED, EventStatus.EXPECTED)
@@ -213,9 +213,9 @@ def _check_event(values: dict) -> None:
     errors = {}
     if problem := check_key(values["key"]):
         errors["key"] = problem
-    if problem := check_line(values.get("title"), 300, required=True):
+    if problem := check_line(values.get("title"), TITLE_MAX, required=True):
         errors["title"] = problem
-    if problem := check_text(values.get("description"), 10000):
+    if problem := check_text(values.get("description"), LONG_TEXT_MAX):
         errors["description"] = problem
     if values.get("source_id") is None or db.session.get(Source, values["source_id"]) is None:
         errors["source_id"] = "choose the source this event belongs to"
@@ -246,9 +246,7 @@ def create_event(actor: Actor, when: EventDate, now: datetime | None = None, com
     now = now or utcnow()
     on = partial_from(when.on, when.precision).first if when.on else None
     event = Event(created_at=now, updated_at=now, status=when.status,
-                  precision=when.precision if on else "day",
-                  occurred_on=on if when.status == "occurred" else None,
-                  expected_on=on if when.status in ("expected", "withdrawn") else None, **values)
+                  precision=when.precision if on else "day", **event_date_values(when.status, on), **values)
     db.session.add(event)
     audit.log_created(actor, event, at=now)
     return event

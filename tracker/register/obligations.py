@@ -26,7 +26,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
 from tracker.register.queries import require_unique
 from tracker.register.recompute import DueChange, apply_changes, changes_for, describe_due
-from tracker.fields import TITLE_MAX, check_key, check_line, check_text, line_value, text_value
+from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value, text_value
 from tracker.txn import owns_transaction
 
 AUDITED_FIELDS = (
@@ -74,7 +74,7 @@ def validate_input(data: ObligationInput) -> None:
     data.description = text_value(data.description)
     for name, problem in (("key", check_key(data.key)),
                           ("title", check_line(data.title, TITLE_MAX, required=True)),
-                          ("description", check_text(data.description, 10000))):
+                          ("description", check_text(data.description, LONG_TEXT_MAX))):
         if problem:
             errors[name] = problem
     if db.session.get(Team, data.team_id) is None:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.clock import local_today
 from tracker.db import db
 from tracker.errors import Conflict
 from tracker.models import Obligation, Team
+
+
+def text_match(text: str, *columns):
+    """Rows where any of `columns` contains `text`, case-insensitively (% and _ match themselves)."""
+    return or_(*(column.icontains(text, autoescape=True) for column in columns))
 
 
 def undated_last(direction=None) -> tuple:
@@ -29,6 +34,18 @@ def obligation_page_url(obligation_id: int, base_url: str | None = None) -> str:
 def event_date_column(status: str) -> str:
     """Which column holds an event's date: `occurred_on` once it occurred, else `expected_on`."""
     return "occurred_on" if status == "occurred" else "expected_on"
+
+
+def event_date_values(status: str, on: date | None) -> dict:
+    """The date columns of an event written fresh with `status` and date `on`.
+
+    The date goes where `event_date_column` says, the other column stays empty;
+    a speculative event has no date at all.
+    """
+    values = {"occurred_on": None, "expected_on": None}
+    if status != "speculative":
+        values[event_date_column(status)] = on
+    return values
 
 
 def team_todays(now: datetime | None = None) -> dict[int, date]:
@@ -126,9 +143,7 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
         query = query.where(Obligation.due_date.is_(None))
     text = (filters.get("q") or "").strip()
     if text:
-        query = query.where(or_(Obligation.title.icontains(text, autoescape=True),
-                                Obligation.key.icontains(text, autoescape=True),
-                                Obligation.description.icontains(text, autoescape=True)))
+        query = query.where(text_match(text, Obligation.title, Obligation.key, Obligation.description))
     return query.order_by(*_sort_order(filters.get("sort") or "due", bool(filters.get("desc"))))
 
 

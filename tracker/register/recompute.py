@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.deadlines import Anchor, Due, compute_due, due_date_note
+from tracker.deadlines import Anchor, Due, compute_due, due_wording
 from tracker.models import DeadlineHistory, Obligation
 from tracker.models.register import PLAN_NOW, rule_of
 from tracker.vendors.moves import move_requests
@@ -62,14 +62,10 @@ class DueChange:
 
 
 def describe_due(day: date | None, state: str, precision: str = "day") -> str:
-    """'firm 2027-02-02', 'projected 2027-02-28', 'undated'."""
+    """'firm 2027-02-02', 'projected 2027-02-28 (from a month estimate)', 'undated': the state, then the engine's wording."""
     if day is None:
         return state
-    # Only a window start gets its label ("firm 2026-07-01 (July 2026)"); a date
-    # counted from an estimate is shown as the plain date the engine computed.
-    note = due_date_note(day, precision)
-    shown = f"{day.isoformat()} ({note})" if note and not note.startswith("from ") else day.isoformat()
-    return f"{state} {shown}"
+    return f"{state} {due_wording(day, precision, state=state)}"
 
 
 def changes_for(rows: Iterable, anchor: Anchor | None) -> list[DueChange]:

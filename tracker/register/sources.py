@@ -14,7 +14,10 @@ from tracker.deadlines import partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import SOURCE_KINDS, Event, Obligation, Source, obligation_events
 from tracker.register.queries import require_unique
-from tracker.fields import TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value, text_value
+from tracker.fields import (
+    CITATION_MAX, LONG_TEXT_MAX, TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value,
+    text_value,
+)
 from tracker.txn import owns_transaction
 
 SOURCE_FIELDS = ("key", "title", "kind", "jurisdiction", "citation", "url", "summary")
@@ -30,10 +33,10 @@ def _check_source(values: dict) -> None:
     errors = {}
     if problem := check_key(values["key"]):
         errors["key"] = problem
-    for name, limit, required in (("title", TITLE_MAX, True), ("citation", 300, False)):
+    for name, limit, required in (("title", TITLE_MAX, True), ("citation", CITATION_MAX, False)):
         if problem := check_line(values.get(name), limit, required):
             errors[name] = problem
-    if problem := check_text(values.get("summary"), 10000):
+    if problem := check_text(values.get("summary"), LONG_TEXT_MAX):
         errors["summary"] = problem
     if values["kind"] not in SOURCE_KINDS:
         errors["kind"] = f"unknown kind '{values['kind']}'"

@@ -12,6 +12,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import Anchor, DeadlineRule, compute_due
 from tracker.models import Event, Obligation, Source, Team, obligation_events
+from tracker.register.queries import event_date_values
 
 TIMEZONES = ("America/Los_Angeles", "America/New_York", "Europe/Berlin", "Asia/Tokyo",
              "Australia/Sydney", "UTC", "Asia/Kolkata")
@@ -26,8 +27,7 @@ def _events(prefix: str, source_ids: list[int], count: int, rng: random.Random, 
         rows.append({
             "key": f"{prefix}-ev-{index}", "source_id": rng.choice(source_ids),
             "title": f"Synthetic event {index}", "description": "", "status": status,
-            "occurred_on": day if status == "occurred" else None,
-            "expected_on": day if status == "expected" else None,
+            **event_date_values(status, day),
             "precision": "day", "created_at": now, "updated_at": now,
         })
     return rows

@@ -12,6 +12,8 @@ SOURCE_KINDS = (
     "announcement",
     "other",
 )
+# How each source kind is named to people: "executive order".
+SOURCE_KIND_LABELS = {kind: kind.replace("_", " ") for kind in SOURCE_KINDS}
 OBLIGATION_STATUSES = ("open", "in_progress", "done", "waived", "not_applicable")
 # Statuses that still mean work to do: only these can be overdue.
 ACTIVE_STATUSES = ("open", "in_progress")

@@ -36,8 +36,7 @@ def index(team_id: int):
     team = load_or_404(Team, team_id)
     if request.method == "GET":
         return _page(team)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    _confirmed()
     values = {"kind": request.form.get("kind", ""), "url": request.form.get("url", ""),
               "name": request.form.get("name", ""), "events": request.form.getlist("events")}
     try:
@@ -69,30 +68,45 @@ def _back(channel: Channel):
 
 
 def _confirmed() -> None:
+    """A POST without the form's CSRF confirmation is refused (400)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
+
+
+def _confirmed_channel(channel_id: int) -> Channel:
+    """The channel a POST action is about, once the action is confirmed."""
+    channel = _channel(channel_id)
+    _confirmed()
+    return channel
+
+
+def _done(channel: Channel, message: str):
+    flash(message, "success")
+    return _back(channel)
+
+
+def _refused(channel: Channel, message: str, code: int):
+    """Nothing of the refused action is kept; the deliveries page says why."""
+    db.session.rollback()
+    flash(message, "danger")
+    return _back(channel), code
 
 
 @bp.route("/channels/<int:channel_id>/events", methods=["POST"])
 @admin_required
 def events(channel_id: int):
-    channel = _channel(channel_id)
-    _confirmed()
+    channel = _confirmed_channel(channel_id)
     try:
         operations.update_channel(channel, actor(), event_types=request.form.getlist("events"))
     except ValidationFailed as exc:
-        db.session.rollback()
-        flash("; ".join(exc.errors.values()), "danger")
-        return _back(channel), 400
-    flash("Event types saved.", "success")
-    return _back(channel)
+        return _refused(channel, "; ".join(exc.errors.values()), 400)
+    return _done(channel, "Event types saved.")
 
 
 @bp.route("/channels/<int:channel_id>/test", methods=["POST"])
 @admin_required
 def test(channel_id: int):
-    channel = _channel(channel_id)
-    _confirmed()
+    channel = _confirmed_channel(channel_id)
     if channel.status != "active":
         flash("The channel is disabled; enable it first.", "danger")
         return _back(channel)
@@ -100,20 +114,17 @@ def test(channel_id: int):
     deliver_due(max_deliveries=None)
     db.session.refresh(delivery)
     if delivery.status == "delivered":
-        flash("Test message delivered.", "success")
-    else:
-        flash(f"Test message not delivered yet: {delivery.last_error or 'queued'}", "warning")
+        return _done(channel, "Test message delivered.")
+    flash(f"Test message not delivered yet: {delivery.last_error or 'queued'}", "warning")
     return _back(channel)
 
 
 @bp.route("/channels/<int:channel_id>/enable", methods=["POST"])
 @admin_required
 def enable(channel_id: int):
-    channel = _channel(channel_id)
-    _confirmed()
+    channel = _confirmed_channel(channel_id)
     operations.enable_channel(channel, actor())
-    flash("Channel enabled.", "success")
-    return _back(channel)
+    return _done(channel, "Channel enabled.")
 
 
 @bp.route("/channels/<int:channel_id>/deliveries/<int:delivery_id>/replay", methods=["POST"])
@@ -127,19 +138,15 @@ def replay(channel_id: int, delivery_id: int):
     try:
         operations.replay(delivery, actor())
     except Conflict as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(channel), 409
-    flash("Delivery queued again with the same webhook-id.", "success")
-    return _back(channel)
+        return _refused(channel, str(exc), 409)
+    return _done(channel, "Delivery queued again with the same webhook-id.")
 
 
 @bp.route("/channels/<int:channel_id>/delete", methods=["POST"])
 @admin_required
 def delete(channel_id: int):
-    channel = _channel(channel_id)
+    channel = _confirmed_channel(channel_id)
     team_id = channel.team_id
-    _confirmed()
     operations.delete_channel(channel, actor())
     flash("Channel deleted.", "success")
     return redirect(url_for("channels.index", team_id=team_id))

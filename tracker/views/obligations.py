@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
@@ -14,11 +12,13 @@ from tracker.clock import local_today
 from tracker.db import db
 from tracker.deadlines import Due, explain, parse_partial_date, partial_from
 from tracker.errors import Conflict, ValidationFailed
+from tracker.fields import without_forbidden
 from tracker.forms import ConfirmForm, show_service_errors
 from tracker.forms.errors import as_choices
 from tracker.forms.register import ObligationForm, StatusForm
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
 from tracker.models.register import OBLIGATION_STATUSES
+from tracker.register.vocabulary import STATUS_LABELS
 from tracker.navigation import add_nav_item
 from tracker.register.obligations import (
     ObligationInput,
@@ -31,25 +31,23 @@ from tracker.register.queries import DUE_WINDOWS, SORTS, obligation_filter, page
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
 
 bp = Blueprint("obligations", __name__)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 PER_PAGE = 50
 SERVICE_FIELD_ALIASES = {"rule_precision": "rule_date", "date": "rule_date", "status": "status"}
 
 
-def _printable(value: str) -> str:
-    """Query text without control characters (PostgreSQL refuses NUL in parameters)."""
-    return CONTROL_CHARACTERS.sub("", value)
-
-
 def list_filters() -> dict:
-    """The list page's filters from the query string; unknown values are ignored."""
+    """The list page's filters from the query string; unknown values are ignored.
+
+    Typed text loses the characters tracker.fields refuses (PostgreSQL refuses NUL
+    in parameters) rather than failing the page.
+    """
     return {
         "team_id": int_arg("team"),
         "status": choice_arg("status", ("active",) + OBLIGATION_STATUSES),
         "due_state": choice_arg("due_state", ("firm", "projected", "undated", "void")),
-        "jurisdiction": _printable(request.args.get("jurisdiction", "")).strip().upper()[:10],
+        "jurisdiction": without_forbidden(request.args.get("jurisdiction", "")).strip().upper()[:10],
         "window": choice_arg("window", DUE_WINDOWS),
-        "q": _printable(request.args.get("q", ""))[:200],
+        "q": without_forbidden(request.args.get("q", ""))[:200],
         "sort": choice_arg("sort", SORTS) or "due",
         "desc": request.args.get("desc") == "1",
     }
@@ -211,7 +209,7 @@ def change_status(obligation_id: int):
     elif form.validate_on_submit():
         try:
             set_status(obligation, form.status.data, actor(), note=form.note.data or "")
-            flash(f"Status is now “{form.status.data.replace('_', ' ')}”.", "success")
+            flash(f"Status is now “{STATUS_LABELS[form.status.data].lower()}”.", "success")
             return redirect(url_for("obligations.detail", obligation_id=obligation.id))
         except ValidationFailed as exc:
             refuse(form, exc)
