@@ -227,8 +227,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
                     result.cancelled += 1
                     continue
-                row = row._replace(mime=mime)
-                problem = header_problem(row.mime)
+                problem = header_problem(mime)
                 if problem:
                     # Never sent, never retried: the same bytes would fail again.
                     error = f"not sent: unsafe message headers: {problem}"
@@ -237,7 +236,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     result.errors.append(error)
                     continue
                 try:
-                    connection.send(row.mime, row.recipient)
+                    connection.send(mime, row.recipient)
                 except (TemporaryFailure, PermanentFailure) as error:
                     _record_failure(row, worker, error, clock(), rng, result)
                     result.errors.append(str(error))

@@ -19,7 +19,6 @@ with the other message), so an item is never in two messages.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import db
-from tracker.mail.planning import outbox_row
+from tracker.mail.queue import outbox_row
 from tracker.mail.relevance import current_obligations, current_recipients, stale_reason, unwanted_reason
 from tracker.mail.render import Rendered
 from tracker.mail.render_groups import ChangeLine, DueLine, keep_message_id, render_changes, render_deadlines

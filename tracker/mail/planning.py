@@ -23,7 +23,6 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from flask import current_app
 
@@ -32,9 +31,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import UTCDateTime, db
-from tracker.mail.message import build_message, mime_bytes
-from tracker.mail.render import PREFERENCE_OF_KIND, Rendered
-from tracker.models import DeadlineHistory, Obligation, OutboxItem, OutboxMessage, ReminderRun, Team, User, team_members
+from tracker.mail.grouping import group_items
+from tracker.mail.queue import existing_keys, insert_new, outbox_row  # noqa: F401 (digest, benchmarks)
+from tracker.mail.render import PREFERENCE_OF_KIND
+from tracker.models import DeadlineHistory, Obligation, OutboxItem, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
 from tracker.mail.timing import Due, Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
@@ -81,42 +81,6 @@ def recipients_of(obligation: Obligation, members: dict[int, list[User]]) -> lis
     if owner is not None and owner.active and all(user.id != owner.id for user in people):
         people.append(owner)
     return people
-
-
-def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: datetime, *,
-               obligation_id=None, team_id=None, revision=None, lead=None) -> dict:
-    """An outbox row with the complete message built now (see OutboxMessage.mime)."""
-    row = {
-        "dedupe_key": key, "kind": kind, "obligation_id": obligation_id, "team_id": team_id,
-        "recipient_id": recipient.id, "revision": revision, "lead_days": lead,
-        "recipient": recipient.email, "recipient_name": recipient.name or "",
-        "subject": rendered.subject, "body_text": rendered.body_text, "body_html": rendered.body_html,
-        "ics": rendered.ics, "message_id": rendered.message_id, "unsubscribe_url": rendered.unsubscribe_url,
-        "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_expires_at": None,
-        "claimed_by": None, "last_error": "", "created_at": now, "sent_at": None,
-    }
-    message = build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now)
-    row["mime"] = mime_bytes(message)
-    return row
-
-
-def existing_keys(keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start:start + 900]
-        found.update(db.session.scalars(select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.dedupe_key.in_(chunk))))
-    return found
-
-
-def insert_new(rows: list[dict]) -> int:
-    """Insert outbox rows, silently skipping keys that exist; returns how many went in."""
-    if not rows:
-        return 0
-    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
-    table = OutboxMessage.__table__
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return len(db.session.execute(statement.returning(table.c.id), rows).all())
 
 
 def changes_since(now: datetime) -> datetime:
@@ -362,7 +326,5 @@ def plan_obligations(now: datetime) -> int:
     Items first (per obligation, at most once per key), then one message per
     recipient and cause or send time (tracker.mail.grouping).
     """
-    from tracker.mail.grouping import group_items
-
     plan_items(now)
     return group_items(now)

@@ -54,7 +54,7 @@ def current_cause_id() -> int | None:
         return None
     cause = ChangeCause(**pending)
     db.session.add(cause)
-    db.session.flush([cause])
+    db.session.flush()
     info[_CURRENT] = cause.id
     return cause.id
 
