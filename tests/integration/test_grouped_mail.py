@@ -1,0 +1,166 @@
+"""Grouped mail against a real SMTP server: one change notice per recipient per cause, per-item guarantees."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import vobject
+from sqlalchemy import func, select
+
+from tests.factories import make_event, make_obligation, make_team, make_user
+from tests.mail_support import SmtpServer
+from tracker.audit import SYSTEM
+from tracker.db import db
+from tracker.feeds.tokens import ensure_token, feed_url
+from tracker.mail.reminder_pass import run_pass
+from tracker.models import ChangeCause, DeadlineHistory, OutboxItem, OutboxMessage
+from tracker.people import operations as people
+from tracker.register.events import EventDate, record_event
+from tracker.register.obligations import set_status
+
+SUBJECT = "Chip Security Act enacted: 40 deadlines moved"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def smtp(app):
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def forty_deadlines(clock, members: int = 3):
+    """A team of `members` following a bill with 40 obligations anchored on its enactment."""
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = make_team(timezone="America/New_York", name="Export compliance")
+    people.update_team(team, SYSTEM, digest_weekday=None)
+    users = [make_user(teams=[team], email=f"member{n}@example.com", name=f"Member {n}") for n in range(members)]
+    enactment = make_event(status="expected", on=date(2026, 10, 1), title="Chip Security Act enacted")
+    obligations = [make_obligation(team=team, rule="relative", anchor=enactment, rule_offset=90 + n,
+                                   title=f"Obligation {n:02d}") for n in range(40)]
+    run_pass(at("2026-05-01T12:00:00+00:00"))  # nothing due yet: the register is planned
+    clock.move_to(at("2026-05-02T14:00:00+00:00"))
+    record_event(enactment.id, EventDate("occurred", date(2026, 5, 2), "day"), SYSTEM)
+    db.session.expire_all()
+    return team, users, enactment, obligations
+
+
+def attachment(message) -> str:
+    [part] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    return part.get_content() if isinstance(part.get_content(), str) else part.get_content().decode()
+
+
+def feed_sequences(client, team) -> dict[str, int]:
+    path = "/" + feed_url(ensure_token(team, SYSTEM)).split("/", 3)[3]
+    feed = vobject.readOne(client.get(path).get_data(as_text=True))
+    return {event.uid.value: int(event.sequence.value) for event in feed.vevent_list}
+
+
+def test_one_event_moving_40_deadlines_gives_each_member_one_message_naming_the_40(app, clock, smtp, client):
+    team, users, _, obligations = forty_deadlines(clock)
+    cause = db.session.scalar(select(ChangeCause))
+    assert cause.title == "Chip Security Act enacted" and cause.kind == "event"
+    assert db.session.scalar(select(func.count()).select_from(DeadlineHistory)
+                             .where(DeadlineHistory.cause_id == cause.id)) == 40
+    smtp.configure(app)
+    report = run_pass(at("2026-05-02T15:00:00+00:00"))
+    assert (report.planned, report.sent) == (3, 3)
+    assert sorted(message["To"].addresses[0].addr_spec for message in smtp.messages) == sorted(
+        user.email for user in users)
+    sequences = feed_sequences(client, team)
+    for message in smtp.messages:
+        assert message["Subject"] == SUBJECT
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        for obligation in obligations:
+            assert obligation.title in text and f"/obligations/{obligation.id}" in html
+        # Most urgent first: the earliest new date leads.
+        assert text.index("Obligation 00") < text.index("Obligation 01") < text.index("Obligation 39")
+        assert "recorded as occurred on 2026-05-02" in text and "(firm)" in text
+        calendar = vobject.readOne(attachment(message))
+        calendar.validate()
+        events = calendar.vevent_list
+        assert len(events) == 40
+        assert {event.uid.value: int(event.sequence.value) for event in events} == sequences
+        assert all(int(event.sequence.value) == 1 for event in events)
+    # A second pass plans nothing new: every item is in exactly one message.
+    assert run_pass(at("2026-05-02T16:00:00+00:00")).planned == 0
+    assert len(smtp.messages) == 3
+    items = db.session.scalars(select(OutboxItem)).all()
+    assert len(items) == 120 and len({item.message_id for item in items}) == 3
+
+
+def test_a_deadline_completed_between_planning_and_sending_leaves_the_message(app, clock, smtp):
+    _, users, _, obligations = forty_deadlines(clock, members=1)
+    run_pass(at("2026-05-02T15:00:00+00:00"))  # no SMTP host yet: planned and kept
+    [queued] = db.session.scalars(select(OutboxMessage)).all()
+    assert queued.subject == SUBJECT and queued.status == "pending"
+    set_status(obligations[5], "done", SYSTEM)
+    smtp.configure(app)
+    report = run_pass(at("2026-05-02T16:00:00+00:00"))
+    assert report.sent == 1
+    [message] = smtp.messages
+    assert message["Subject"] == "Chip Security Act enacted: 39 deadlines moved"
+    assert message["Message-ID"] == queued.message_id  # rebuilt, same message
+    text = message.get_body(("plain",)).get_content()
+    assert "Obligation 05" not in text and "Obligation 04" in text and "Obligation 06" in text
+    assert len(vobject.readOne(attachment(message)).vevent_list) == 39
+    db.session.expire_all()
+    left = db.session.scalars(select(OutboxItem).where(OutboxItem.status == "left_out")).all()
+    assert [(item.obligation_id, item.note) for item in left] == [
+        (obligations[5].id, "not sent: the obligation is done")]
+
+
+def test_a_message_whose_every_deadline_was_settled_is_cancelled_not_sent(app, clock, smtp):
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = make_team(timezone="UTC")
+    people.update_team(team, SYSTEM, digest_weekday=None)
+    make_user(teams=[team])
+    first = make_obligation(team=team, rule_date=date(2026, 7, 1))
+    second = make_obligation(team=team, rule_date=date(2026, 7, 1))
+    run_pass(at("2026-06-24T09:00:00+00:00"))
+    [queued] = db.session.scalars(select(OutboxMessage)).all()
+    assert queued.subject == "2 deadlines: 2 due in 7 days"
+    set_status(first, "done", SYSTEM)
+    set_status(second, "waived", SYSTEM, note="not our market")
+    smtp.configure(app)
+    report = run_pass(at("2026-06-24T10:00:00+00:00"))
+    assert (report.sent, report.cancelled) == (0, 1) and smtp.messages == []
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, queued.id)
+    assert row.status == "cancelled" and "none of its deadlines is due any more" in row.last_error
+
+
+def test_one_email_per_deadline_when_the_user_prefers_it(app, clock, smtp):
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    _, users, _, _ = forty_deadlines(clock, members=2)
+    users[1].email_one_per_deadline = True
+    db.session.commit()
+    smtp.configure(app)
+    run_pass(at("2026-05-02T15:00:00+00:00"))
+    by_recipient: dict[str, list[str]] = {}
+    for message in smtp.messages:
+        by_recipient.setdefault(message["To"].addresses[0].addr_spec, []).append(message["Subject"])
+    assert by_recipient[users[0].email] == [SUBJECT]
+    assert len(by_recipient[users[1].email]) == 40
+    assert all(subject.strip().startswith("Deadline changed: Obligation ") for subject in by_recipient[users[1].email])
+
+
+def test_an_smtp_outage_keeps_the_grouped_message_whole_and_sends_it_once(app, clock, smtp):
+    forty_deadlines(clock, members=1)
+    smtp.configure(app)
+    smtp.stop()
+    report = run_pass(at("2026-05-02T15:00:00+00:00"))
+    assert report.retried == 1
+    smtp.start()
+    run_pass(at("2026-05-02T18:00:00+00:00"))
+    run_pass(at("2026-05-02T19:00:00+00:00"))
+    [message] = smtp.messages
+    assert message["Subject"] == SUBJECT
+    items = db.session.scalars(select(OutboxItem)).all()
+    assert len(items) == 40 and {item.status for item in items} == {"queued"}
