@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import select
 
 from tracker.db import db
 from tracker.mail.message import one_line
 from tracker.mail.queue import insert_new, outbox_row
-from tracker.mail.render import Rendered, base_url
+from tracker.mail.render import Rendered, base_url, message_id_for
 from tracker.models import Channel, Team, User, team_members
 
 
@@ -49,15 +49,8 @@ def tell_admins(channel: Channel, now: datetime) -> int:
             subject=one_line(f"Channel disabled: {channel.label} of {team.name}")[:500],
             body_text=render_template("emails/channel_disabled.txt", **context),
             body_html=render_template("emails/channel_disabled.html", **context),
-            ics=None, message_id=_message_id(), unsubscribe_url="")
+            ics=None, message_id=message_id_for("channel_disabled"), unsubscribe_url="")
         rows.append(outbox_row(disabled_key(channel, user), "channel_disabled", rendered, user, now,
                                team_id=channel.team_id))
     return insert_new(rows)
 
-
-def _message_id() -> str:
-    import uuid
-    from urllib.parse import urlsplit
-
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<channel_disabled.{uuid.uuid4().hex}@{host}>"

@@ -130,7 +130,8 @@ def queued_items(message_ids: list[int]) -> dict[int, list]:
     return found
 
 
-def _check_items(row, items: list, current: dict, recipients, worker: str, now: datetime) -> tuple[str | None, bytes]:
+def _check_items(row, items: list, current: dict, recipients, worker: str, now: datetime,
+                 calendars: dict | None = None) -> tuple[str | None, bytes]:
     """(why the message must not go, or None; the bytes to send) after leaving out the items no longer owed.
 
     An item whose obligation is done, waived, deleted or moved, or whose
@@ -154,10 +155,11 @@ def _check_items(row, items: list, current: dict, recipients, worker: str, now: 
         if len(reasons) == 1:
             return reasons[0], row.mime
         return "not sent: none of its deadlines is due any more (" + "; ".join(reasons)[:1500] + ")", row.mime
-    if not dropped:
+    if not dropped and row.mime:
         return None, row.mime
+    # Rebuilt without what left it, or built for the first time (a big grouped email).
     message = db.session.get(OutboxMessage, row.id)
-    kind, rendered = rebuild(message, kept, now)
+    kind, rendered = rebuild(message, kept, now, calendars)
     values = {"kind": kind, "subject": rendered.subject, "body_text": rendered.body_text,
               "body_html": rendered.body_html, "ics": rendered.ics}
     single = kept[0] if len(kept) == 1 else None
@@ -201,6 +203,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
         return now + timedelta(seconds=time.monotonic() - started)
 
     handled = 0
+    calendars: dict = {}  # one .ics for every recipient of the same deadlines
     with SmtpConnection(settings) as connection:
         while max_messages is None or handled < max_messages:
             limit = CLAIM_BATCH if max_messages is None else min(CLAIM_BATCH, max_messages - handled)
@@ -219,9 +222,10 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     _release(rows[index:], worker)  # re-claimed with a fresh lease
                     handled -= len(rows) - index
                     break
-                if row.kind in ITEM_KINDS:
-                    reason, mime = _check_items(row, items.get(row.id, []), current, recipients, worker, clock())
-                else:
+                if row.kind in ITEM_KINDS and row.id in items:
+                    reason, mime = _check_items(row, items[row.id], current, recipients, worker, clock(),
+                                                calendars)
+                else:  # a digest, an admin notice, or a message queued before items existed
                     reason, mime = stale_reason(row, current) or unwanted_reason(row, current, recipients), row.mime
                 if reason:
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})

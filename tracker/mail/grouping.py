@@ -29,13 +29,20 @@ from sqlalchemy.orm import selectinload
 from tracker.db import db
 from tracker.mail.queue import outbox_row
 from tracker.mail.relevance import current_obligations, current_recipients, stale_reason, unwanted_reason
-from tracker.mail.render import Rendered
-from tracker.mail.render_groups import ChangeLine, DueLine, keep_message_id, render_changes, render_deadlines
+from tracker.mail.render import Rendered, message_id_for, unsubscribe_url
+from tracker.mail.render_groups import (
+    ChangeLine, DueLine, changes_subject, deadlines_subject, due_order, keep_message_id, render_changes,
+    render_deadlines,
+)
 from tracker.mail.timing import Policy
 from tracker.models import ChangeCause, DeadlineHistory, Obligation, OutboxItem, OutboxMessage, Team, User
 from tracker.txn import begin_write, is_sqlite
 
 GROUP_BATCH = 100_000
+# Messages of up to this many deadlines are built when planned (the outbox shows
+# them at once); bigger ones are built when sent, so planning 40,000 items of one
+# event stays a matter of seconds (see docs/email.md).
+BUILD_WHEN_PLANNED = 25
 # A concurrent pass may take some items first; what is left is grouped again, a few times at most.
 ROUNDS = 4
 CHUNK = 900
@@ -101,6 +108,22 @@ class Content:
         obligation = self.obligations[item.obligation_id]
         return next((row for row in obligation.history if row.revision == item.revision), None)
 
+    def due_lines(self, items: list, now: datetime) -> list[DueLine]:
+        lines = []
+        for item in items:
+            obligation = self.obligations[item.obligation_id]
+            today = now.astimezone(self.policies[obligation.team_id].tz).date()
+            lines.append(DueLine(item.kind, obligation, (obligation.due_date - today).days))
+        return lines
+
+    def subject(self, form: str, cause_id: int | None, items: list, now: datetime) -> tuple[str, str]:
+        """(message kind, subject) without rendering the bodies."""
+        if form == "change":
+            cause = self.causes.get(cause_id)
+            return "change", changes_subject(cause.title if cause else None, len(items))
+        lines = sorted(self.due_lines(items, now), key=due_order)
+        return lines[0].kind, deadlines_subject(lines)
+
     def render(self, form: str, cause_id: int | None, items: list, now: datetime) -> tuple[str, Rendered]:
         """(message kind, email) of a group of items for their one recipient."""
         user = self.users[items[0].recipient_id]
@@ -109,12 +132,7 @@ class Content:
             lines = [line for line in lines if line.history is not None]
             cause = self.causes.get(cause_id)
             return "change", render_changes(cause.title if cause else None, lines, user, now, self.calendars)
-        lines = []
-        for item in items:
-            obligation = self.obligations[item.obligation_id]
-            today = now.astimezone(self.policies[obligation.team_id].tz).date()
-            lines.append(DueLine(item.kind, obligation, (obligation.due_date - today).days))
-        return render_deadlines(lines, user, now, self.calendars)
+        return render_deadlines(self.due_lines(items, now), user, now, self.calendars)
 
 
 def _pending() -> list:
@@ -158,7 +176,20 @@ def _message_row(group: Group, kind: str, rendered: Rendered, user: User, now: d
                       obligation_id=first.obligation_id if single else None,
                       team_id=teams.pop() if len(teams) == 1 else None,
                       revision=first.revision if single else None,
-                      lead=first.lead_days if single else None)
+                      lead=first.lead_days if single else None,
+                      build=len(group.items) <= BUILD_WHEN_PLANNED)
+
+
+def _make(content: Content, group: Group, now: datetime) -> dict:
+    """The outbox row of a group: built now when small, else only its subject (built when sent)."""
+    user = content.users[group.recipient_id]
+    if len(group.items) <= BUILD_WHEN_PLANNED:
+        kind, rendered = content.render(group.form, group.cause_id, group.items, now)
+    else:
+        kind, subject = content.subject(group.form, group.cause_id, group.items, now)
+        rendered = Rendered(subject=subject, body_text="", body_html="", ics=None,
+                            message_id=message_id_for(kind), unsubscribe_url=unsubscribe_url(user, kind))
+    return _message_row(group, kind, rendered, user, now)
 
 
 def _insert_messages(rows: list[dict]) -> dict[str, int]:
@@ -223,9 +254,7 @@ def group_items(now: datetime) -> int:
         content = Content(items)
         messages = []
         for group in _groups(items, content.users):
-            kind, rendered = content.render(group.form, group.cause_id, group.items, now)
-            user = content.users[group.recipient_id]
-            messages.append((_message_row(group, kind, rendered, user, now), [item.id for item in group.items]))
+            messages.append((_make(content, group, now), [item.id for item in group.items]))
         db.session.commit()  # end the reading transaction before the short write
         kept, contended = _store(messages, left_out)
         added += kept
@@ -234,9 +263,14 @@ def group_items(now: datetime) -> int:
     return added
 
 
-def rebuild(message, items: list, now: datetime) -> tuple[str, Rendered]:
-    """The email of a queued message made again from `items` (the ones still owed), same Message-ID."""
+def rebuild(message, items: list, now: datetime, calendars: dict | None = None) -> tuple[str, Rendered]:
+    """The email of a queued message made (again) from `items`, the ones still owed; same Message-ID.
+
+    `calendars` shares the .ics between the messages of one dispatch batch.
+    """
     content = Content(items)
+    if calendars is not None:
+        content.calendars = calendars
     form = "change" if items[0].kind == "change" else "due"
     kind, rendered = content.render(form, items[0].cause_id if form == "change" else None, items, now)
     return kind, keep_message_id(rendered, message.message_id)

@@ -94,13 +94,18 @@ def changes_since(now: datetime) -> datetime:
     return min(window, last) if last is not None else window
 
 
-def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list[DeadlineHistory]]:
-    rows = db.session.scalars(
-        select(DeadlineHistory).where(
+def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list]:
+    """The history rows (id, obligation, revision, cause) in the window, by obligation.
+
+    Plain rows, not ORM objects: they outlive the claim's commit without a reload each.
+    """
+    rows = db.session.execute(
+        select(DeadlineHistory.id, DeadlineHistory.obligation_id, DeadlineHistory.revision,
+               DeadlineHistory.cause_id).where(
             DeadlineHistory.obligation_id.in_(obligation_ids), DeadlineHistory.revision >= 1,
             DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
         .order_by(DeadlineHistory.revision))
-    changes: dict[int, list[DeadlineHistory]] = defaultdict(list)
+    changes: dict[int, list] = defaultdict(list)
     for row in rows:
         changes[row.obligation_id].append(row)
     return changes

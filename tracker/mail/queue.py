@@ -17,8 +17,12 @@ from tracker.txn import is_sqlite
 
 
 def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: datetime, *,
-               obligation_id=None, team_id=None, revision=None, lead=None) -> dict:
-    """An outbox row with the complete message built now (see OutboxMessage.mime)."""
+               obligation_id=None, team_id=None, revision=None, lead=None, build: bool = True) -> dict:
+    """An outbox row with the complete message built now (see OutboxMessage.mime).
+
+    With `build=False` the MIME bytes are left empty: dispatch builds the
+    message when it sends it (a grouped email of many deadlines).
+    """
     row = {
         "dedupe_key": key, "kind": kind, "obligation_id": obligation_id, "team_id": team_id,
         "recipient_id": recipient.id, "revision": revision, "lead_days": lead,
@@ -28,8 +32,10 @@ def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: da
         "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_expires_at": None,
         "claimed_by": None, "last_error": "", "created_at": now, "sent_at": None,
     }
-    message = build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now)
-    row["mime"] = mime_bytes(message)
+    if build:
+        row["mime"] = mime_bytes(build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now))
+    else:
+        row["mime"] = b""
     return row
 
 
