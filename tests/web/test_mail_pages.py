@@ -221,3 +221,16 @@ def test_user_chooses_one_email_per_deadline(client):
     db.session.expire_all()
     saved = db.session.get(type(user), user.id)
     assert saved.email_one_per_deadline and saved.email_digest
+
+
+def test_a_big_grouped_message_kept_in_the_outbox_shows_what_it_would_say(client, clock):
+    from tests.grouping_support import SUBJECT, at as when, forty_deadlines
+
+    forty_deadlines(clock, members=1)
+    run_pass(when("2026-05-02T15:00:00+00:00"))  # no SMTP host: kept
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.subject == SUBJECT and message.mime == b""
+    login(client, make_user(role="admin"))
+    detail = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "built when it is sent" in detail and "Deadlines in this message (40)" in detail
+    assert "Obligation 00" in detail and "Obligation 39" in detail and "Was: " in detail

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from tracker.people.auth import admin_required
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.mail.grouping import rebuild
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, Obligation, OutboxItem, OutboxMessage
 from tracker.navigation import add_nav_item
@@ -47,7 +48,14 @@ def show(message_id: int):
     items = db.session.execute(
         select(OutboxItem, Obligation.title).join(Obligation, Obligation.id == OutboxItem.obligation_id)
         .where(OutboxItem.message_id == message.id).order_by(OutboxItem.id)).all()
-    return render_template("outbox/show.html", message=message, items=items, title=message.subject)
+    body_text, body_html, built = message.body_text, message.body_html, bool(message.mime)
+    queued = [item for item, _ in items if item.status == "queued"]
+    if not built and queued:
+        # A big grouped email is built when it is sent; show what it would say now.
+        _, preview = rebuild(message, queued, utcnow())
+        body_text, body_html = preview.body_text, preview.body_html
+    return render_template("outbox/show.html", message=message, items=items, title=message.subject,
+                           body_text=body_text, body_html=body_html, built=built)
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
