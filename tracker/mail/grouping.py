@@ -212,6 +212,8 @@ _ASSIGN = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.me
 def _store(messages: list[tuple[dict, list[int]]], left_out: list[tuple[int, str]]) -> tuple[int, bool]:
     """One short transaction: insert the messages, assign their items; (messages kept, contended)."""
     begin_write()
+    # In key order, like the items below: two passes inserting the same keys never deadlock.
+    messages = sorted(messages, key=lambda message: message[0]["dedupe_key"])
     ids = _insert_messages([row for row, _ in messages])
     wanted: dict[int, int] = {}
     updates = [{"item_id": item_id, "to_message": None, "to_status": "left_out", "to_note": note[:2000]}
