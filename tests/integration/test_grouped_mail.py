@@ -142,3 +142,55 @@ def test_an_smtp_outage_keeps_the_grouped_message_whole_and_sends_it_once(app, c
     assert message["Subject"] == SUBJECT
     items = db.session.scalars(select(OutboxItem)).all()
     assert len(items) == 40 and {item.status for item in items} == {"queued"}
+
+
+def test_a_pack_import_that_moves_deadlines_is_one_cause_and_one_message(app, clock):
+    import json
+
+    from tracker.packs.importer import import_pack_text
+
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    pack = {"pack": "csa", "teams": [{"key": "ex", "name": "Export", "timezone": "UTC",
+                                      "members": [{"email": "a@example.com", "name": "A", "role": "editor"}]}],
+            "sources": [{"key": "csa", "title": "Chip Security Act", "kind": "bill", "jurisdiction": "US"}],
+            "events": [{"key": "enacted", "source": "csa", "title": "Enacted", "status": "expected",
+                        "date": "2026-10-01"}],
+            "obligations": [{"key": f"o{n}", "title": f"Duty {n}", "team": "ex", "events": ["enacted"],
+                             "deadline": {"rule": "relative", "anchor": "enacted", "offset": 30 + n, "unit": "days"}}
+                            for n in range(5)]}
+    import_pack_text(json.dumps(pack), SYSTEM)
+    run_pass(at("2026-05-01T12:00:00+00:00"))
+    pack["events"][0].update(status="occurred", date="2026-05-02")
+    clock.move_to(at("2026-05-02T12:00:00+00:00"))
+    import_pack_text(json.dumps(pack), SYSTEM)
+    run_pass(at("2026-05-02T13:00:00+00:00"))
+    [cause] = db.session.scalars(select(ChangeCause)).all()
+    assert (cause.kind, cause.title) == ("pack", "Pack csa imported")
+    [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "change")).all()
+    assert message.subject == "Pack csa imported: 5 deadlines moved"
+    assert all(f"Duty {n}" in message.body_text for n in range(5))
+
+
+def test_one_person_in_two_teams_moved_by_one_event_gets_one_message(app, clock):
+    from tests.factories import make_event
+
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    first, second = make_team(timezone="UTC", name="Legal"), make_team(timezone="UTC", name="Procurement")
+    for team in (first, second):
+        people.update_team(team, SYSTEM, digest_weekday=None)
+    both = make_user(teams=[first, second], email="both@example.com")
+    only = make_user(teams=[second], email="only@example.com")
+    event = make_event(status="expected", on=date(2026, 9, 1), title="Rule published")
+    for team in (first, second, second):
+        make_obligation(team=team, rule="relative", anchor=event, rule_offset=30)
+    run_pass(at("2026-05-01T12:00:00+00:00"))
+    clock.move_to(at("2026-05-02T12:00:00+00:00"))
+    from tracker.register.events import EventDate, record_event
+
+    record_event(event.id, EventDate("occurred", date(2026, 5, 2), "day"), SYSTEM)
+    run_pass(at("2026-05-02T13:00:00+00:00"))
+    subjects = {m.recipient: m.subject for m in db.session.scalars(select(OutboxMessage))}
+    assert subjects == {both.email: "Rule published: 3 deadlines moved",
+                        only.email: "Rule published: 2 deadlines moved"}
+    text = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == both.email)).body_text
+    assert "Teams: Legal, Procurement" in text
