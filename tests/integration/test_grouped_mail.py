@@ -194,3 +194,15 @@ def test_one_person_in_two_teams_moved_by_one_event_gets_one_message(app, clock)
                         only.email: "Rule published: 2 deadlines moved"}
     text = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == both.email)).body_text
     assert "Teams: Legal, Procurement" in text
+
+
+def test_items_stored_by_a_pass_that_died_before_grouping_are_grouped_by_the_next(app, clock, smtp):
+    from tracker.mail.planning import plan_items
+
+    forty_deadlines(clock, members=2)
+    assert plan_items(at("2026-05-02T15:00:00+00:00")) == 80  # ... and the process dies here
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    smtp.configure(app)
+    report = run_pass(at("2026-05-02T15:05:00+00:00"))
+    assert (report.planned, report.sent) == (2, 2)
+    assert [message["Subject"] for message in smtp.messages] == [SUBJECT, SUBJECT]
