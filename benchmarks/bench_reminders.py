@@ -112,18 +112,25 @@ def bench_dispatch(workdir: Path, messages: int) -> float:
         assert sink.stdout.readline().strip() == "ready"
         app = make_app(workdir / "dispatch.db", TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=port)
         with app.app_context():
-            from email.message import EmailMessage
+            from types import SimpleNamespace
 
-            from tracker.mail.message import mime_bytes
+            from tracker.mail.message import build_message, mime_bytes
+            from tracker.models import User
 
-            body = EmailMessage()  # about the size of a real reminder with its .ics
-            body["Subject"] = "Due in 7 days: benchmark"
-            body.set_content("A reminder line of ordinary length.\n" * 40)
-            body.add_alternative("<p>A reminder line of ordinary length.</p>\n" * 60, subtype="html")
-            body.add_attachment(b"BEGIN:VCALENDAR\r\n" * 20, maintype="text", subtype="calendar")
+            user = User(email="bench@example.com", name="Bench")  # a live recipient: dispatch checks it
+            db.session.add(user)
+            db.session.commit()
+            # About the size of a real reminder with its .ics, with every header dispatch checks for.
+            template = SimpleNamespace(recipient="user@example.com", recipient_name="", subject="Due in 7 days: benchmark",
+                                       body_text="A reminder line of ordinary length.\n" * 40,
+                                       body_html="<p>A reminder line of ordinary length.</p>\n" * 60,
+                                       ics="BEGIN:VCALENDAR\r\n" * 20, message_id="<bench@example.test>",
+                                       unsubscribe_url="")
+            mime = mime_bytes(build_message(template, "tracker@example.test", NOW))
             rows = [{"dedupe_key": f"bench:{i}", "kind": "reminder", "recipient": f"user{i}@example.com",
+                     "recipient_id": user.id,
                      "recipient_name": "", "subject": "s", "body_text": "t", "body_html": "h", "ics": None,
-                     "message_id": f"<bench.{i}@example.test>", "unsubscribe_url": "", "mime": mime_bytes(body),
+                     "message_id": f"<bench.{i}@example.test>", "unsubscribe_url": "", "mime": mime,
                      "status": "pending", "attempts": 0, "next_attempt_at": NOW, "last_error": "",
                      "created_at": NOW} for i in range(messages)]
             insert_new(rows)

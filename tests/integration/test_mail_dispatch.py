@@ -223,9 +223,11 @@ def test_reminder_queued_before_the_deadline_moved_is_not_sent_for_the_old_date(
 def test_a_slow_batch_gives_its_unsent_rows_back_before_the_lease_runs_out(app, clock, smtp, monkeypatch):
     import tracker.mail.dispatch as dispatch_module
 
-    team, _, _ = setup_due_in_seven_days(clock)
+    team, user, _ = setup_due_in_seven_days(clock)
     for _ in range(4):
         make_obligation(team=team, rule_date=date(2026, 7, 1))
+    user.email_one_per_deadline = True  # five messages, not one grouped message
+    db.session.commit()
     released = []
     original = dispatch_module._release
     monkeypatch.setattr(dispatch_module, "SEND_WITHIN", timedelta(0))  # every batch is "too slow"

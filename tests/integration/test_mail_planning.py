@@ -11,7 +11,7 @@ from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.register.events import EventDate, record_event_change
-from tracker.models import OutboxMessage
+from tracker.models import OutboxItem, OutboxMessage
 from tracker.register.obligations import ObligationInput, set_status, update_obligation
 from tracker.mail.reminder_pass import run_pass
 
@@ -24,6 +24,13 @@ def outbox(kind: str | None = None) -> list[OutboxMessage]:
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def items(kind: str | None = None) -> list[OutboxItem]:
+    query = select(OutboxItem).order_by(OutboxItem.id)
+    if kind:
+        query = query.where(OutboxItem.kind == kind)
     return list(db.session.scalars(query))
 
 
@@ -57,11 +64,13 @@ def test_downtime_catches_up_with_only_the_newest_missed_reminder(app, clock):
     make_obligation(team=team, rule_date=date(2026, 7, 3))
     # Nothing ran from before the 30-day reminders until after the 7-day ones.
     run_pass(at("2026-06-26T12:00:00-04:00"))
-    messages = outbox()
-    assert sorted((m.lead_days, m.subject.split(":")[0]) for m in messages) == [
-        (7, "Due in 5 days"), (7, "Due in 7 days")]
+    # One item per deadline (the 7-day one only), both in one message for the one recipient.
+    assert sorted((item.lead_days, item.revision) for item in items()) == [(7, 0), (7, 0)]
+    [message] = outbox()
+    assert message.subject == "2 deadlines: 1 due in 5 days, 1 due in 7 days"
+    assert {item.message_id for item in items()} == {message.id}
     run_pass(at("2026-06-26T18:00:00-04:00"))
-    assert len(outbox()) == 2
+    assert len(outbox()) == 1 and len(items()) == 2
 
 
 def test_recipients_are_members_and_owner_minus_opt_outs_and_inactive(app, clock):
@@ -215,18 +224,21 @@ def test_ten_days_without_a_pass_then_one_catch_up_per_obligation(app, clock):
     obligations = [make_obligation(team=team, rule_date=due) for due in dues]
     for day in range(1, 21):  # daily passes until 20 June, then 10 days of downtime
         run_pass(at(f"2026-06-{day:02d}T10:00:00+09:00"))
-    before = {m.id for m in outbox()}
-    sent_before = {(m.obligation_id, m.lead_days) for m in outbox()}
+    before = {item.id for item in items()}
+    messages_before = len(outbox())
+    sent_before = {(item.obligation_id, item.lead_days) for item in items()}
     run_pass(at("2026-06-30T10:00:00+09:00"))
-    new = [m for m in outbox() if m.id not in before]
-    # Two recipients, one message each per obligation: the newest missed lead time only.
+    new = [item for item in items() if item.id not in before]
+    # Two recipients, one item each per obligation: the newest missed lead time only,
+    # all of a recipient's items in one message.
     newest = {ob.id: min(lead for lead in (30, 7, 1, 0) if (ob.due_date - date(2026, 6, 30)).days <= lead)
               for ob in obligations}
     expected = [(ob_id, lead) for ob_id, lead in newest.items() if (ob_id, lead) not in sent_before]
     assert len(expected) == 7  # the 8 July one already had its 30-day reminder on 8 June
-    assert sorted((m.obligation_id, m.lead_days) for m in new) == sorted(expected * 2)
+    assert sorted((item.obligation_id, item.lead_days) for item in new) == sorted(expected * 2)
+    assert len(outbox()) == messages_before + 2 and len({item.message_id for item in new}) == 2
     run_pass(at("2026-06-30T11:00:00+09:00"))
-    assert len(outbox()) == len(before) + len(new)
+    assert len(items()) == len(before) + len(new) and len(outbox()) == messages_before + 2
 
 
 def test_change_notices_survive_a_downtime_longer_than_their_window(app, clock):

@@ -19,7 +19,7 @@ from tests.mail_support import SmtpServer, free_port
 from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.models import OutboxMessage
+from tracker.models import OutboxItem, OutboxMessage
 from tracker.mail.planning import plan_obligations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,13 +49,14 @@ def send_reminders(database_url: str, now: str, smtp_port: int | None = None, wa
     return process.returncode, out, err
 
 
-def register(clock, teams: int = 1, members: int = 1, obligations: int = 1):
+def register(clock, teams: int = 1, members: int = 1, obligations: int = 1, one_per_deadline: bool = False):
     clock.move_to(at("2026-05-01T00:00:00+00:00"))
     for t in range(teams):
         team = make_team(timezone="UTC")
         people.update_team(team, SYSTEM, digest_weekday=None)
         for _ in range(members):
-            make_user(teams=[team], password=None)
+            user = make_user(teams=[team], password=None)
+            user.email_one_per_deadline = one_per_deadline
         for _ in range(obligations):
             make_obligation(team=team, rule_date=date(2026, 7, 1))
     db.session.commit()
@@ -137,7 +138,8 @@ def test_dispatcher_killed_after_claiming_leaves_rows_sent_once_after_the_lease(
 
 def test_parallel_dispatchers_send_every_message_exactly_once(app, clock, database_url):
     workers = 4 if ON_POSTGRESQL else 2
-    register(clock, teams=6, members=5, obligations=8)  # 240 messages
+    # Everyone chose one email per deadline: 240 messages.
+    register(clock, teams=6, members=5, obligations=8, one_per_deadline=True)
     # Planned up front, so the dispatchers compete only for claims; a slow relay
     # (20 ms a message) keeps every process busy long enough to overlap.
     plan_obligations(at("2026-06-24T09:00:00+00:00"))
@@ -158,3 +160,29 @@ def test_parallel_dispatchers_send_every_message_exactly_once(app, clock, databa
     sent_by = [int(out.split("sent ")[1].split(",")[0]) for out, _ in outputs]
     assert sum(sent_by) == 240
     assert sum(1 for count in sent_by if count) >= 2, sent_by  # the claims really competed
+
+
+def test_parallel_passes_group_every_item_into_exactly_one_sent_message(app, clock, database_url):
+    """Several send-reminders processes plan, group and send the same day at the same time."""
+    workers = 4 if ON_POSTGRESQL else 2
+    register(clock, teams=6, members=5, obligations=8)  # 240 items, 30 recipients
+    server = SmtpServer()
+    server.start()
+    try:
+        processes = [send_reminders(database_url, "2026-06-24T09:00:00Z", server.port, wait=False)
+                     for _ in range(workers)]
+        outputs = [process.communicate(timeout=180) for process in processes]
+    finally:
+        server.stop()
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, err
+    db.session.expire_all()
+    items = db.session.scalars(select(OutboxItem)).all()
+    assert len(items) == 240 and all(item.message_id is not None for item in items)
+    # One message per recipient, each with that recipient's 8 deadlines, each sent once.
+    assert statuses() == Counter(sent=30)
+    per_message = Counter(item.message_id for item in items)
+    assert set(per_message.values()) == {8}
+    counts = Counter(server.message_ids())
+    assert len(counts) == 30 and set(counts.values()) == {1}
+    assert len({message["To"] for message in server.messages}) == 30

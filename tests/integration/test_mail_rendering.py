@@ -19,7 +19,8 @@ from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.register.events import EventDate, record_event_change
-from tracker.models import OutboxMessage
+from tracker.register.obligations import set_status
+from tracker.models import OutboxItem, OutboxMessage
 from tracker.mail.reminder_pass import run_pass
 
 SNAPSHOTS = Path(__file__).parent / "mail_snapshots"
@@ -54,10 +55,14 @@ def register(clock):
     return team, firm, projected, enactment
 
 
-def only(kind: str, obligation_id: int | None = None) -> OutboxMessage:
-    query = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
+def only(kind: str | None, obligation_id: int | None = None) -> OutboxMessage:
+    """The newest message of `kind` (any kind: None), carrying that obligation's item when given."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
     if obligation_id is not None:
-        query = query.where(OutboxMessage.obligation_id == obligation_id)
+        query = query.where(OutboxMessage.id.in_(select(OutboxItem.message_id).where(
+            OutboxItem.obligation_id == obligation_id)))
     return db.session.scalars(query).first()
 
 
@@ -67,8 +72,28 @@ def test_reminder_and_overdue_bodies_match_snapshots(app, register):
     check("reminder_firm", only("reminder", firm.id))
     run_pass(at("2026-07-02T09:00:00-07:00"))
     check("overdue", only("overdue", firm.id))
+    set_status(firm, "done", SYSTEM)  # else its overdue notice would share the next email
     run_pass(at("2026-09-01T09:00:00-07:00"))
     check("reminder_projected", only("reminder", projected.id))
+
+
+def test_grouped_bodies_match_snapshots(app, register, clock):
+    team, firm, projected, enactment = register
+    make_obligation(team=team, key="csa-report", title="Report chip shipments", rule="relative",
+                    anchor=enactment, rule_offset=10)
+    run_pass(at("2026-06-24T09:00:00-07:00"))
+    run_pass(at("2026-09-01T09:00:00-07:00"))
+    # Due at the same send time for the same person: the overdue notice of the firm
+    # one and the reminders of the projected ones come as one email, most urgent first.
+    grouped = only("overdue", projected.id)
+    assert grouped.subject == "3 deadlines: 1 overdue by 62 days, 1 due in 10 days, 1 due in 30 days"
+    check("deadlines_grouped", grouped)
+    clock.move_to(at("2026-09-02T16:00:00+00:00"))
+    record_event_change(enactment, EventDate("occurred", date(2026, 9, 2), "day"), SYSTEM)
+    run_pass(at("2026-09-02T17:00:00+00:00"))
+    changed = only("change", projected.id)
+    assert changed.subject == "Chip Security Act enacted: 2 deadlines moved"
+    check("changes_grouped", changed)
 
 
 def test_change_and_digest_bodies_match_snapshots(app, register, clock):
@@ -106,7 +131,7 @@ def test_the_demo_headline_reminder_says_its_date_comes_from_a_month_estimate(ap
     from tracker.models import Obligation
 
     csa = db.session.scalar(select(Obligation).where(Obligation.key == "csa-location-verification"))
-    headline = only("reminder", csa.id)
+    headline = only(None, csa.id)  # with the other deadlines due that morning
     for body in (headline.body_text, headline.body_html):
         assert "Sun 28 Feb 2027 (from a month estimate)" in body
         assert "first day of" not in body and "(February 2027)" not in body

@@ -126,12 +126,19 @@ def test_a_year_of_reminders_arrives_exactly_once_at_nine_local(app, clock):
     expected = expected_messages(created, last_tick)
     rows = db.session.scalars(select(OutboxMessage)).all()
     actual = Counter()
+    deadline_mail = Counter()
     for row in rows:
-        target = row.obligation_id if row.kind != "digest" else row.team_id
-        lead = row.lead_days if row.kind != "digest" else row.dedupe_key.split(":")[2]
-        actual[(row.kind, target, lead, row.recipient, row.created_at)] += 1
+        if row.kind == "digest":
+            actual[(row.kind, row.team_id, row.dedupe_key.split(":")[2], row.recipient, row.created_at)] += 1
+        else:  # per item: every deadline of the message
+            assert row.items and all(item.status == "queued" for item in row.items)
+            for item in row.items:
+                actual[(item.kind, item.obligation_id, item.lead_days, row.recipient, row.created_at)] += 1
+            deadline_mail[(row.recipient, row.created_at)] += 1
         assert row.status == "sent" and row.sent_at is not None
         assert row.sent_at - row.created_at < timedelta(minutes=1)
+    # Everything due for one person at one send time came as one email.
+    assert set(deadline_mail.values()) == {1}
     assert sum(expected.values()) > 100
     missing, extra = expected - actual, actual - expected
     assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])

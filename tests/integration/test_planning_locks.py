@@ -1,7 +1,8 @@
-"""A user's write never waits for a planning pass, even one that is slow to render.
+"""A user's write never waits for a planning pass, even one that is slow.
 
-The pass is held in the middle of rendering (a wrapper around the real renderer
-waits on an Event), while a real HTTP client PATCHes an obligation of the batch
+The pass is held between its claim and its store step, while it reads what
+is owed (a wrapper around the real step waits on an Event); rendering comes
+later still, in the grouping step, which locks no obligation at all; while a real HTTP client PATCHes an obligation of the batch
 being planned. On PostgreSQL every transaction gets a short lock_timeout, so a
 write stuck behind a planner's row lock fails instead of waiting; on SQLite
 it would wait for the database's write lock.
@@ -49,16 +50,16 @@ def short_lock_timeout(app):
 
 @pytest.fixture
 def held_pass(app, monkeypatch):
-    """Start a planning pass in a thread and hold it while it renders; yields (rendering, release, result)."""
+    """Start a planning pass in a thread and hold it after its claim; yields (start, release, result)."""
     rendering, release = threading.Event(), threading.Event()
-    real = planning.render_deadline
+    real = planning._items
 
-    def slow_render(*args, **kwargs):
+    def slow_items(*args, **kwargs):
         rendering.set()
         release.wait(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(planning, "render_deadline", slow_render)
+    monkeypatch.setattr(planning, "_items", slow_items)
     result: dict = {}
 
     def plan() -> None:

@@ -181,3 +181,56 @@ def test_ids_beyond_the_database_range_are_not_found_not_errors(client):
                         ("get", f"/outbox/{huge}"), ("post", f"/outbox/{huge}/retry"),
                         ("post", f"/calendar/teams/{huge}/regenerate"), ("post", f"/account/tokens/{huge}/revoke")):
         assert getattr(client, method)(url).status_code == 404, url
+
+
+def test_outbox_shows_a_grouped_message_with_its_items_and_what_was_left_out(client, clock, app):
+    from tracker.models import OutboxItem
+    from tracker.register.obligations import set_status
+
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = make_team(timezone="UTC", name="Procurement")
+    people.update_team(team, SYSTEM, digest_weekday=None)
+    make_user(teams=[team], role="viewer")
+    kept = make_obligation(team=team, title="Vendor self-certification", rule_date=date(2026, 7, 1))
+    gone = make_obligation(team=team, title="Supply chain audit", rule_date=date(2026, 7, 1))
+    run_pass(at("2026-06-24T09:00:00+00:00"))
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.subject == "2 deadlines: 2 due in 7 days"
+    db.session.execute(db.update(OutboxItem).where(OutboxItem.obligation_id == gone.id)
+                       .values(status="left_out", note="not sent: the obligation is done"))
+    db.session.commit()
+    set_status(gone, "done", SYSTEM)
+    login(client, make_user(role="admin"))
+    listing = client.get("/outbox").get_data(as_text=True)
+    assert "2 deadlines: 2 due in 7 days" in listing and "2 deadlines</small>" in listing
+    detail = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "Deadlines in this message (2)" in detail
+    assert f"/obligations/{kept.id}" in detail and "Vendor self-certification" in detail
+    assert "left out: not sent: the obligation is done" in detail
+
+
+def test_user_chooses_one_email_per_deadline(client):
+    user = make_user(role="viewer")
+    login(client, user)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "One email per deadline instead" in page
+    response = client.post("/notifications", data={"email_reminders": "on", "email_overdue": "on",
+                                                   "email_changes": "on", "email_digest": "on",
+                                                   "email_one_per_deadline": "on"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(type(user), user.id)
+    assert saved.email_one_per_deadline and saved.email_digest
+
+
+def test_a_big_grouped_message_kept_in_the_outbox_shows_what_it_would_say(client, clock):
+    from tests.grouping_support import SUBJECT, at as when, forty_deadlines
+
+    forty_deadlines(clock, members=1)
+    run_pass(when("2026-05-02T15:00:00+00:00"))  # no SMTP host: kept
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.subject == SUBJECT and message.mime == b""
+    login(client, make_user(role="admin"))
+    detail = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "built when it is sent" in detail and "Deadlines in this message (40)" in detail
+    assert "Obligation 00" in detail and "Obligation 39" in detail and "Was: " in detail

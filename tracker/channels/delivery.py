@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from tracker import queue
 from tracker.audit import SYSTEM
-from tracker.channels import operations
+from tracker.channels import notices, operations
 from tracker.channels.signing import signed_headers
 from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
@@ -189,6 +189,8 @@ def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: Deliv
                   else f"{failures} consecutive failed deliveries; the last: {outcome.message}")
         if channel is not None and channel.status == "active":
             operations.disable_channel(channel, reason, SYSTEM, now=at, commit=False)
+            db.session.flush()
+            notices.tell_admins(channel, at)  # in the same transaction: once per disabling
             result.disabled += 1
     db.session.commit()
 

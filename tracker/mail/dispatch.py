@@ -15,16 +15,20 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from tracker import queue
 from tracker.db import UTCDateTime, db
-from tracker.mail.message import header_problem
-from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND
+from tracker.mail.grouping import ITEM_COLUMNS, rebuild
+from tracker.mail.message import build_message, header_problem, mime_bytes
+from tracker.mail.relevance import (
+    ITEM_KINDS, current_obligations, current_recipients, stale_reason, unwanted_reason,
+)
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
-from tracker.models import Obligation, OutboxMessage, User, team_members
-from tracker.register.vocabulary import ACTIVE_STATUSES, STATUS_LABELS
+from tracker.models import OutboxItem, OutboxMessage
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = queue.CLAIM_BATCH
@@ -93,74 +97,60 @@ def _record_failure(row, worker: str, error: Exception, now: datetime, rng, resu
         result.retried += 1
 
 
-def stale_reason(row, obligations: dict) -> str | None:
-    """Why a queued deadline email must not go out any more, or None.
+def queued_items(message_ids: list[int]) -> dict[int, list]:
+    """The items still owed of each message, by message id."""
+    found: dict[int, list] = {}
+    if message_ids:
+        for item in db.session.execute(select(*ITEM_COLUMNS).where(
+                OutboxItem.message_id.in_(message_ids), OutboxItem.status == "queued").order_by(OutboxItem.id)):
+            found.setdefault(item.message_id, []).append(item)
+    return found
 
-    Planning happened earlier (the SMTP server may have been down, or not yet
-    configured): by now the obligation may be done, waived, deleted, or moved
-    to another date (a new revision, which has its own reminders and a change
-    notice). Digests are never stale.
+
+def _check_items(row, items: list, current: dict, recipients, worker: str, now: datetime,
+                 calendars: dict | None = None) -> tuple[str | None, bytes]:
+    """(why the message must not go, or None; the bytes to send) after leaving out the items no longer owed.
+
+    An item whose obligation is done, waived, deleted or moved, or whose
+    recipient no longer wants it, leaves the message; the rest still goes, in
+    an email rebuilt without it (same Message-ID). Nothing left: not sent.
     """
-    if row.kind == "digest" or row.obligation_id is None:
-        return None
-    current = obligations.get(row.obligation_id)
-    if current is None or current.deleted_at is not None:
-        return "not sent: the obligation was deleted"
-    if current.status not in ACTIVE_STATUSES:
-        return f"not sent: the obligation is {STATUS_LABELS.get(current.status, current.status).lower()}"
-    if row.kind != "change" and current.revision != row.revision:
-        return "not sent: the deadline moved since this reminder was planned"
-    return None
-
-
-def _current_obligations(rows: list) -> dict:
-    ids = {row.obligation_id for row in rows if row.obligation_id is not None}
-    if not ids:
-        return {}
-    query = select(Obligation.id, Obligation.status, Obligation.revision, Obligation.deleted_at,
-                   Obligation.team_id, Obligation.owner_id)
-    return {row.id: row for row in db.session.execute(query.where(Obligation.id.in_(ids)))}
-
-
-@dataclass(frozen=True)
-class Recipients:
-    """The recipients of a claimed batch as they are now: accounts and team memberships."""
-    users: dict
-    memberships: set
-
-
-def _current_recipients(rows: list) -> Recipients:
-    ids = {row.recipient_id for row in rows if row.recipient_id is not None}
-    if not ids:
-        return Recipients({}, set())
-    columns = [User.id, User.active, *(getattr(User, name) for name in PREFERENCE_OF_KIND.values())]
-    users = {user.id: user for user in db.session.execute(select(*columns).where(User.id.in_(ids)))}
-    memberships = {(team_id, user_id) for team_id, user_id in db.session.execute(
-        select(team_members.c.team_id, team_members.c.user_id).where(team_members.c.user_id.in_(ids)))}
-    return Recipients(users, memberships)
-
-
-def unwanted_reason(row, obligations: dict, recipients: Recipients) -> str | None:
-    """Why a queued email must not go to its recipient any more, or None.
-
-    Like stale_reason, but for the person: since planning they may have been
-    deactivated or deleted, left the team, or turned this kind of email off.
-    An obligation's owner stays a recipient without being a member.
-    """
-    user = recipients.users.get(row.recipient_id)  # recipient_id is NULL once the user is deleted
-    if user is None:
-        return "not sent: the recipient's account was deleted"
-    if not user.active:
-        return "not sent: the recipient was deactivated"
-    if not getattr(user, PREFERENCE_OF_KIND[row.kind]):
-        return f"not sent: the recipient turned off {KIND_LABELS[row.kind]}"
-    obligation = obligations.get(row.obligation_id)  # None for digests
-    if obligation is not None and obligation.owner_id == user.id:
-        return None
-    team_id = obligation.team_id if obligation is not None else row.team_id
-    if team_id is not None and (team_id, user.id) not in recipients.memberships:
-        return "not sent: the recipient is no longer a member of the team"
-    return None
+    dropped = {}
+    for item in items:
+        reason = stale_reason(item, current) or unwanted_reason(item, current, recipients)
+        if reason:
+            dropped[item.id] = reason
+    if dropped:
+        for item_id, reason in dropped.items():
+            db.session.execute(update(OutboxItem).where(OutboxItem.id == item_id, OutboxItem.status == "queued")
+                               .values(status="left_out", note=reason[:2000])
+                               .execution_options(synchronize_session=False))
+        db.session.commit()
+    kept = [item for item in items if item.id not in dropped]
+    if not kept:
+        reasons = sorted(set(dropped.values()))
+        if len(reasons) == 1:
+            return reasons[0], row.mime
+        return "not sent: none of its deadlines is due any more (" + "; ".join(reasons)[:1500] + ")", row.mime
+    if not dropped and row.mime:
+        return None, row.mime
+    # Rebuilt without what left it, or built for the first time (a big grouped email).
+    message = db.session.get(OutboxMessage, row.id)
+    kind, rendered = rebuild(message, kept, now, calendars)
+    values = {"kind": kind, "subject": rendered.subject, "body_text": rendered.body_text,
+              "body_html": rendered.body_html, "ics": rendered.ics}
+    single = kept[0] if len(kept) == 1 else None
+    values.update(obligation_id=single.obligation_id if single else None,
+                  revision=single.revision if single else None, lead_days=single.lead_days if single else None)
+    built = SimpleNamespace(**{**{column: getattr(message, column) for column in
+                                  ("recipient", "recipient_name", "message_id", "unsubscribe_url")},
+                               **values, "unsubscribe_url": rendered.unsubscribe_url})
+    values["mime"] = mime_bytes(build_message(built, current_app.config["TRACKER_MAIL_FROM"], now))
+    values["unsubscribe_url"] = rendered.unsubscribe_url
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker)
+                       .values(**values).execution_options(synchronize_session=False))
+    db.session.commit()
+    return None, values["mime"]
 
 
 def _release(rows: list, worker: str) -> None:
@@ -182,19 +172,26 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
         return result
     rng = rng or random.Random()
     run = queue.LeasedPass(now, max_messages, CLAIM_BATCH)
+    calendars: dict = {}  # one .ics for every recipient of the same deadlines
     with SmtpConnection(settings) as connection:
         for rows in run.batches(claim):
             worker = run.worker
-            current = _current_obligations(rows)
-            recipients = _current_recipients(rows)
+            items = queued_items([row.id for row in rows])
+            every_item = [item for its in items.values() for item in its]
+            current = current_obligations([*rows, *every_item])
+            recipients = current_recipients([*rows, *every_item])
             db.session.commit()
             for index, row in enumerate(run.in_time(rows, SEND_WITHIN, _release)):
-                reason = stale_reason(row, current) or unwanted_reason(row, current, recipients)
+                if row.kind in ITEM_KINDS and row.id in items:
+                    reason, mime = _check_items(row, items[row.id], current, recipients, worker, run.clock(),
+                                                calendars)
+                else:  # a digest, an admin notice, or a message queued before items existed
+                    reason, mime = stale_reason(row, current) or unwanted_reason(row, current, recipients), row.mime
                 if reason:
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
                     result.cancelled += 1
                     continue
-                problem = header_problem(row.mime)
+                problem = header_problem(mime)
                 if problem:
                     # Never sent, never retried: the same bytes would fail again.
                     error = f"not sent: unsafe message headers: {problem}"
@@ -203,7 +200,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     result.errors.append(error)
                     continue
                 try:
-                    connection.send(row.mime, row.recipient)
+                    connection.send(mime, row.recipient)
                 except (TemporaryFailure, PermanentFailure) as error:
                     _record_failure(row, worker, error, run.clock(), rng, result)
                     result.errors.append(str(error))

@@ -11,8 +11,10 @@ transaction, read and rendered while no lock on obligations is held, and
 stored in a second short transaction only for the rows nobody changed in
 between (a concurrent edit wins; the row is planned again from its new state).
 
-Keys: (obligation, revision, kind, lead time, recipient); digests use
-(team, ISO week, recipient).
+Items (tracker.models.OutboxItem) are keyed (obligation, revision, kind,
+lead time, recipient); tracker.mail.grouping then makes one message per
+recipient and cause (change notices) or send time (reminders, overdue
+notices). Digests are messages keyed (team, ISO week, recipient).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from flask import current_app
 
@@ -30,9 +31,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import UTCDateTime, db
-from tracker.mail.message import build_message, mime_bytes
-from tracker.mail.render import PREFERENCE_OF_KIND, Rendered, render_change, render_deadline
-from tracker.models import DeadlineHistory, Obligation, OutboxMessage, ReminderRun, Team, User, team_members
+from tracker.mail.grouping import group_items
+from tracker.mail.queue import existing_keys, insert_new, outbox_row  # noqa: F401 (digest, benchmarks)
+from tracker.mail.render import PREFERENCE_OF_KIND
+from tracker.models import DeadlineHistory, Obligation, OutboxItem, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
 from tracker.mail.timing import Due, Policy, due_now, next_send_after
 from tracker.txn import begin_write, is_sqlite
@@ -81,42 +83,6 @@ def recipients_of(obligation: Obligation, members: dict[int, list[User]]) -> lis
     return people
 
 
-def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: datetime, *,
-               obligation_id=None, team_id=None, revision=None, lead=None) -> dict:
-    """An outbox row with the complete message built now (see OutboxMessage.mime)."""
-    row = {
-        "dedupe_key": key, "kind": kind, "obligation_id": obligation_id, "team_id": team_id,
-        "recipient_id": recipient.id, "revision": revision, "lead_days": lead,
-        "recipient": recipient.email, "recipient_name": recipient.name or "",
-        "subject": rendered.subject, "body_text": rendered.body_text, "body_html": rendered.body_html,
-        "ics": rendered.ics, "message_id": rendered.message_id, "unsubscribe_url": rendered.unsubscribe_url,
-        "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_expires_at": None,
-        "claimed_by": None, "last_error": "", "created_at": now, "sent_at": None,
-    }
-    message = build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now)
-    row["mime"] = mime_bytes(message)
-    return row
-
-
-def existing_keys(keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start:start + 900]
-        found.update(db.session.scalars(select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.dedupe_key.in_(chunk))))
-    return found
-
-
-def insert_new(rows: list[dict]) -> int:
-    """Insert outbox rows, silently skipping keys that exist; returns how many went in."""
-    if not rows:
-        return 0
-    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
-    table = OutboxMessage.__table__
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return len(db.session.execute(statement.returning(table.c.id), rows).all())
-
-
 def changes_since(now: datetime) -> datetime:
     """Where the change-notice window starts: 14 days back, or further after downtime.
 
@@ -128,75 +94,76 @@ def changes_since(now: datetime) -> datetime:
     return min(window, last) if last is not None else window
 
 
-def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list[DeadlineHistory]]:
-    rows = db.session.scalars(
-        select(DeadlineHistory).where(
+def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list]:
+    """The history rows (id, obligation, revision, cause) in the window, by obligation.
+
+    Plain rows, not ORM objects: they outlive the claim's commit without a reload each.
+    """
+    rows = db.session.execute(
+        select(DeadlineHistory.id, DeadlineHistory.obligation_id, DeadlineHistory.revision,
+               DeadlineHistory.cause_id).where(
             DeadlineHistory.obligation_id.in_(obligation_ids), DeadlineHistory.revision >= 1,
             DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
         .order_by(DeadlineHistory.revision))
-    changes: dict[int, list[DeadlineHistory]] = defaultdict(list)
+    changes: dict[int, list] = defaultdict(list)
     for row in rows:
         changes[row.obligation_id].append(row)
     return changes
 
 
+ITEM_COLUMNS = ("obligation_id", "revision", "kind", "lead_days", "recipient_id")
+
+
+def _item(kind: str, obligation: Obligation, revision: int, lead: int, user: User, now: datetime,
+          entry: DeadlineHistory | None = None) -> dict:
+    return {"message_id": None, "obligation_id": obligation.id, "team_id": obligation.team_id,
+            "recipient_id": user.id, "kind": kind, "revision": revision, "lead_days": lead,
+            "cause_id": entry.cause_id if entry is not None else None,
+            "history_id": entry.id if entry is not None else None,
+            "status": "queued", "note": "", "created_at": now}
+
+
 def _wanted(obligation: Obligation, due: Due | None, history: list[DeadlineHistory],
-            people: list[User]) -> list[tuple[str, tuple]]:
-    """(dedupe key, what to render) for everything due for one obligation."""
+            people: list[User], now: datetime) -> list[dict]:
+    """The outbox items owed for one obligation now (see OutboxItem for the key)."""
     wanted = []
     if due is not None:
-        for user in people:
-            if wants(user, due.kind):
-                key = deadline_key(due.kind, obligation.id, obligation.revision, due.lead_days, user.id)
-                wanted.append((key, ("deadline", due, user, None)))
+        wanted += [_item(due.kind, obligation, obligation.revision, due.lead_days, user, now)
+                   for user in people if wants(user, due.kind)]
     for entry in history:
-        for user in people:
-            if wants(user, "change"):
-                key = deadline_key("change", obligation.id, entry.revision, 0, user.id)
-                wanted.append((key, ("change", None, user, entry)))
+        wanted += [_item("change", obligation, entry.revision, 0, user, now, entry)
+                   for user in people if wants(user, "change")]
     return wanted
 
 
-def _render(obligation: Obligation, policy: Policy, what: tuple, now: datetime) -> dict:
-    form, due, user, entry = what
-    if form == "change":
-        rendered = render_change(obligation, entry, user, now)
-        return outbox_row(deadline_key("change", obligation.id, entry.revision, 0, user.id), "change",
-                          rendered, user, now, obligation_id=obligation.id, team_id=obligation.team_id,
-                          revision=entry.revision, lead=0)
-    today = now.astimezone(policy.tz).date()
-    days = (obligation.due_date - today).days
-    rendered = render_deadline(due.kind, obligation, user, days, now)
-    return outbox_row(deadline_key(due.kind, obligation.id, obligation.revision, due.lead_days, user.id),
-                      due.kind, rendered, user, now, obligation_id=obligation.id,
-                      team_id=obligation.team_id, revision=obligation.revision, lead=due.lead_days)
+def insert_items(rows: list[dict]) -> int:
+    """Insert outbox items, silently skipping keys that exist; returns how many went in."""
+    if not rows:
+        return 0
+    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
+    table = OutboxItem.__table__
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=list(ITEM_COLUMNS))
+    return len(db.session.execute(statement.returning(table.c.id), rows).all())
 
 
-def _messages(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy],
-              now: datetime) -> dict[int, list[dict]]:
-    """The rendered outbox rows of the obligations that have something due, by obligation.
+def _items(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy],
+           now: datetime) -> dict[int, list[dict]]:
+    """The outbox items of the obligations that have something due, by obligation.
 
-    Runs outside any transaction that locks obligations: it reads (no row locks)
-    and renders, which is the slow part of a pass.
+    Runs outside any transaction that locks obligations: it only reads.
+    Rendering happens later, once per message (tracker.mail.grouping).
     """
     members = members_by_team()
     obligations = {ob.id: ob for ob in db.session.scalars(
         select(Obligation).where(Obligation.id.in_([ob_id for ob_id, _, _ in work]))
-        .options(selectinload(Obligation.owner), selectinload(Obligation.anchor_event),
-                 selectinload(Obligation.team)))}
-    planned: list[tuple[Obligation, str, tuple]] = []
+        .options(selectinload(Obligation.owner)))}
+    items: dict[int, list[dict]] = defaultdict(list)
     for ob_id, due, history in work:
         obligation = obligations.get(ob_id)
         if obligation is None or obligation.team_id not in policies:
             continue  # removed or moved since the claim: the claim is lost, nothing is stored
-        people = recipients_of(obligation, members)
-        planned += [(obligation, key, what) for key, what in _wanted(obligation, due, history, people)]
-    present = existing_keys([key for _, key, _ in planned])
-    rows: dict[int, list[dict]] = defaultdict(list)
-    for obligation, key, what in planned:
-        if key not in present:
-            rows[obligation.id].append(_render(obligation, policies[obligation.team_id], what, now))
-    return rows
+        items[ob_id] = _wanted(obligation, due, history, recipients_of(obligation, members), now)
+    return items
 
 
 @dataclass
@@ -275,14 +242,14 @@ def _still_claimed(ids: list[int], token: datetime) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def _store(token: datetime, messages: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
-    """In one short transaction: queue the messages and store the next times of the rows still ours.
+def _store(token: datetime, items: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
+    """In one short transaction: queue the items and store the next times of the rows still ours.
 
-    Returns how many messages went in, and the ids kept.
+    Returns how many items went in, and the ids kept.
     """
     begin_write()
     kept = _still_claimed(list(next_times), token)
-    added = insert_new([message for ob_id in sorted(kept) for message in messages.get(ob_id, [])])
+    added = insert_items([item for ob_id in sorted(kept) for item in items.get(ob_id, [])])
     if kept:
         table = Obligation.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("row_id"),
@@ -319,20 +286,21 @@ def _release(ids: list[int], token: datetime) -> None:
 
 
 def _plan_claimed(claim: Claim, now: datetime) -> int:
-    """Render the claimed rows' messages with no lock held, then store them (short transaction)."""
-    messages = _messages(claim.work, claim.policies, now)
+    """Work out the claimed rows' items with no lock held, then store them (short transaction)."""
+    items = _items(claim.work, claim.policies, now)
     db.session.commit()  # end the reading transaction; the store step is a short one of its own
-    added, kept = _store(claim.token, messages, claim.next_times)
+    added, kept = _store(claim.token, items, claim.next_times)
     if not is_sqlite():  # (SQLite skips nothing: the store step holds the write lock)
         _unclaim_skipped([ob_id for ob_id in claim.next_times if ob_id not in kept], claim.token)
     return added
 
 
-def plan_obligations(now: datetime) -> int:
-    """Queue everything due for obligations whose next_reminder_at has come; returns rows added.
+def plan_items(now: datetime) -> int:
+    """Queue the items due for obligations whose next_reminder_at has come; returns items added.
 
-    Batch by batch: claim (short transaction), read and render (no locks held),
-    then store (short transaction). A user's write never waits for rendering.
+    Batch by batch: claim (short transaction), read (no locks held), then
+    store (short transaction). Messages are made from the items afterwards
+    (tracker.mail.grouping), with no lock on obligations at all.
     """
     db.session.commit()
     anything = db.session.scalar(select(Obligation.id).where(Obligation.next_reminder_at <= now).limit(1))
@@ -355,3 +323,13 @@ def plan_obligations(now: datetime) -> int:
                     current_app.logger.exception("could not give back a planning claim")
                 raise
         last_id = claim.last_id
+
+
+def plan_obligations(now: datetime) -> int:
+    """Queue everything due for obligations whose next_reminder_at has come; returns messages added.
+
+    Items first (per obligation, at most once per key), then one message per
+    recipient and cause or send time (tracker.mail.grouping).
+    """
+    plan_items(now)
+    return group_items(now)

@@ -14,19 +14,22 @@ from tracker.models import Team, User
 from tracker.fields import whole_number
 
 PREFERENCE_FIELDS = ("email_reminders", "email_overdue", "email_changes", "email_digest")
+# Not an opt-out: one email per deadline instead of one per cause or send time.
+GROUPING_FIELD = "email_one_per_deadline"
+EMAIL_FIELDS = (*PREFERENCE_FIELDS, GROUPING_FIELD)
 MAX_LEAD_DAYS = 366
 MAX_OVERDUE_EVERY = 366
 
 
 def set_email_preferences(user: User, actor: Actor, now: datetime | None = None, **wanted: bool) -> bool:
-    """Turn kinds of email on or off for `user`; True if anything changed."""
-    unknown = set(wanted) - set(PREFERENCE_FIELDS)
+    """Turn kinds of email (and one email per deadline) on or off for `user`; True if anything changed."""
+    unknown = set(wanted) - set(EMAIL_FIELDS)
     if unknown:
         raise ValidationFailed({name: "not an email preference" for name in sorted(unknown)})
-    before = audit.snapshot(user, PREFERENCE_FIELDS)
+    before = audit.snapshot(user, EMAIL_FIELDS)
     for name, value in wanted.items():
         setattr(user, name, bool(value))
-    changes = audit.diff(before, audit.snapshot(user, PREFERENCE_FIELDS))
+    changes = audit.diff(before, audit.snapshot(user, EMAIL_FIELDS))
     if not changes:
         return False
     now = now or utcnow()

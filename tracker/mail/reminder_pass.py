@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.channels.delivery import deliver_due
+from tracker.channels.planning import plan_channels
 from tracker.mail.digest import plan_digests
 from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
@@ -45,9 +46,11 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     now = now or utcnow()
     started = time.monotonic()
     planned = plan_obligations(now) + plan_digests(now)
+    plan_channels(now)  # the same pass plans the team channels, from the same state
+    # Channels first: a channel disabled now has its admins' email sent by this same pass.
+    deliver_due(now, rng=rng)  # Slack, Teams and webhook channels share the pass's clock
     settings = SmtpSettings.from_config(current_app.config)
     result = dispatch(now, settings, rng=rng)
-    deliver_due(now, rng=rng)  # Slack, Teams and webhook channels share the pass's clock
     # `now` may be a given clock (--now); the pass still took real time.
     finished = now + timedelta(seconds=time.monotonic() - started)
     db.session.add(ReminderRun(started_at=now, finished_at=finished, planned=planned, sent=result.sent,

@@ -107,9 +107,16 @@ def obligation_url(obligation_id: int) -> str:
     return obligation_page_url(obligation_id)
 
 
-def _message_id(kind: str) -> str:
+def message_id_for(kind: str) -> str:
+    """A new Message-ID for an email of `kind`, on the tracker's host."""
     host = urlsplit(base_url()).hostname or "localhost"
     return f"<{kind}.{uuid.uuid4().hex}@{host}>"
+
+
+
+def unsubscribe_url(recipient, kind: str) -> str:
+    """The one-click unsubscribe link of `recipient` for `kind`."""
+    return f"{base_url()}/unsubscribe/{unsubscribe_token(recipient.id, kind)}"
 
 
 def due_phrase(kind: str, days: int) -> str:
@@ -149,7 +156,7 @@ def _due_label(obligation) -> str:
 
 
 def _finish(kind: str, subject: str, template: str, context: dict, recipient, ics: str | None) -> Rendered:
-    unsubscribe = f"{base_url()}/unsubscribe/{unsubscribe_token(recipient.id, kind)}"
+    unsubscribe = unsubscribe_url(recipient, kind)
     context = dict(context, recipient=recipient, unsubscribe_url=unsubscribe,
                    kind_label=KIND_LABELS[kind], preferences_url=f"{base_url()}/notifications")
     return Rendered(
@@ -157,7 +164,7 @@ def _finish(kind: str, subject: str, template: str, context: dict, recipient, ic
         body_text=render_template(f"emails/{template}.txt", **context),
         body_html=render_template(f"emails/{template}.html", **context),
         ics=ics,
-        message_id=_message_id(kind),
+        message_id=message_id_for(kind),
         unsubscribe_url=unsubscribe,
     )
 

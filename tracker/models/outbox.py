@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
@@ -77,9 +77,54 @@ class OutboxMessage(Base):
         ForeignKey("vendor_requests.id"), index=True)
 
     recipient_user: Mapped[User | None] = relationship()
+    items: Mapped[list[OutboxItem]] = relationship(back_populates="message", order_by="OutboxItem.id")
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.dedupe_key} {self.status}>"
+
+
+ITEM_KINDS = ("reminder", "overdue", "change")
+ITEM_STATUSES = ("queued", "left_out")
+
+
+class OutboxItem(Base):
+    """One deadline in one email: the unit of the at-most-once and nothing-lost guarantees.
+
+    The unique key (obligation, revision, kind, lead time, recipient) is what a
+    reminder owes. The planner inserts items with ON CONFLICT DO NOTHING; the
+    grouping step puts items with no message yet into one message per
+    recipient and cause (or send time), so an item is in at most one message.
+    An item whose obligation is done, waived, deleted or moved by the time its
+    message goes out is `left_out` (the message is rebuilt without it).
+    """
+
+    __tablename__ = "outbox_items"
+    __table_args__ = (
+        UniqueConstraint("obligation_id", "revision", "kind", "lead_days", "recipient_id"),
+        CheckConstraint("kind in ('reminder', 'overdue', 'change')", name="kind"),
+        CheckConstraint("status in ('queued', 'left_out')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    revision: Mapped[int] = mapped_column(Integer)
+    # Lead time in days (reminders), days overdue (overdue notices), 0 (change notices).
+    lead_days: Mapped[int] = mapped_column(Integer)
+    # What moved the deadline (change notices): change_causes.id, or none for an older history row.
+    cause_id: Mapped[int | None] = mapped_column(Integer)
+    history_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[OutboxMessage | None] = relationship(back_populates="items")
+
+    def __repr__(self) -> str:
+        return f"<OutboxItem {self.kind}:{self.obligation_id}:{self.revision}:{self.lead_days}:{self.recipient_id}>"
 
 
 class ReminderRun(Base):

@@ -73,6 +73,9 @@ class User(UserMixin, Base):
     email_overdue: Mapped[bool] = mapped_column(Boolean, default=True)
     email_changes: Mapped[bool] = mapped_column(Boolean, default=True)
     email_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    # One email per deadline instead of one per cause (change notices) or per
+    # send time (reminders and overdue notices).
+    email_one_per_deadline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -207,6 +207,19 @@ class Obligation(Base):
         return f"<Obligation {self.key} {self.due_date} {self.due_state}>"
 
 
+class ChangeCause(Base):
+    """One thing that moved deadlines: an event recorded, a pack import, a rule edit, a proposal."""
+
+    __tablename__ = "change_causes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(500))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class DeadlineHistory(Base):
     """One change of an obligation's due date or due state, and why."""
 
@@ -222,5 +235,9 @@ class DeadlineHistory(Base):
     new_due_date: Mapped[date | None] = mapped_column(Date)
     new_due_state: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text)
+    # What moved it (an event recorded, a pack import, a rule edit...): the change
+    # notices of one cause go out as one email per recipient.
+    # (A plain column, no foreign key: SQLite cannot add one to an existing table in place.)
+    cause_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     obligation: Mapped[Obligation] = relationship(back_populates="history")

@@ -21,6 +21,7 @@ from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import compute_due
+from tracker.register import causes
 from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User, Vendor
 from tracker.register.obligations import ObligationInput, update_obligation
@@ -83,6 +84,8 @@ def import_pack(pack: Pack, actor: Actor, now: datetime | None = None) -> Import
     report = ImportReport()
     pending_audit: list[object] = []
     try:
+        # Every deadline this import moves (an event recorded, a rule changed) is one cause.
+        causes.begin("pack", f"Pack {pack.name or 'import'} imported", actor=actor, now=now)
         teams = _import_teams(pack, actor, now, report, pending_audit)
         sources = _import_sources(pack, actor, now, report, pending_audit)
         events = _import_events(pack, sources, actor, now, report, pending_audit)

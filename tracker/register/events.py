@@ -16,6 +16,7 @@ from tracker.db import db
 from tracker.deadlines import Anchor, EventStatus, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import Event, Obligation, Source, obligation_events
+from tracker.register import causes
 from tracker.register.recompute import DueChange, anchored_rows, apply_changes, changes_for
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value
 from tracker.register.queries import event_date_values, require_unique
@@ -174,6 +175,8 @@ def _write_event_change(event: Event, change: EventDate, moves: list[DueChange],
     after = {name: audit.jsonable(value) for name, value in columns.items()}
     if before == after:
         return False
+    if moves:
+        causes.begin("event", event.title, event_id=event.id, actor=actor, now=now)
     apply_changes(moves, reason_for(event, change), actor, now)
     for name, value in columns.items():
         setattr(event, name, value)

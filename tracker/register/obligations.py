@@ -25,6 +25,7 @@ from tracker.deadlines import (
 from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
 from tracker.register.queries import require_unique
+from tracker.register import causes
 from tracker.register.recompute import DueChange, apply_changes, changes_for, describe_due
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value, text_value
 from tracker.txn import owns_transaction
@@ -187,6 +188,7 @@ def update_obligation(obligation: Obligation, data: ObligationInput, actor: Acto
         return None
     obligation.updated_at = now
     audit.log(actor, "update", obligation, changes, at=now)
+    causes.begin("rule", f"{obligation.title}: deadline rule edited", actor=actor, now=now)
     move = _recompute_one(obligation, f"deadline rule edited by {actor.label}", actor, now)
     return move
 

@@ -19,6 +19,7 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.deadlines import Anchor, Due, compute_due, due_wording
 from tracker.models import DeadlineHistory, Obligation
+from tracker.register import causes
 from tracker.models.register import PLAN_NOW, rule_of
 from tracker.vendors.moves import move_requests
 
@@ -110,6 +111,7 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
     """
     if not changes:
         return
+    cause_id = causes.current_cause_id()
     db.session.execute(
         update(Obligation),
         [
@@ -139,6 +141,7 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
                 "new_due_date": change.new.date,
                 "new_due_state": change.new.state,
                 "reason": f"{reason}: {change.summary()}",
+                "cause_id": cause_id,
             }
             for change in changes
         ],

@@ -14,7 +14,7 @@ from tracker.extensions import csrf
 from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND, read_unsubscribe_token, unsubscribe_token_expired
 from tracker.models import Team, User
 from tracker.navigation import add_account_link
-from tracker.mail.preferences import PREFERENCE_FIELDS, set_email_preferences, update_reminder_policy
+from tracker.mail.preferences import EMAIL_FIELDS, GROUPING_FIELD, set_email_preferences, update_reminder_policy
 from tracker.views.common import load_or_404
 
 bp = Blueprint("notifications", __name__)
@@ -32,13 +32,14 @@ PREFERENCE_LABELS = {
 def preferences():
     """Every signed-in user (viewers too) chooses which emails they get."""
     if request.method == "POST":
-        wanted = {name: request.form.get(name) == "on" for name in PREFERENCE_FIELDS}
+        wanted = {name: request.form.get(name) == "on" for name in EMAIL_FIELDS}
         user = current_user._get_current_object()
         changed = set_email_preferences(user, Actor.of(user), **wanted)
         flash("Email preferences saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(url_for("notifications.preferences"))
     teams = db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin() else []
     return render_template("notifications/preferences.html", labels=PREFERENCE_LABELS, teams=teams,
+                           grouping_field=GROUPING_FIELD,
                            title="Email preferences")
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from tracker.people.auth import admin_required
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.mail.grouping import rebuild
 from tracker.mail.smtp import SmtpSettings
-from tracker.models import MESSAGE_STATUSES, OutboxMessage
+from tracker.models import MESSAGE_STATUSES, Obligation, OutboxItem, OutboxMessage
 from tracker.navigation import add_nav_item
 from tracker.mail.reminder_pass import last_run
 from tracker.views.common import int_arg, load_or_404
@@ -29,9 +30,13 @@ def index():
     if status in MESSAGE_STATUSES:
         query = query.where(OutboxMessage.status == status)
     messages = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    item_counts = dict(db.session.execute(
+        select(OutboxItem.message_id, func.count()).where(OutboxItem.message_id.in_([m.id for m in messages]))
+        .group_by(OutboxItem.message_id)).all()) if messages else {}
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     return render_template("outbox/index.html", messages=messages, counts=counts, status=status, page=page,
+                           item_counts=item_counts,
                            page_size=PAGE_SIZE, last=last_run(),
                            smtp=SmtpSettings.from_config(current_app.config), title="Outbox")
 
@@ -40,7 +45,17 @@ def index():
 @admin_required
 def show(message_id: int):
     message = load_or_404(OutboxMessage, message_id)
-    return render_template("outbox/show.html", message=message, title=message.subject)
+    items = db.session.execute(
+        select(OutboxItem, Obligation.title).join(Obligation, Obligation.id == OutboxItem.obligation_id)
+        .where(OutboxItem.message_id == message.id).order_by(OutboxItem.id)).all()
+    body_text, body_html, built = message.body_text, message.body_html, bool(message.mime)
+    queued = [item for item, _ in items if item.status == "queued"]
+    if not built and queued:
+        # A big grouped email is built when it is sent; show what it would say now.
+        _, preview = rebuild(message, queued, utcnow())
+        body_text, body_html = preview.body_text, preview.body_html
+    return render_template("outbox/show.html", message=message, items=items, title=message.subject,
+                           body_text=body_text, body_html=body_html, built=built)
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
