@@ -52,6 +52,9 @@ class DueChange:
     old_precision: str
     new: Due
     revision: int
+    # The history reason when it is this change's own (a chain of derived
+    # events); None takes the reason given to apply_changes.
+    reason: str | None = None
 
     def summary(self) -> str:
         """'projected 2027-02-28 -> firm 2027-02-02'."""
@@ -64,9 +67,10 @@ def describe_due(day: date | None, state: str, precision: str = "day") -> str:
     """'firm 2027-02-02', 'projected 2027-02-28', 'undated'."""
     if day is None:
         return state
-    # Only a window start gets its label ("firm 2026-07-01 (July 2026)"); a date
-    # counted from an estimate is shown as the plain date the engine computed.
-    note = due_date_note(day, precision)
+    # Only a fixed window start gets its label ("firm 2026-07-01 (July 2026)"); a
+    # date counted from an estimate (projected) is shown as the plain date the
+    # engine computed, even when it happens to fall on the first of a month.
+    note = due_date_note(day, precision) if state != "projected" else ""
     shown = f"{day.isoformat()} ({note})" if note and not note.startswith("from ") else day.isoformat()
     return f"{state} {shown}"
 
@@ -141,7 +145,7 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
                 "old_due_state": change.old_state,
                 "new_due_date": change.new.date,
                 "new_due_state": change.new.state,
-                "reason": f"{reason}: {change.summary()}",
+                "reason": f"{change.reason or reason}: {change.summary()}",
             }
             for change in changes
         ],
