@@ -30,6 +30,7 @@ from tracker.deadlines import (
     ResolvedEvent,
     RuleExpr,
     evaluate,
+    expression_to_json,
     parse_deadline,
     resolve_events,
 )
@@ -125,6 +126,21 @@ def expression_of(row) -> Expression:
                                                    row.rule_calendar))
     anchor = node(row.anchor_event_id) if row.rule == "relative" and row.anchor_event_id else None
     return RuleExpr(rule_of(row), anchor, roll)
+
+
+def deadline_json(row, key_of: Mapping[int, str]) -> dict:
+    """An obligation's rule in the JSON form of packs and the API, anchors as event keys.
+
+    The same form ``tracker.deadlines.check_deadline`` reads; defaults are left
+    out except a relative rule's unit, and a fixed rule keeps its precision.
+    """
+    data = expression_to_json(expression_of(row))
+    for rule in [data, *data.get("of", [])]:
+        if "anchor" in rule:
+            rule["anchor"] = key_of[int(rule["anchor"])]
+        if rule["rule"] == "fixed" and "precision" not in rule:
+            rule["precision"] = "day"
+    return data
 
 
 def anchors_of(row) -> set[int]:
