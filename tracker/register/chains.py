@@ -29,6 +29,7 @@ from tracker.deadlines import (
     PlainEvent,
     ResolvedEvent,
     RuleExpr,
+    describe_moves,
     evaluate,
     expression_to_json,
     parse_deadline,
@@ -218,16 +219,15 @@ class EventMove:
 @dataclass
 class ChainPlan:
     """What changing one event does: derived events that move, and obligations that move."""
+    before: dict[str, ResolvedEvent]
     resolved: dict[str, ResolvedEvent]
     moves: list[DueChange] = field(default_factory=list)
     events: list[EventMove] = field(default_factory=list)
 
     def event_lines(self) -> list[str]:
-        """One line per moved derived event, for previews."""
-        from tracker.deadlines import describe_moves
-        before = {node(m.event_id): m.before for m in self.events if m.before is not None}
-        after = {node(m.event_id): m.after for m in self.events}
-        return describe_moves(before, {**self.resolved, **{k: v for k, v in after.items()}}) if self.events else []
+        """One line per moved derived event, for previews:
+        ``Act takes effect (90 days after Chip Security Act enacted): projected 2027-04-01 -> firm 2027-03-03``."""
+        return describe_moves(self.before, self.resolved) if self.events else []
 
 
 def plan_event_move(event: Event, new_spec: PlainEvent | DerivedEvent, direct_reason: str,
@@ -246,7 +246,7 @@ def plan_event_move(event: Event, new_spec: PlainEvent | DerivedEvent, direct_re
     graph[key] = new_spec
     after = resolve(graph)
     affected = {k for k, r in after.items() if key in r.chain}
-    plan = ChainPlan(after)
+    plan = ChainPlan(before, after)
     for k in affected:
         new, old = after[k], before.get(k)
         if new.derivation is not None and (old is None or (old.status, old.on) != (new.status, new.on)):
