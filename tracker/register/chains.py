@@ -29,6 +29,7 @@ from tracker.deadlines import (
     PlainEvent,
     ResolvedEvent,
     RuleExpr,
+    describe_chain,
     describe_moves,
     evaluate,
     expression_to_json,
@@ -158,6 +159,21 @@ def outcome_for(row, resolved: Mapping[str, ResolvedEvent]) -> Outcome:
     except ValueError as exc:
         # Only reachable at the edges of the supported date range.
         raise ValidationFailed({"date": f"the deadline of '{row.title}' cannot be computed: {exc}"}) from None
+
+
+def explain_with_chains(row, resolved: Mapping[str, ResolvedEvent] | None = None) -> str:
+    """The engine's explanation of an obligation's rule, then each derived event it counts from, in words.
+
+    ``1 month after Act takes effect = 2027-05-01, projected; Act takes effect: 90 days after Chip
+    Security Act enacted (expected January 2027) = 2027-04-01, projected``.
+    """
+    resolved = resolved if resolved is not None else resolved_graph()
+    words = outcome_for(row, resolved).explanation
+    for event_id in sorted(anchors_of(row)):
+        event = resolved.get(node(event_id))
+        if event is not None and event.derivation is not None:
+            words += f"; {event.title}: {describe_chain(node(event_id), resolved)}"
+    return words
 
 
 def due_of(row, resolved: Mapping[str, ResolvedEvent] | None = None) -> Due:
