@@ -82,8 +82,12 @@ def _fill_choices(form: ObligationForm, current_owner_id: int | None = None) -> 
     labels = [(e.id, f"{e.source.title}: {e.title} ({e.status}"
                      f"{' ' + e.partial_date.label() if e.partial_date else ''})") for e in events]
     form.anchor_event_id.choices = as_choices([("", "— choose an event —")] + labels)
-    for entry in form.parts.entries:
+    for number, entry in enumerate(form.parts.entries, start=1):
         entry.form.anchor_event_id.choices = as_choices([("", "— choose an event —")] + labels)
+        # Each row's own words, so every label on the page is unique.
+        for name, words in (("kind", "rule"), ("date", "fixed day"), ("anchor_event_id", "counted from"),
+                            ("offset", "count"), ("unit", "in")):
+            entry.form[name].label.text = f"Part {number}: {words}"
     form.event_ids.choices = as_choices(labels)
 
 
