@@ -145,3 +145,28 @@ def test_statement_count_stays_flat_down_a_chain(chain):
         return len(executed)
 
     assert statements(3) == statements(40)
+
+
+def test_feeds_describe_the_chain_and_the_deciding_part(chain):
+    from tracker.feeds.items import single_spec
+    enacted, effective = chain
+    via = make_obligation(rule="relative", anchor=effective, rule_offset=30, title="After the effective date")
+    text = single_spec(via).description
+    assert "How: 30 days after Act takes effect = 2027-05-01, projected; Act takes effect: 90 days after " \
+           "Chip Security Act enacted (expected January 2027) = 2027-04-01, projected" in text
+    later = make_obligation(rule_combination="latest", rule="fixed", rule_parts=[
+        {"rule": "fixed", "date": "2027-06-05"}, {"rule": "relative", "anchor": enacted.id, "offset": 1}],
+        rule_roll="following", title="Later of")
+    text = single_spec(later).description
+    assert "decided by 2027-06-05" in text and "rolled to Monday 2027-06-07" in text
+
+
+def test_the_timeline_draws_a_derived_event_linked_to_its_base(chain):
+    from tracker.register.timeline import load_items, render_svg
+    enacted, effective = chain
+    markers, _, _ = load_items(date(2026, 12, 1), date(2027, 12, 1), None, {}, lambda i: f"/events/{i}",
+                               lambda i: f"/obligations/{i}")
+    derived = next(m for m in markers if m.label == "Act takes effect")
+    assert (derived.follows, derived.derivation) == (date(2027, 1, 1), "90 days after Chip Security Act enacted")
+    svg = render_svg(date(2026, 12, 1), 12, date(2026, 12, 2), markers, [])
+    assert 'class="tl-derived"' in svg and "(90 days after Chip Security Act enacted)" in svg
