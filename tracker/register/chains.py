@@ -268,14 +268,28 @@ def plan_event_move(event: Event, new_spec: PlainEvent | DerivedEvent, direct_re
         if new.derivation is not None and (old is None or (old.status, old.on) != (new.status, new.on)):
             plan.events.append(EventMove(int(k), keys.get(k, ""), new.title, old, new))
     plan.events.sort(key=lambda m: len(m.after.chain))
+    dues: dict = {}  # many obligations share a rule: compute each distinct one once
+    reasons: dict[tuple[str, ...], str] = {}
     for row in rows_reading(int(k) for k in affected):
-        due = outcome_for(row, after).due
+        try:
+            expr = expression_of(row)
+        except ValueError:
+            expr = None
+        key_of_rule = (expr, row.completed_through) if expr is not None else None
+        if key_of_rule is None or key_of_rule not in dues:
+            due = outcome_for(row, after).due
+            if key_of_rule is not None:
+                dues[key_of_rule] = due
+        else:
+            due = dues[key_of_rule]
         if (due.date, due.state, due.precision) == (row.due_date, row.due_state, row.due_precision):
             continue
-        via = sorted(node(a) for a in anchors_of(row) if node(a) in affected and node(a) != key)
+        via = tuple(sorted(node(a) for a in anchors_of(row) if node(a) in affected and node(a) != key))
         reason = None
         if via:
-            reason = "; ".join(f"{root_phrase} -> {chain_words(k, key, after)}" for k in via)
+            if via not in reasons:
+                reasons[via] = "; ".join(f"{root_phrase} -> {chain_words(k, key, after)}" for k in via)
+            reason = reasons[via]
         plan.moves.append(DueChange(row.id, row.key, row.title, row.due_date, row.due_state, row.due_precision,
                                     due, row.revision + 1, reason))
     return plan
