@@ -83,13 +83,22 @@ def load_graph() -> Graph:
     return Graph({node(row.id): spec_of(row) for row in rows}, keys={node(row.id): row.key for row in rows})
 
 
-def resolve(graph: Mapping[str, PlainEvent | DerivedEvent], *, field_name: str = "derived_from") -> dict[str, ResolvedEvent]:
-    """Resolve the graph; a cycle or an out-of-range date is a ValidationFailed on ``field_name``."""
+def resolve(graph: Mapping[str, PlainEvent | DerivedEvent], *, field_name: str = "derived_from_event_id",
+            changed: str | None = None) -> dict[str, ResolvedEvent]:
+    """Resolve the graph; a cycle or an out-of-range date is a ValidationFailed on ``field_name``.
+
+    A cycle is named from the ``changed`` event when it is on it (the order rows come back in
+    must not change the message).
+    """
     try:
         return resolve_events(graph)
     except DerivationCycleError as exc:
+        ring = list(exc.cycle[:-1])
+        if changed in ring:
+            at = ring.index(changed)
+            ring = ring[at:] + ring[:at]
         # Graph keys are ids; a user reads titles.
-        names = " -> ".join(repr(graph[k].title) if k in graph else k for k in exc.cycle)
+        names = " -> ".join(repr(graph[k].title) if k in graph else k for k in ring + ring[:1])
         raise ValidationFailed({field_name: f"derived events would form a cycle: {names}"}) from None
     except DerivationError as exc:
         message = str(exc)
@@ -260,7 +269,7 @@ def plan_event_move(event: Event, new_spec: PlainEvent | DerivedEvent, direct_re
     before = resolve(graph)
     key = node(event.id)
     graph[key] = new_spec
-    after = resolve(graph)
+    after = resolve(graph, changed=key)
     affected = {k for k, r in after.items() if key in r.chain}
     plan = ChainPlan(before, after)
     for k in affected:
