@@ -74,7 +74,7 @@ def test_reimport_with_enactment_recorded_recomputes_like_the_ui(app):
     assert db.session.scalar(sa.select(DeadlineHistory.reason).where(DeadlineHistory.obligation_id == in_force.id)) == (
         "Chip Security Act enacted recorded as occurred on 2026-08-06 -> Chip Security Act takes effect 2026-11-04 "
         "(90 days after): projected 2026-11-27 -> firm 2026-11-03")
-    later = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-vendor-location-attestations"))
+    later = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-supplier-attestations"))
     assert (later.due_date, later.due_state) == (date(2027, 2, 2), "firm")
     csa = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-location-verification"))
     assert (csa.due_date, csa.due_state, csa.revision) == (date(2027, 2, 2), "firm", 1)
