@@ -102,7 +102,13 @@ def changes_for(rows: Iterable, anchor: Anchor | None) -> list[DueChange]:
 
 
 def anchored_rows(event_id: int) -> list:
-    """Every live obligation whose rule is anchored on the event."""
+    """Every live obligation whose simple rule is anchored directly on the event.
+
+    For what `changes_for` can compute from one anchor. The obligations that read an
+    event through an earliest/latest part or down a chain of derived events are
+    found by `tracker.register.chains.rows_reading` and moved by `plan_event_move`,
+    which resolves the whole event graph.
+    """
     query = select(*RULE_COLUMNS).where(
         Obligation.anchor_event_id == event_id, Obligation.deleted_at.is_(None)
     )
