@@ -59,7 +59,7 @@ def test_record_an_event_through_its_preview_and_see_the_deadline_move(page, art
     page.goto("/?scope=all")
     changes = page.locator("#changes")
     expect(changes).to_contain_text(DEADLINE)
-    expect(changes).to_contain_text("projected 2027-02-28 (from a month estimate) -> firm 2027-02-02")
+    expect(changes).to_contain_text("projected 2027-02-28 -> firm 2027-02-02")
     expect(page.locator("#next_90, #next_30, #overdue").filter(has_text=DEADLINE).first).to_contain_text("2027-02-02")
 
 
@@ -101,3 +101,19 @@ def test_obligation_form_shows_the_fields_of_the_chosen_rule(page, artifacts):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/obligations/new")
     page.screenshot(path=str(artifacts / "obligation-form-phone.png"), full_page=True)
+
+
+def test_the_deadline_form_explains_an_earliest_latest_rule_live(page):
+    sign_in(page)
+    page.goto("/obligations/new")
+    page.get_by_label("Deadline rule").select_option("latest")
+    page.get_by_label("Part 1: rule").select_option("fixed")
+    page.get_by_label("Part 1: fixed day").fill("2027-01-01")
+    page.get_by_label("Part 2: rule").select_option("relative")
+    part = page.get_by_label("Part 2: counted from")
+    part.select_option(part.locator("option", has_text="Chip Security Act enacted").first.get_attribute("value"))
+    page.get_by_label("Part 2: count", exact=True).fill("180")
+    expect(page.locator("#live-explanation")).to_contain_text(
+        "The later of 2027-01-01 and 180 days after Chip Security Act enacted")
+    page.get_by_label("Part 1: fixed day").fill("2027-13-01")
+    expect(page.locator("#live-explanation")).to_contain_text("Part 1: fixed day")

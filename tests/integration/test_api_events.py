@@ -14,7 +14,7 @@ def test_recording_an_occurrence_makes_the_deadline_firm(app, client):
     body = response.get_json()
     assert response.status_code == 200 and body["dry_run"] is False
     assert body["event"]["status"] == "occurred" and body["event"]["date"] == "2026-08-06"
-    assert body["changes"][0]["summary"] == "projected 2027-02-28 (from a month estimate) -> firm 2027-02-02"
+    assert body["changes"][0]["summary"] == "projected 2027-02-28 -> firm 2027-02-02"
     db.session.expire_all()
     assert (db.session.get(Obligation, ob.id).due_state, db.session.get(Obligation, ob.id).revision) == ("firm", 1)
 

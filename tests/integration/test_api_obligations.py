@@ -17,7 +17,7 @@ def test_an_obligation_shows_its_rule_computed_deadline_links_and_provenance(app
     body = client.get(f"/api/v1/obligations/{ob.id}", headers=auth(token_for("viewer"))).get_json()
     assert body["deadline"] == {"rule": "relative", "date": None, "precision": "day",
                                 "anchor_event_id": enacted.id, "offset": 180, "unit": "days",
-                                "calendar": None, "rrule": None}
+                                "calendar": None, "rrule": None, "roll": "none", "of": None}
     assert (body["due_date"], body["due_state"], body["due_precision"]) == ("2027-02-28", "projected", "month")
     assert body["revision"] == 0 and body["status"] == "open"
     assert body["event_ids"] == [enacted.id]

@@ -67,13 +67,21 @@ def test_reimport_with_enactment_recorded_recomputes_like_the_ui(app):
     enacted.update(status="occurred", date="2026-08-06")
     del enacted["precision"]
     report = import_dict(pack)
-    # The team's two deadlines counted from enactment, and the vendor-scoped location verification.
-    assert report.updated["events"] == 1 and report.moved_deadlines == 3
+    # The team's two counted from enactment, the vendor-scoped location verification,
+    # one from the derived effective date, one "whichever is later".
+    assert report.updated["events"] == 1 and report.moved_deadlines == 5
+    in_force = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-export-controls-in-force"))
+    assert (in_force.due_date, in_force.due_state) == (date(2026, 11, 3), "firm")
+    assert db.session.scalar(sa.select(DeadlineHistory.reason).where(DeadlineHistory.obligation_id == in_force.id)) == (
+        "Chip Security Act enacted recorded as occurred on 2026-08-06 -> Chip Security Act takes effect 2026-11-04 "
+        "(90 days after): projected 2026-11-27 -> firm 2026-11-03")
+    later = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-supplier-attestations"))
+    assert (later.due_date, later.due_state) == (date(2027, 2, 2), "firm")
     csa = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-location-verification"))
     assert (csa.due_date, csa.due_state, csa.revision) == (date(2027, 2, 2), "firm", 1)
     reason = db.session.scalar(sa.select(DeadlineHistory.reason).where(DeadlineHistory.obligation_id == csa.id))
     assert reason == ("anchor event 'Chip Security Act enacted' recorded as occurred on 2026-08-06: "
-                      "projected 2027-02-28 (from a month estimate) -> firm 2027-02-02")
+                      "projected 2027-02-28 -> firm 2027-02-02")
 
 
 def test_reimport_with_a_changed_rule_moves_that_deadline(app):

@@ -35,7 +35,7 @@ def test_enactment_makes_projected_deadline_firm(enactment):
     history = db.session.scalars(sa.select(DeadlineHistory)).one()
     assert history.reason == (
         "anchor event 'Chip Security Act enacted' recorded as occurred on 2026-08-06: "
-        "projected 2027-02-28 (from a month estimate) -> firm 2027-02-02"
+        "projected 2027-02-28 -> firm 2027-02-02"
     )
     assert (history.old_due_date, history.new_due_date, history.revision) == (date(2027, 2, 28), date(2027, 2, 2), 1)
     assert history.actor_id == editor.id

@@ -508,7 +508,7 @@ def test_missing_or_unknown_deadline_rule_is_reported():
         "obligations[0].deadline.rule: required field is missing"
     )
     assert only_error(minimal_with_obligation({"rule": "whenever"})) == (
-        "obligations[0].deadline.rule: unknown rule 'whenever' (expected one of fixed, relative, recurring)"
+        "obligations[0].deadline.rule: must be one of fixed, relative, recurring, earliest, latest, got 'whenever'"
     )
 
 
@@ -520,7 +520,7 @@ def test_fixed_deadline_needs_a_date():
 
 def test_fixed_deadline_precision_must_agree_with_the_date():
     error = only_error(minimal_with_obligation({"rule": "fixed", "date": "2026-07", "precision": "year"}))
-    assert error == "obligations[0].deadline.precision: 'year' does not match the date '2026-07' (which has 'month' precision)"
+    assert error == "obligations[0].deadline.date: precision 'year' does not match '2026-07' (month)"
 
 
 def test_fields_of_another_rule_are_rejected():
@@ -546,11 +546,16 @@ def test_relative_deadline_needs_an_offset():
 
 @pytest.mark.parametrize(
     "offset, shown",
-    [(True, "boolean true"), (180.0, "number 180.0"), ("180", "string '180'"), (None, "null"), ([180], "list")],
+    [(True, "True"), (180.5, "180.5"), ("180", "'180'"), (None, "None"), ([180], "[180]")],
 )
 def test_offset_must_be_a_real_integer(offset, shown):
     error = only_error(minimal_with_obligation({"rule": "relative", "anchor": "csa-enacted", "offset": offset}))
-    assert error == f"obligations[0].deadline.offset: expected an integer, got {shown}"
+    assert error == f"obligations[0].deadline.offset: must be a whole number, got {shown}"
+
+
+def test_a_whole_float_offset_is_the_same_whole_number():
+    pack = minimal_with_obligation({"rule": "relative", "anchor": "csa-enacted", "offset": 180.0})
+    assert validate_pack(pack).obligations[0].deadline.offset == 180
 
 
 @pytest.mark.parametrize(
@@ -581,7 +586,7 @@ def test_unit_defaults_to_days_and_unknown_unit_is_reported():
     assert validate_pack(pack).obligations[0].deadline.unit == "days"
     pack["obligations"][0]["deadline"]["unit"] = "weeks"
     assert only_error(pack) == (
-        "obligations[0].deadline.unit: unknown unit 'weeks' (expected one of days, business_days, months)"
+        "obligations[0].deadline.unit: must be one of days, business_days, months, got 'weeks'"
     )
 
 
@@ -590,7 +595,7 @@ def test_calendar_is_only_allowed_with_business_days():
         {"rule": "relative", "anchor": "csa-enacted", "offset": 5, "unit": "days", "calendar": "US"}
     )
     assert only_error(pack) == (
-        "obligations[0].deadline.calendar: calendar 'US' is only allowed with unit 'business_days'"
+        "obligations[0].deadline.calendar: only used with unit 'business_days' or a roll"
     )
 
 
@@ -599,7 +604,8 @@ def test_supported_calendar_is_accepted_and_unknown_calendar_is_reported():
     pack = minimal_with_obligation(deadline)
     assert validate_pack(pack).obligations[0].deadline.calendar == "US-CA"
     pack["obligations"][0]["deadline"]["calendar"] = "Narnia"
-    assert only_error(pack) == "obligations[0].deadline.calendar: unknown calendar 'Narnia'"
+    assert only_error(pack) == ("obligations[0].deadline.calendar: unknown holiday calendar 'Narnia'"
+                                " (use e.g. US, US-CA, DE, GB or EU)")
 
 
 def test_recurring_deadline_needs_a_day_precision_date():
@@ -607,7 +613,7 @@ def test_recurring_deadline_needs_a_day_precision_date():
     pack["obligations"][2]["deadline"]["date"] = "2027-07"
     assert only_error(pack) == (
         "obligations[2].deadline.date: '2027-07' is not a full date (a recurring deadline needs"
-        " day precision, not 'month')"
+        " day precision)"
     )
 
 
@@ -766,7 +772,7 @@ def test_errors_follow_document_order_even_when_sections_come_first():
     pack = {"obligations": [{"key": "o", "title": "T", "team": "t", "deadline": {"rule": "x"}}], "pack": ""}
     assert errors_of(pack) == [
         "obligations[0].team: unknown team 't'",
-        "obligations[0].deadline.rule: unknown rule 'x' (expected one of fixed, relative, recurring)",
+        "obligations[0].deadline.rule: must be one of fixed, relative, recurring, earliest, latest, got 'x'",
         "pack: must not be empty",
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from flask import Response, current_app
@@ -14,15 +15,15 @@ from tracker.api.core import (
 )
 from tracker.api.representations import HistoryList, ObligationOut, ObligationPage, history_out, obligation_out
 from tracker.api.schemas import (
-    CsvQuery, FixedRule, ObligationCreate, ObligationPatch, ObligationQuery, RelativeRule, StatusChange,
+    CsvQuery, EarliestRule, FixedRule, LatestRule, ObligationCreate, ObligationPatch, ObligationQuery, RelativeRule, StatusChange,
 )
 from tracker.audit import Actor
 from tracker.db import db
-from tracker.deadlines import parse_partial_date
+from tracker.deadlines import check_deadline, parse_partial_date
 from tracker.errors import ValidationFailed
 from tracker.register.exports import obligations_csv
 from tracker.register.queries import text_match, undated_last
-from tracker.models import DeadlineHistory, Obligation, Team
+from tracker.models import DeadlineHistory, Event, Obligation, Team
 from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,
 )
@@ -33,6 +34,7 @@ FIELD_PATHS = {
     "rule": "deadline/rule", "rule_date": "deadline/date", "rule_precision": "deadline/precision",
     "anchor_event_id": "deadline/anchor_event_id", "rule_offset": "deadline/offset",
     "rule_unit": "deadline/unit", "rule_calendar": "deadline/calendar", "rule_rrule": "deadline/rrule",
+    "rule_roll": "deadline/roll", "rule_parts": "deadline/of",
 }
 
 
@@ -145,10 +147,16 @@ def _input(body, current: Obligation | None = None) -> ObligationInput:
     rule = body.deadline
     if rule is None:
         for name in ("rule", "rule_date", "rule_precision", "anchor_event_id", "rule_offset",
-                     "rule_unit", "rule_calendar", "rule_rrule"):
+                     "rule_unit", "rule_calendar", "rule_rrule", "rule_roll", "rule_combination", "rule_parts"):
             setattr(data, name, getattr(base, name))
         return data
     data.rule = rule.rule
+    data.rule_roll, data.rule_calendar = rule.roll, rule.calendar
+    if isinstance(rule, (EarliestRule, LatestRule)):
+        data.rule, data.rule_combination = "fixed", rule.rule
+        data.rule_parts = [_part(part, f"deadline/of/{i}") for i, part in enumerate(rule.of)]
+        check_parts(data)
+        return data
     if isinstance(rule, FixedRule):
         try:
             partial = parse_partial_date(rule.date, rule.precision)
@@ -161,6 +169,39 @@ def _input(body, current: Obligation | None = None) -> ObligationInput:
     else:
         data.rule_date, data.rule_rrule = rule.date, rule.rrule
     return data
+
+
+def _part(part, at: str) -> dict:
+    """A part of earliest/latest in its stored JSON form (anchor: the event id)."""
+    if isinstance(part, FixedRule):
+        try:
+            partial = parse_partial_date(part.date, part.precision)
+        except ValueError as exc:
+            raise service_errors({f"{at}/precision": str(exc)}) from None
+        data = {"rule": "fixed", "date": partial.iso(), "precision": partial.precision}
+    else:
+        if db.session.get(Event, part.anchor_event_id) is None:
+            raise service_errors({f"{at}/anchor_event_id": f"unknown event {part.anchor_event_id}"})
+        data = {"rule": "relative", "anchor": part.anchor_event_id, "offset": part.offset, "unit": part.unit}
+    if part.calendar:
+        data["calendar"] = part.calendar
+    if part.roll != "none":
+        data["roll"] = part.roll
+    return data
+
+
+def check_parts(data: ObligationInput) -> None:
+    """The engine's checker over the parts; each problem at its body path (deadline/of/1/calendar)."""
+    from tracker.register.chains import stored_parts_to_json
+    _, problems = check_deadline(stored_parts_to_json(data.rule_combination, data.rule_parts, data.rule_roll,
+                                                      data.rule_calendar))
+    errors = {}
+    for problem in problems:
+        path, _, reason = problem.partition(": ")
+        path = re.sub(r"\[(\d+)\]", r"/\1", path).replace(".", "/").replace("anchor", "anchor_event_id")
+        errors[f"deadline/{path}"] = reason
+    if errors:
+        raise service_errors(errors)
 
 
 @operation("POST", "/obligations", summary="Create an obligation", tag=TAG, role="editor",

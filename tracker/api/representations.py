@@ -54,6 +54,15 @@ class DeadlineOut(Out):
     unit: str | None
     calendar: str | None
     rrule: str | None
+    roll: str = "none"
+    of: list[DeadlineOut] | None = None
+
+
+class DerivedOut(Out):
+    from_event_id: int
+    offset: int
+    unit: str
+    calendar: str | None
 
 
 class ObligationOut(Out):
@@ -102,6 +111,7 @@ class EventOut(Out):
     date: str | None
     precision: Precision
     date_label: str | None
+    derived: DerivedOut | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
     links: Links
@@ -147,12 +157,14 @@ class DueChangeOut(Out):
     new_due_precision: str
     revision: int
     summary: str
+    via: str | None = None  # the chain of derived events it moves through, when not counted from the event itself
 
 
 class OccurrenceResult(Out):
     dry_run: bool
     event: EventOut
     changes: list[DueChangeOut]
+    derived_events: list[str] = []  # derived events down the chain that move, in words
 
 
 class ObligationPage(Out):
@@ -203,22 +215,39 @@ def etag_of(model: BaseModel) -> str:
     return f'"{digest}"'
 
 
-def obligation_out(ob: Obligation) -> ObligationOut:
-    """Load team, owner and events first (the list does, in three statements)."""
+def _part_out(part: dict) -> DeadlineOut:
+    relative = part["rule"] == "relative"
+    return DeadlineOut(rule=part["rule"], date=part.get("date"), precision=part.get("precision", "day"),
+                       anchor_event_id=part.get("anchor"), offset=part.get("offset") if relative else None,
+                       unit=part.get("unit", "days") if relative else None, calendar=part.get("calendar"),
+                       rrule=None, roll=part.get("roll", "none"))
+
+
+def deadline_out(ob: Obligation) -> DeadlineOut:
+    """The obligation's rule as the API's `deadline` union (anchors as event ids)."""
+    if ob.rule_combination:
+        return DeadlineOut(rule=ob.rule_combination, date=None, precision="day", anchor_event_id=None, offset=None,
+                           unit=None, calendar=ob.rule_calendar, rrule=None, roll=ob.rule_roll or "none",
+                           of=[_part_out(p) for p in ob.rule_parts or []])
     relative = ob.rule == "relative"
     rule_date = None
     if ob.rule_date is not None:
         rule_date = partial_from(ob.rule_date, ob.rule_precision).iso() if ob.rule == "fixed" else ob.rule_date.isoformat()
+    return DeadlineOut(
+        rule=ob.rule, date=rule_date, precision=ob.rule_precision,
+        anchor_event_id=ob.anchor_event_id if relative else None,
+        offset=ob.rule_offset if relative else None, unit=ob.rule_unit if relative else None,
+        calendar=ob.rule_calendar, rrule=ob.rule_rrule if ob.rule == "recurring" else None,
+        roll=ob.rule_roll or "none")
+
+
+def obligation_out(ob: Obligation) -> ObligationOut:
+    """Load team, owner and events first (the list does, in three statements)."""
     return ObligationOut(
         id=ob.id, key=ob.key, title=ob.title, description=ob.description or "",
         team=TeamRef(id=ob.team.id, key=ob.team.key, name=ob.team.name),
         owner=UserRef(id=ob.owner.id, email=ob.owner.email, name=ob.owner.name) if ob.owner else None,
-        deadline=DeadlineOut(
-            rule=ob.rule, date=rule_date, precision=ob.rule_precision,
-            anchor_event_id=ob.anchor_event_id if relative else None,
-            offset=ob.rule_offset if relative else None, unit=ob.rule_unit if relative else None,
-            calendar=ob.rule_calendar if relative else None,
-            rrule=ob.rule_rrule if ob.rule == "recurring" else None),
+        deadline=deadline_out(ob),
         due_date=ob.due_date, due_state=ob.due_state, due_precision=ob.due_precision,
         due_label=due_wording(ob.due_date, ob.due_precision, state=ob.due_state) if ob.due_date else None,
         revision=ob.revision, status=ob.status,
@@ -246,6 +275,9 @@ def event_out(event: Event) -> EventOut:
         description=event.description or "", status=event.status,
         date=partial.iso() if partial else None, precision=event.precision,
         date_label=partial.label() if partial else None,
+        derived=DerivedOut(from_event_id=event.derived_from_event_id, offset=event.derived_offset or 0,
+                           unit=event.derived_unit or "days", calendar=event.derived_calendar)
+        if event.is_derived else None,
         created_at=event.created_at, updated_at=event.updated_at,
         links=Links(self=url_for("api.get_event", event_id=event.id)),
     )
@@ -275,6 +307,7 @@ def due_change_out(change: DueChange) -> DueChangeOut:
         old_due_date=change.old_date, old_due_state=change.old_state,
         new_due_date=change.new.date, new_due_state=change.new.state,
         new_due_precision=change.new.precision, revision=change.revision, summary=change.summary(),
+        via=change.reason,
     )
 
 

@@ -105,22 +105,32 @@ class Query(BaseModel):
 
 # ---- deadline rules ----
 
+Roll = Annotated[Literal["none", "following", "preceding"], Field(
+    description="When the computed day is not a working day of the rule's calendar, move it to the "
+                "next (following) or previous (preceding) working day")]
+RollCalendar = Annotated[Calendar, Field(description="Holiday calendar for business days and the roll "
+                                                     "(default: the anchor's jurisdiction, else US)")]
+
+
 class FixedRule(Body):
     """A fixed date; an imprecise one ("2026-07") is due on the first day of its window."""
 
     rule: Literal["fixed"]
     date: PartialDateText
     precision: Precision | None = Field(None, description="Must agree with the form of `date` when given")
+    roll: Roll = "none"
+    calendar: RollCalendar | None = None
 
 
 class RelativeRule(Body):
-    """A signed offset counted from an anchor event (the anchor day is day 0)."""
+    """A signed offset counted from an anchor event (the anchor day is day 0); the anchor may be derived."""
 
     rule: Literal["relative"]
     anchor_event_id: Id
     offset: Annotated[int, Field(ge=-3650, le=3650)] = 0
     unit: Literal["days", "business_days", "months"] = "days"
-    calendar: Calendar | None = Field(None, description="Holiday calendar for business days")
+    calendar: Calendar | None = Field(None, description="Holiday calendar for business days and the roll")
+    roll: Roll = "none"
 
 
 class RecurringRule(Body):
@@ -130,9 +140,39 @@ class RecurringRule(Body):
     date: Annotated[dt.date, Field(description="First due date, YYYY-MM-DD (years 1900-2200)"),
                     AfterValidator(_supported_year)]
     rrule: Annotated[_line(200, required=True), Field(examples=["FREQ=YEARLY"])]
+    roll: Roll = "none"
+    calendar: RollCalendar | None = None
 
 
-DeadlineIn = Annotated[Union[FixedRule, RelativeRule, RecurringRule], Field(discriminator="rule")]
+PartIn = Annotated[Union[FixedRule, RelativeRule], Field(discriminator="rule")]
+Parts = Annotated[list[PartIn], Field(min_length=2, max_length=20,
+                                      description="2 to 20 fixed or relative rules (not recurring)")]
+
+
+class EarliestRule(Body):
+    """The earliest date among the parts that have one (void parts ignored).
+
+    Firm only when every non-void part is firm; undated when no part has a
+    date; void when every part is void; else projected.
+    """
+
+    rule: Literal["earliest"]
+    of: Parts
+    roll: Roll = "none"
+    calendar: RollCalendar | None = None
+
+
+class LatestRule(Body):
+    """The latest date among the parts that have one ("whichever is later"); due state as for earliest."""
+
+    rule: Literal["latest"]
+    of: Parts
+    roll: Roll = "none"
+    calendar: RollCalendar | None = None
+
+
+DeadlineIn = Annotated[Union[FixedRule, RelativeRule, RecurringRule, EarliestRule, LatestRule],
+                       Field(discriminator="rule")]
 
 
 # ---- obligations ----
@@ -215,16 +255,33 @@ class SourceQuery(Query):
     q: Search | None = None
 
 
+class Derived(Body):
+    """A derived event's date: `offset` `unit` after (negative: before) the event `from_event_id`.
+
+    It takes that event's certainty (occurred: firm, expected: projected,
+    speculative: undated, withdrawn: void); chains may be of any length, a cycle is refused.
+    """
+
+    from_event_id: Id
+    offset: Annotated[int, Field(ge=-3650, le=3650)] = 0
+    unit: Literal["days", "business_days", "months"] = "days"
+    calendar: Calendar | None = Field(None, description="Holiday calendar for business days")
+
+
 class EventCreate(Body):
-    """`date` is the occurrence date when occurred, the estimate when expected."""
+    """`date` is the occurrence date when occurred, the estimate when expected.
+
+    With `derived`, the event's date follows another event: give no `status` or `date`.
+    """
 
     key: Key
     source_id: Id
     title: Title
     description: Description = ""
-    status: EventStatusName
+    status: EventStatusName | None = None
     date: PartialDateText | None = None
     precision: Precision | None = None
+    derived: Derived | None = None
 
 
 class EventPatch(Body):
@@ -238,6 +295,8 @@ class EventPatch(Body):
     status: EventStatusName | None = None
     date: PartialDateText | None = None
     precision: Precision | None = None
+    derived: Derived | None = Field(None, description="Make the event's date follow another event (or change "
+                                                      "how it follows): every deadline down the chain moves")
 
 
 class Occurrence(Body):

@@ -16,11 +16,13 @@ from tracker.api.schemas import (
 )
 from tracker.audit import Actor
 from tracker.db import db
+from tracker.errors import ValidationFailed
 from tracker.deadlines import parse_partial_date
-from tracker.register.events import EventDate, preview_event_change, record_event, record_event_change
+from tracker.register.events import EventDate, plan_event_change, record_event, record_event_change
 from tracker.models import Event, Source
 from tracker.register.events import create_event, delete_event, update_event
 from tracker.register.queries import text_match
+from tracker.register.derived_events import Derivation, set_derivation
 from tracker.register.sources import create_source, delete_source, update_source
 
 
@@ -48,6 +50,14 @@ def _event_date(status: str, text: str | None, precision: str | None) -> EventDa
     except ValueError as exc:
         raise service_errors({"precision" if precision else "date": str(exc)}) from None
     return EventDate(status=status, on=partial.first, precision=partial.precision)
+
+
+DERIVED_PATHS = {"derived_from_event_id": "derived/from_event_id", "derived_offset": "derived/offset",
+                 "derived_unit": "derived/unit", "derived_calendar": "derived/calendar"}
+
+
+def _derivation(body) -> Derivation:
+    return Derivation(body.from_event_id, body.offset, body.unit, body.calendar)
 
 
 # ---- sources ----
@@ -115,9 +125,22 @@ def list_events(query: EventQuery):
 @operation("POST", "/events", summary="Create an event", tag="events", role="editor",
            body=EventCreate, response=EventOut, status=201, errors=(409,))
 def create_event_view(body: EventCreate):
-    when = _event_date(body.status, body.date, body.precision)
-    event = create_event(Actor.of(api_user()), when, key=body.key, source_id=body.source_id,
-                         title=body.title, description=body.description)
+    derived = None
+    if body.derived is not None:
+        if body.status is not None or body.date is not None or body.precision is not None:
+            raise service_errors({"status" if body.status is not None else "date":
+                                  "not used by a derived event (its date follows the event it derives from)"})
+        derived = _derivation(body.derived)
+        when = None
+    elif body.status is None:
+        raise service_errors({"status": "required unless the event is derived"})
+    else:
+        when = _event_date(body.status, body.date, body.precision)
+    try:
+        event = create_event(Actor.of(api_user()), when, key=body.key, source_id=body.source_id,
+                             title=body.title, description=body.description, derived=derived)
+    except ValidationFailed as exc:
+        raise service_errors(exc.errors, DERIVED_PATHS) from None
     out = event_out(event)
     return respond(out, 201, headers={"Location": out.links.self})
 
@@ -138,6 +161,12 @@ def update_event_view(event_id: int, body: EventPatch):
     texts = body.model_dump(include={"key", "source_id", "title", "description"}, exclude_none=True)
     if texts:
         update_event(event, actor, commit=False, **texts)
+    if body.derived is not None:
+        try:
+            set_derivation(event, _derivation(body.derived), actor, commit=False)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            raise service_errors(exc.errors, DERIVED_PATHS) from None
     if body.status is not None or body.date is not None or body.precision is not None:
         status = body.status or event.status
         if body.date is not None:
@@ -171,9 +200,13 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
     if query.dry_run:
         event = _load(Event, event_id, "event")
         check_if_match(event_out(event))  # a preview of a version the client never saw would mislead
-        moves = preview_event_change(event, change)
+        try:
+            plan = plan_event_change(event, change)
+        except ValidationFailed as exc:
+            raise service_errors(exc.errors) from None
         return respond(OccurrenceResult(dry_run=True, event=event_out(event),
-                                        changes=[due_change_out(m) for m in moves]), etag=False)
+                                        changes=[due_change_out(m) for m in plan.moves],
+                                        derived_events=plan.event_lines()), etag=False)
     # One locked step: the If-Match comparison runs under the event's row lock, so of two
     # clients confirming the same version one records and the other gets 412.
     recorded = record_event(event_id, change, Actor.of(api_user()),

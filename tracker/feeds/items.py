@@ -142,6 +142,8 @@ class Details:
     sources: list[str] = field(default_factory=list)
     anchor_title: str | None = None
     void_day: date | None = None
+    expression: bool = False  # earliest/latest, a roll, or counted from a derived event
+    how: str = ""  # then: the engine's explanation, naming the chain, the deciding part, the roll
 
 
 def _event_line(source_title: str, title: str, status: str, on: date | None, precision: str) -> str:
@@ -156,15 +158,18 @@ def load_details(ids: list[int]) -> dict[int, Details]:
     columns = (Obligation.id, Obligation.title, Obligation.description, Obligation.status,
                Obligation.status_note, Obligation.due_state, Obligation.due_precision, Obligation.rule,
                Obligation.anchor_event_id, Team.name, Obligation.deleted_at,
-               Obligation.updated_at, Obligation.due_changed_at, Obligation.status_changed_at)
+               Obligation.updated_at, Obligation.due_changed_at, Obligation.status_changed_at,
+               Obligation.rule_combination, Obligation.rule_roll)
     details: dict[int, Details] = {}
     for row in db.session.execute(select(*columns).join(Team, Team.id == Obligation.team_id)
                                   .where(Obligation.id.in_(ids))):
         details[row.id] = Details(row.id, row.title, row.description, row.status, row.status_note,
                                   row.due_state, row.due_precision, row.rule, row.anchor_event_id,
-                                  row.name, row.deleted_at is not None, last_change(row))
+                                  row.name, row.deleted_at is not None, last_change(row),
+                                  expression=bool(row.rule_combination) or (row.rule_roll or "none") != "none")
     provenance = (select(obligation_events.c.obligation_id, Event.id, Event.title, Event.status,
-                         Event.occurred_on, Event.expected_on, Event.precision, Source.title.label("source"))
+                         Event.occurred_on, Event.expected_on, Event.precision, Source.title.label("source"),
+                         Event.derived_from_event_id)
                   .join(Event, Event.id == obligation_events.c.event_id)
                   .join(Source, Source.id == Event.source_id)
                   .where(obligation_events.c.obligation_id.in_(ids))
@@ -175,6 +180,8 @@ def load_details(ids: list[int]) -> dict[int, Details]:
         item.sources.append(_event_line(row.source, row.title, row.status, on, row.precision))
         if row.id == item.anchor_event_id:
             item.anchor_title = row.title
+            item.expression = item.expression or row.derived_from_event_id is not None
+    _explain_expressions(details)
     void_ids = [i for i, d in details.items() if d.due_state == "void"]
     if void_ids:
         history = (select(DeadlineHistory.obligation_id, DeadlineHistory.old_due_date)
@@ -184,6 +191,22 @@ def load_details(ids: list[int]) -> dict[int, Details]:
         for obligation_id, old_day in db.session.execute(history):
             details[obligation_id].void_day = old_day
     return details
+
+
+def _explain_expressions(details: dict[int, Details]) -> None:
+    """The engine's words for the rows whose rule says more than a plain offset (two more queries)."""
+    from tracker.register.chains import EXPRESSION_COLUMNS, explain_with_chains, resolved_graph
+    from tracker.errors import ValidationFailed
+
+    ids = [i for i, d in details.items() if d.expression]
+    if not ids:
+        return
+    resolved = resolved_graph()
+    for row in db.session.execute(select(*EXPRESSION_COLUMNS).where(Obligation.id.in_(ids))):
+        try:
+            details[row.id].how = explain_with_chains(row, resolved)
+        except ValidationFailed:
+            pass
 
 
 def _cancel_reason(details: Details) -> str | None:
@@ -249,6 +272,8 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
         status_line += f" Team: {details.team_name}."
     link = obligation_link(details.id)
     lines = [standing, status_line]
+    if details.how:
+        lines.append(f"How: {_excerpt(details.how, EXCERPT_CHARS)}")
     lines += [f"Why: {line}" for line in details.sources[:3]]
     if len(details.sources) > 3:
         lines.append(f"Why: and {len(details.sources) - 3} more source events.")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -19,7 +22,12 @@ from tracker.forms.errors import as_choices
 from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
 PARTIAL_DATE_HELP = "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when only the month, quarter or year is known"
-RULE_CHOICES = [("fixed", "Fixed date"), ("relative", "Relative to an event"), ("recurring", "Recurring")]
+RULE_CHOICES = [("fixed", "Fixed date"), ("relative", "Relative to an event"), ("recurring", "Recurring"),
+                ("earliest", "The earliest of several dates"), ("latest", "The latest of several dates (whichever is later)")]
+ROLL_CHOICES = [("none", "Keep the day"), ("following", "Move to the next working day"),
+                ("preceding", "Move to the previous working day")]
+PART_CHOICES = [("", "— not used —"), ("fixed", "Fixed date"), ("relative", "Relative to an event")]
+PARTS = 4  # part rows offered by the earliest/latest form (the API and packs take up to 20)
 UNIT_CHOICES = [("days", "days"), ("business_days", "business days"), ("months", "months")]
 EVENT_STATUS_CHOICES = [("occurred", "Occurred"), ("expected", "Expected (estimate)"),
                         ("speculative", "Speculative (no date yet)"), ("withdrawn", "Withdrawn")]
@@ -59,6 +67,16 @@ def optional_int(value):
     return int(value)
 
 
+class DeadlinePartForm(Form):
+    """One part of an earliest/latest rule: a fixed date or an offset from an event."""
+
+    kind = SelectField("Part", choices=as_choices(PART_CHOICES), default="")
+    date = StringField("Date", validators=[Length(max=20)], description="Fixed part: " + PARTIAL_DATE_HELP)
+    anchor_event_id = SelectField("Counted from", coerce=optional_int)
+    offset = IntegerField("Offset", default=0, validators=[Optional(), NumberRange(-3650, 3650)])
+    unit = SelectField("Unit", choices=as_choices(UNIT_CHOICES), default="days")
+
+
 class ObligationForm(FlaskForm):
     key = StringField("Key", **KEY_RULES, description="A stable identifier, e.g. ca-vendor-cert")
     title = StringField("Title", **TITLE_RULES)
@@ -77,6 +95,9 @@ class ObligationForm(FlaskForm):
                                 description="For business days, e.g. US, US-CA, DE; empty: the source's jurisdiction")
     rule_rrule = StringField("Recurrence", validators=[Length(max=200)],
                              description="RFC 5545 rule, e.g. FREQ=YEARLY or FREQ=MONTHLY;INTERVAL=3")
+    parts = FieldList(FormField(DeadlinePartForm), min_entries=PARTS, max_entries=PARTS)
+    rule_roll = SelectField("If the day is a weekend or holiday", choices=as_choices(ROLL_CHOICES), default="none",
+                            description="Working days of the holiday calendar (above, else the source's jurisdiction)")
     event_ids = SelectMultipleField("Source events", coerce=int,
                                     description="The events this obligation comes from (provenance)")
     submit = SubmitField("Save obligation")
@@ -112,6 +133,14 @@ class EventForm(FlaskForm):
     source_id = SelectField("Source", coerce=int)
     status = SelectField("Status", choices=as_choices(EVENT_STATUS_CHOICES))
     date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP)
+    derived_from_event_id = SelectField("Date follows the event", coerce=optional_int,
+                                        description="A derived event (\u201ctakes effect 90 days after enactment\u201d): "
+                                                    "its date and certainty follow that event")
+    derived_offset = IntegerField("Offset", default=0, validators=[Optional(), NumberRange(-3650, 3650)],
+                                  description="Negative means before that event")
+    derived_unit = SelectField("Unit", choices=as_choices(UNIT_CHOICES), default="days")
+    derived_calendar = StringField("Holiday calendar", filters=[upper_code], validators=[Length(max=10)],
+                                   description="For business days; empty: the source's jurisdiction")
     submit = SubmitField("Save event")
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    JSON,
     Index,
     Integer,
     String,
@@ -78,10 +79,24 @@ class Event(Base):
     occurred_on: Mapped[date | None] = mapped_column(Date)
     expected_on: Mapped[date | None] = mapped_column(Date)
     precision: Mapped[str] = mapped_column(String(8), default="day")
+    # A derived event ("takes effect 90 days after enactment") is dated by an
+    # offset from another event. Its status and date columns then hold the
+    # resolved values (precision 'day', the exact computed day), kept in step by
+    # tracker.register.chains whenever an event up the chain moves.
+    derived_from_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    derived_offset: Mapped[int | None] = mapped_column(Integer)
+    derived_unit: Mapped[str | None] = mapped_column(String(16))
+    derived_calendar: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     source: Mapped[Source] = relationship(back_populates="events")
+    derived_from: Mapped[Event | None] = relationship(remote_side="Event.id")
+
+    @property
+    def is_derived(self) -> bool:
+        """True when the event's date follows another event by an offset."""
+        return self.derived_from_event_id is not None
 
     @property
     def on(self) -> date | None:
@@ -155,6 +170,14 @@ class Obligation(Base):
     rule_unit: Mapped[str] = mapped_column(String(16), default="days")
     rule_calendar: Mapped[str | None] = mapped_column(String(10))
     rule_rrule: Mapped[str | None] = mapped_column(String(200))
+    # "none", "following" or "preceding": move a due day off a non-working day.
+    rule_roll: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
+    # Earliest / latest of several parts. The `rule` check constraint cannot be
+    # widened on SQLite without a table copy (which would cascade), so a
+    # combination keeps rule = 'fixed' (no rule_date) as a placeholder and lives
+    # here: the kind, and the parts in their JSON form with `anchor` an event id.
+    rule_combination: Mapped[str | None] = mapped_column(String(10))
+    rule_parts: Mapped[list | None] = mapped_column(JSON)
     # Recurring: the last occurrence completed; the next one is due.
     completed_through: Mapped[date | None] = mapped_column(Date)
 
@@ -188,6 +211,11 @@ class Obligation(Base):
     history: Mapped[list[DeadlineHistory]] = relationship(
         back_populates="obligation", order_by="DeadlineHistory.id.desc()"
     )
+
+    @property
+    def deadline_kind(self) -> str:
+        """fixed, relative, recurring, earliest or latest."""
+        return self.rule_combination or self.rule
 
     @property
     def deadline_rule(self) -> DeadlineRule:

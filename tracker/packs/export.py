@@ -10,26 +10,27 @@ from sqlalchemy.orm import selectinload
 
 from tracker.db import db
 from tracker.deadlines import partial_from
+from tracker.register.chains import deadline_json
 from tracker.models import Event, Obligation, Source, Team
 from tracker.packs.export_vendors import add_vendor_fields, vendors_section
 
 
-def _deadline(obligation: Obligation) -> dict[str, Any]:
-    if obligation.rule == "fixed":
-        when = partial_from(obligation.rule_date, obligation.rule_precision)
-        return {"rule": "fixed", "date": when.iso(), "precision": when.precision}
-    if obligation.rule == "recurring":
-        return {"rule": "recurring", "date": obligation.rule_date.isoformat(), "rrule": obligation.rule_rrule}
-    rule = {"rule": "relative", "anchor": obligation.anchor_event.key,
-            "offset": obligation.rule_offset, "unit": obligation.rule_unit}
-    if obligation.rule_calendar:
-        rule["calendar"] = obligation.rule_calendar
-    return rule
+def _deadline(obligation: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
+    """The obligation's rule in the pack's JSON form (the engine's), anchors as event keys."""
+    return deadline_json(obligation, key_of)
 
 
-def _event(event: Event) -> dict[str, Any]:
-    data: dict[str, Any] = {"key": event.key, "source": event.source.key, "title": event.title,
-                            "status": event.status}
+def _event(event: Event, key_of: dict[int, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": event.key, "source": event.source.key, "title": event.title}
+    if event.is_derived:
+        data["derived"] = {"from": key_of[event.derived_from_event_id], "offset": event.derived_offset,
+                           "unit": event.derived_unit}
+        if event.derived_calendar:
+            data["derived"]["calendar"] = event.derived_calendar
+        if event.description:
+            data["description"] = event.description
+        return data
+    data["status"] = event.status
     if event.on is not None:
         when = partial_from(event.on, event.precision)
         data["date"] = when.iso()
@@ -43,7 +44,8 @@ def export_pack(name: str = "register") -> dict[str, Any]:
     """The register as a pack dict; obligations carry read-only computed fields."""
     teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.key))
     sources = db.session.scalars(select(Source).order_by(Source.key))
-    events = db.session.scalars(select(Event).options(selectinload(Event.source)).order_by(Event.id))
+    events = list(db.session.scalars(select(Event).options(selectinload(Event.source)).order_by(Event.id)))
+    key_of = {e.id: e.key for e in events}
     obligations = db.session.scalars(
         select(Obligation)
         .where(Obligation.deleted_at.is_(None))
@@ -51,7 +53,7 @@ def export_pack(name: str = "register") -> dict[str, Any]:
                  selectinload(Obligation.owner), selectinload(Obligation.anchor_event))
         .order_by(Obligation.id)
     )
-    exported = [_obligation(o) | {"_id": o.id} for o in obligations]
+    exported = [_obligation(o, key_of) | {"_id": o.id} for o in obligations]
     add_vendor_fields(exported)
     pack = {
         "pack": name,
@@ -65,7 +67,7 @@ def export_pack(name: str = "register") -> dict[str, Any]:
              "citation": s.citation, "url": s.url, "summary": s.summary}
             for s in sources
         ],
-        "events": [_event(e) for e in events],
+        "events": [_event(e, key_of) for e in _bases_first(events)],
         "obligations": exported,
     }
     vendors = vendors_section()
@@ -74,10 +76,30 @@ def export_pack(name: str = "register") -> dict[str, Any]:
     return pack
 
 
-def _obligation(o: Obligation) -> dict[str, Any]:
+def _bases_first(events: list[Event]) -> list[Event]:
+    """Events by id, but each derived event after the event it derives from (a pack refers back only)."""
+    placed: set[int] = set()
+    ordered: list[Event] = []
+    pending = list(events)
+    while pending:
+        rest = []
+        for e in pending:
+            if e.derived_from_event_id is None or e.derived_from_event_id in placed:
+                ordered.append(e)
+                placed.add(e.id)
+            else:
+                rest.append(e)
+        if len(rest) == len(pending):  # pragma: no cover - cycles are refused on the way in
+            ordered.extend(rest)
+            break
+        pending = rest
+    return ordered
+
+
+def _obligation(o: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "key": o.key, "title": o.title, "team": o.team.key,
-        "events": [e.key for e in o.events], "deadline": _deadline(o),
+        "events": [e.key for e in o.events], "deadline": _deadline(o, key_of),
     }
     if o.owner is not None:
         data["owner"] = o.owner.email

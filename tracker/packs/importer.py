@@ -20,8 +20,10 @@ from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.deadlines import compute_due
 from tracker.register import causes
+from tracker.errors import ValidationFailed
+from tracker.register.chains import outcome_for, resolved_graph
+from tracker.register.derived_events import Derivation, resolved_columns, set_derivation
 from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User, Vendor
 from tracker.register.obligations import ObligationInput, update_obligation
@@ -32,6 +34,7 @@ from tracker.packs.validate import (
     ExistingKeys,
     ObligationSpec,
     Pack,
+    PackInvalid,
     load_pack_text,
 )
 
@@ -168,33 +171,76 @@ def _event_date(spec: EventSpec) -> EventDate:
     return EventDate(status=spec.status, on=spec.date, precision=spec.precision if spec.date else "day")
 
 
+def _derivation(spec: EventSpec, events: dict[str, Event]) -> Derivation | None:
+    d = spec.derived
+    return None if d is None else Derivation(events[d.base].id, d.offset, d.unit, d.calendar)
+
+
 def _import_events(pack: Pack, sources, actor, now, report, pending) -> dict[str, Event]:
     db.session.flush()  # ids for the sources created above
     events = {e.key: e for e in db.session.scalars(select(Event).options(selectinload(Event.source)))}
-    for spec in pack.events:
-        event = events.get(spec.key)
-        if event is None:
-            when = _event_date(spec)
-            event = Event(key=spec.key, source=sources[spec.source], title=spec.title,
-                          description=spec.description, status=spec.status,
-                          **event_date_values(spec.status, spec.date),
-                          precision=when.precision, created_at=now, updated_at=now)
-            db.session.add(event)
-            events[spec.key] = event
-            pending.append(event)
-            report.created["events"] += 1
-            continue
-        changed = audit.update_fields(actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
-                                                     "description": spec.description}, now)
-        when = _event_date(spec)
-        current = (event.status, event.on if event.status != "speculative" else None, event.precision)
-        if current != (when.status, when.on, when.precision):
-            db.session.flush()
-            moves = record_event_change(event, when, actor, now=now, commit=False)
-            report.moved_deadlines += len(moves)
-            changed = True
-        _count(report, "events", changed)
+    for index, spec in enumerate(pack.events):
+        try:
+            _import_event(index, spec, events, sources, actor, now, report, pending)
+        except ValidationFailed as exc:
+            # A cycle through events only in the register shows here; refuse the whole pack.
+            raise PackInvalid([f"events[{index}].derived: {message}" for message in exc.errors.values()]) from None
     return events
+
+
+def _import_derived(spec: EventSpec, event: Event | None, events, sources, actor, now, report, pending) -> Event:
+    db.session.flush()
+    derivation = _derivation(spec, events)
+    if event is None:
+        columns = resolved_columns(derivation, spec.title, sources[spec.source].jurisdiction)
+        event = Event(key=spec.key, source=sources[spec.source], title=spec.title, description=spec.description,
+                      derived_from_event_id=derivation.from_event_id, derived_offset=derivation.offset,
+                      derived_unit=derivation.unit, derived_calendar=derivation.calendar,
+                      created_at=now, updated_at=now, **columns)
+        db.session.add(event)
+        pending.append(event)
+        report.created["events"] += 1
+        return event
+    changed = audit.update_fields(actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
+                                                 "description": spec.description}, now)
+    before = (event.derived_from_event_id, event.derived_offset, event.derived_unit, event.derived_calendar)
+    if before != (derivation.from_event_id, derivation.offset, derivation.unit, derivation.calendar):
+        db.session.flush()
+        report.moved_deadlines += len(set_derivation(event, derivation, actor, now=now, commit=False))
+        changed = True
+    _count(report, "events", changed)
+    return event
+
+
+def _import_event(index: int, spec: EventSpec, events, sources, actor, now, report, pending) -> None:
+    event = events.get(spec.key)
+    if spec.derived is not None:
+        events[spec.key] = _import_derived(spec, event, events, sources, actor, now, report, pending)
+        return
+    if event is not None and event.is_derived:
+        db.session.flush()
+        set_derivation(event, None, actor, now=now, commit=False)  # stands on its own date from now on
+    if event is None:
+        when = _event_date(spec)
+        event = Event(key=spec.key, source=sources[spec.source], title=spec.title,
+                      description=spec.description, status=spec.status,
+                      **event_date_values(spec.status, spec.date),
+                      precision=when.precision, created_at=now, updated_at=now)
+        db.session.add(event)
+        events[spec.key] = event
+        pending.append(event)
+        report.created["events"] += 1
+        return
+    changed = audit.update_fields(actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
+                                                 "description": spec.description}, now)
+    when = _event_date(spec)
+    current = (event.status, event.on if event.status != "speculative" else None, event.precision)
+    if current != (when.status, when.on, when.precision):
+        db.session.flush()
+        moves = record_event_change(event, when, actor, now=now, commit=False)
+        report.moved_deadlines += len(moves)
+        changed = True
+    _count(report, "events", changed)
 
 
 def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) -> None:
@@ -202,11 +248,12 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
     existing = {o.key: o for o in db.session.scalars(
         select(Obligation).options(selectinload(Obligation.events)))}
     owners = {u.email: u for u in db.session.scalars(select(User))}
+    resolved = resolved_graph() if pack.obligations else {}
     for spec in pack.obligations:
         obligation = existing.get(spec.key)
         data = _input_for(spec, teams, events, owners)
         if obligation is None:
-            pending.append(_new_obligation(spec, data, events, now))
+            pending.append(_new_obligation(spec, data, events, now, resolved))
             report.created["obligations"] += 1
             continue
         if _unchanged(obligation, data):
@@ -222,48 +269,57 @@ def _unchanged(obligation: Obligation, data: ObligationInput) -> bool:
     """True when re-importing `data` would change nothing (the common case)."""
     fields = ("key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
               "rule_precision", "anchor_event_id", "rule_offset", "rule_unit",
-              "rule_calendar", "rule_rrule")
+              "rule_calendar", "rule_rrule", "rule_roll", "rule_combination", "rule_parts")
     if data.rule != "relative":
-        data.anchor_event_id, data.rule_calendar = None, None
+        data.anchor_event_id = None
+        if data.rule_roll == "none" and data.rule_combination is None:
+            data.rule_calendar = None
     if data.rule != "recurring":
         data.rule_rrule = None
     if any(getattr(obligation, name) != getattr(data, name) for name in fields):
         return False
     wanted = set(data.event_ids) | ({data.anchor_event_id} if data.anchor_event_id else set())
+    wanted |= {p["anchor"] for p in data.rule_parts or [] if "anchor" in p}
     return wanted == {event.id for event in obligation.events}
 
 
 def _input_for(spec: ObligationSpec, teams, events, owners) -> ObligationInput:
     rule = spec.deadline
     owner = owners.get(spec.owner) if spec.owner else None
+    if rule.parts is not None:
+        parts = [{**p, "anchor": events[p["anchor"]].id} if "anchor" in p else dict(p) for p in rule.parts]
+        return ObligationInput(
+            key=spec.key, title=spec.title, description=spec.description,
+            team_id=teams[spec.team].id, owner_id=owner.id if owner else None, rule="fixed",
+            rule_combination=rule.rule, rule_parts=parts, rule_roll=rule.roll, rule_calendar=rule.calendar,
+            event_ids=[events[key].id for key in spec.events])
     return ObligationInput(
         key=spec.key, title=spec.title, description=spec.description,
         team_id=teams[spec.team].id, owner_id=owner.id if owner else None, rule=rule.rule,
         rule_date=rule.date, rule_precision=rule.precision,
         anchor_event_id=events[rule.anchor].id if rule.anchor else None,
         rule_offset=rule.offset, rule_unit=rule.unit, rule_calendar=rule.calendar,
-        rule_rrule=rule.rrule, event_ids=[events[key].id for key in spec.events],
+        rule_rrule=rule.rrule, event_ids=[events[key].id for key in spec.events], rule_roll=rule.roll,
     )
 
 
-def _new_obligation(spec: ObligationSpec, data: ObligationInput, events, now) -> Obligation:
+def _new_obligation(spec: ObligationSpec, data: ObligationInput, events, now, resolved) -> Obligation:
     linked = [events[key] for key in spec.events]
-    anchor = None
-    if spec.deadline.anchor:
-        anchor_event = events[spec.deadline.anchor]
-        if anchor_event not in linked:
-            linked.append(anchor_event)
-        anchor = anchor_event.anchor(anchor_event.source.jurisdiction)
-    due = compute_due(data.deadline_rule(), anchor)
+    for key in spec.deadline.anchors:
+        if events[key] not in linked:
+            linked.append(events[key])
     obligation = Obligation(
         key=data.key, title=data.title, description=data.description, team_id=data.team_id,
         owner_id=data.owner_id, rule=data.rule, rule_date=data.rule_date,
         rule_precision=data.rule_precision, anchor_event_id=data.anchor_event_id,
         rule_offset=data.rule_offset, rule_unit=data.rule_unit, rule_calendar=data.rule_calendar,
-        rule_rrule=data.rule_rrule, due_date=due.date, due_state=due.state,
-        due_precision=due.precision, revision=0, status="open", status_note="",
+        rule_rrule=data.rule_rrule, rule_roll=data.rule_roll, rule_combination=data.rule_combination,
+        rule_parts=data.rule_parts, revision=0, status="open", status_note="",
         created_at=now, updated_at=now, due_changed_at=now, status_changed_at=now,
     )
+    obligation.completed_through = None
+    due = outcome_for(obligation, resolved).due
+    obligation.due_date, obligation.due_state, obligation.due_precision = due.date, due.state, due.precision
     obligation.events = linked
     db.session.add(obligation)
     return obligation

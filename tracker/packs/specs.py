@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.deadlines import RULES, EventStatus
+from tracker.deadlines import RULES, DerivedEvent, EventStatus
+from tracker.deadlines.expressions import COMBINATIONS
 from tracker.fields import (  # noqa: F401 (the pack's limits are the services' limits)
     CITATION_MAX,
     EMAIL_MAX,
@@ -35,7 +36,7 @@ OFFSET_MAX_DAYS = 3650  # for "days" and "business_days"
 OFFSET_MAX_MONTHS = 120
 
 EVENT_STATUSES = tuple(status.value for status in EventStatus)
-DEADLINE_RULES = RULES
+DEADLINE_RULES = tuple(RULES) + COMBINATIONS
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class EventSpec:
     date: date | None  # first day of the window (PartialDate.first)
     precision: str  # the date's precision; "day" when there is no date
     description: str
+    # A derived event ("derived": {"from", "offset", "unit", "calendar"}): its
+    # date follows the event keyed `derived.base`; status and date are not given.
+    derived: DerivedEvent | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,16 @@ class DeadlineSpec:
     unit: str = "days"
     calendar: str | None = None
     rrule: str | None = None
+    roll: str = "none"
+    # earliest / latest: the parts in their JSON form (anchors are event keys).
+    parts: tuple[dict, ...] | None = None
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """Every event key the rule counts from."""
+        if self.parts is not None:
+            return tuple(p["anchor"] for p in self.parts if "anchor" in p)
+        return (self.anchor,) if self.anchor else ()
 
 
 @dataclass(frozen=True)

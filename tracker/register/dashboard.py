@@ -93,7 +93,8 @@ def stale_estimates(today: date, limit: int = SECTION_LIMIT) -> list[tuple[Event
         select(Event, func.coalesce(anchored.c.n, 0))
         .outerjoin(anchored, anchored.c.anchor_event_id == Event.id)
         .options(joinedload(Event.source))
-        .where(Event.status == "expected", Event.expected_on < today)
+        # A derived event is stale only through its root, which is listed itself.
+        .where(Event.status == "expected", Event.expected_on < today, Event.derived_from_event_id.is_(None))
         .order_by(Event.expected_on, Event.id).limit(limit * 4)).all()
     stale = [(event, count) for event, count in rows if event.partial_date and event.partial_date.last < today]
     return stale[:limit]

@@ -17,7 +17,9 @@ from tracker.deadlines import Anchor, EventStatus, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.register import causes
-from tracker.register.recompute import DueChange, anchored_rows, apply_changes, changes_for
+from tracker.register.chains import ChainPlan, plan_event_move, write_event_moves
+from tracker.register.recompute import DueChange, apply_changes
+from tracker.deadlines import PlainEvent
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value
 from tracker.register.queries import event_date_values, require_unique
 from tracker.txn import begin_write, owns_transaction
@@ -79,6 +81,20 @@ def reason_for(event: Event, change: EventDate) -> str:
     return f"anchor event '{event.title}' no longer has an expected date"
 
 
+def chain_reason_for(event: Event, change: EventDate) -> str:
+    """The head of a chain's history reason: ``Chip Security Act enacted recorded as occurred on 2026-12-03``."""
+    label = partial_from(change.on, change.precision).label() if change.on else ""
+    if change.status == EventStatus.OCCURRED:
+        return f"{event.title} recorded as occurred on {label}"
+    if change.status == EventStatus.EXPECTED:
+        if event.status == EventStatus.EXPECTED:
+            return f"estimate of {event.title} moved to {label}"
+        return f"{event.title} now expected {label}"
+    if change.status == EventStatus.WITHDRAWN:
+        return f"{event.title} withdrawn"
+    return f"{event.title} no longer has an expected date"
+
+
 def _anchor_after(event: Event, change: EventDate) -> Anchor:
     on = partial_from(change.on, change.precision).first if change.on else None
     return Anchor(
@@ -89,10 +105,25 @@ def _anchor_after(event: Event, change: EventDate) -> Anchor:
     )
 
 
+def _refuse_derived(event: Event) -> None:
+    if event.is_derived:
+        base = event.derived_from.title if event.derived_from is not None else "the event it derives from"
+        raise ValidationFailed({"status": f"the date of '{event.title}' follows '{base}'; "
+                                          f"record what happened to '{base}' instead"})
+
+
+def plan_event_change(event: Event, change: EventDate) -> ChainPlan:
+    """What recording `change` would move: derived events down the chain and every deadline; writes nothing."""
+    check_event_date(change)
+    _refuse_derived(event)
+    anchor = _anchor_after(event, change)
+    spec = PlainEvent(change.status, anchor.on, anchor.precision, event.source.jurisdiction, event.title)
+    return plan_event_move(event, spec, reason_for(event, change), chain_reason_for(event, change))
+
+
 def preview_event_change(event: Event, change: EventDate) -> list[DueChange]:
     """Every deadline that would move if `change` were recorded; writes nothing."""
-    check_event_date(change)
-    return changes_for(anchored_rows(event.id), _anchor_after(event, change))
+    return plan_event_change(event, change).moves
 
 
 def preview_fingerprint(event: Event, moves: list[DueChange]) -> str:
@@ -154,11 +185,11 @@ def record_event(
             return None
         if precondition is not None:
             precondition(event)
-        check_event_date(change)
-        moves = changes_for(anchored_rows(event.id), _anchor_after(event, change))
+        plan = plan_event_change(event, change)
+        moves = plan.moves
         if preview is not None and preview != preview_fingerprint(event, moves):
             raise StalePreview(event, change, moves)
-        if not _write_event_change(event, change, moves, actor, now or utcnow()):
+        if not _write_event_change(event, change, plan, actor, now or utcnow()):
             moves = []
         db.session.commit()
     except Exception:
@@ -167,17 +198,21 @@ def record_event(
     return event, moves
 
 
-def _write_event_change(event: Event, change: EventDate, moves: list[DueChange], actor: Actor,
+def _write_event_change(event: Event, change: EventDate, plan: ChainPlan, actor: Actor,
                         now: datetime) -> bool:
-    """Store the event's new date columns and `moves`; False (nothing written) when nothing changed."""
+    """Store the event's new date columns, the derived events and deadlines down its chains.
+
+    False (nothing written) when nothing changed.
+    """
     columns = _new_columns(event, change)
     before = audit.snapshot(event, EVENT_DATE_FIELDS)
     after = {name: audit.jsonable(value) for name, value in columns.items()}
     if before == after:
         return False
-    if moves:
+    if plan.moves:
         causes.begin("event", event.title, event_id=event.id, actor=actor, now=now)
-    apply_changes(moves, reason_for(event, change), actor, now)
+    write_event_moves(plan.events, actor, now)
+    apply_changes(plan.moves, reason_for(event, change), actor, now)
     for name, value in columns.items():
         setattr(event, name, value)
     event.updated_at = now
@@ -204,9 +239,9 @@ def record_event_change(
     check_event_date(change)
     if _new_columns(event, change) == {name: getattr(event, name) for name in EVENT_DATE_FIELDS}:
         return []
-    moves = changes_for(anchored_rows(event.id), _anchor_after(event, change))
-    _write_event_change(event, change, moves, actor, now or utcnow())
-    return moves
+    plan = plan_event_change(event, change)
+    _write_event_change(event, change, plan, actor, now or utcnow())
+    return plan.moves
 
 
 EVENT_FIELDS = ("key", "source_id", "title", "description")
@@ -227,9 +262,14 @@ def _check_event(values: dict) -> None:
 
 
 @owns_transaction
-def create_event(actor: Actor, when: EventDate, now: datetime | None = None, commit: bool = True,
-                 **values) -> Event:
-    """Add an event to a source with its status and (estimated) date."""
+def create_event(actor: Actor, when: EventDate | None, now: datetime | None = None, commit: bool = True,
+                 derived=None, **values) -> Event:
+    """Add an event to a source with its status and (estimated) date.
+
+    With ``derived`` (a ``derived_events.Derivation``) the event's date follows
+    another event and ``when`` is ignored.
+    """
+    from tracker.register.derived_events import check_derivation_input, resolved_columns
     values = {name: values.get(name) for name in EVENT_FIELDS}
     values["key"] = line_value(values["key"])
     values["title"] = line_value(values["title"])
@@ -240,16 +280,27 @@ def create_event(actor: Actor, when: EventDate, now: datetime | None = None, com
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
-        check_event_date(when)
+        if derived is not None:
+            check_derivation_input(derived)
+        else:
+            check_event_date(when or EventDate("speculative"))
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
     require_unique(Event.key, values["key"], noun="an event")
     now = now or utcnow()
-    on = partial_from(when.on, when.precision).first if when.on else None
-    event = Event(created_at=now, updated_at=now, status=when.status,
-                  precision=when.precision if on else "day", **event_date_values(when.status, on), **values)
+    if derived is not None:
+        source = db.session.get(Source, values["source_id"])
+        columns = resolved_columns(derived, values["title"], source.jurisdiction)
+        columns.update(derived_from_event_id=derived.from_event_id, derived_offset=derived.offset,
+                       derived_unit=derived.unit, derived_calendar=derived.calendar or None)
+    else:
+        when = when or EventDate("speculative")
+        on = partial_from(when.on, when.precision).first if when.on else None
+        columns = {"status": when.status, "precision": when.precision if on else "day",
+                   **event_date_values(when.status, on)}
+    event = Event(created_at=now, updated_at=now, **columns, **values)
     db.session.add(event)
     audit.log_created(actor, event, at=now)
     return event
@@ -267,9 +318,14 @@ def update_event(event: Event, actor: Actor, now: datetime | None = None, commit
 
 
 def anchored_count(event: Event) -> int:
-    """How many live obligations count their deadline from this event."""
-    return db.session.scalar(select(func.count(Obligation.id)).where(
-        Obligation.anchor_event_id == event.id, Obligation.deleted_at.is_(None))) or 0
+    """How many live obligations count their deadline from this event (anchor or a combination's part)."""
+    from tracker.register.chains import rows_reading
+    return len(rows_reading([event.id]))
+
+
+def derived_children(event: Event) -> list[Event]:
+    """The events whose date derives directly from this one."""
+    return list(db.session.scalars(select(Event).where(Event.derived_from_event_id == event.id).order_by(Event.id)))
 
 
 @owns_transaction
@@ -277,6 +333,9 @@ def delete_event(event: Event, actor: Actor, now: datetime | None = None, commit
     """Delete an event that anchors no obligation (its provenance links go with it)."""
     if anchored_count(event):
         raise Conflict("obligations count their deadline from this event; change them first")
+    if children := derived_children(event):
+        raise Conflict("events derive their date from this event (" + ", ".join(e.title for e in children)
+                       + "); change them first")
     if db.session.scalar(select(func.count(Obligation.id)).where(Obligation.anchor_event_id == event.id)):
         raise Conflict("deleted obligations still refer to this event; it is kept for their history")
     now = now or utcnow()

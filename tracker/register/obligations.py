@@ -16,8 +16,10 @@ from tracker.deadlines import (
     RULES,
     UNITS,
     DeadlineRule,
+    ROLLS,
     Due,
-    compute_due,
+    check_deadline,
+    evaluate,
     next_occurrence,
     supported_calendar,
     validate_rrule,
@@ -26,14 +28,15 @@ from tracker.errors import ValidationFailed
 from tracker.models import OBLIGATION_STATUSES, Event, Obligation, Team, User
 from tracker.register.queries import require_unique
 from tracker.register import causes
-from tracker.register.recompute import DueChange, apply_changes, changes_for, describe_due
+from tracker.register.chains import anchors_of, due_of, expression_of, node, resolved_graph, stored_parts_to_json
+from tracker.register.recompute import DueChange, apply_changes, describe_due
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value, text_value
 from tracker.txn import owns_transaction
 
 AUDITED_FIELDS = (
     "key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
     "rule_precision", "anchor_event_id", "rule_offset", "rule_unit", "rule_calendar",
-    "rule_rrule", "status", "status_note",
+    "rule_rrule", "rule_roll", "rule_combination", "rule_parts", "status", "status_note",
 )
 
 
@@ -55,6 +58,10 @@ class ObligationInput:
     rule_calendar: str | None = None
     rule_rrule: str | None = None
     event_ids: list[int] = field(default_factory=list)
+    rule_roll: str = "none"
+    # earliest / latest: the kind, and the parts in JSON form with `anchor` an event id.
+    rule_combination: str | None = None
+    rule_parts: list[dict] | None = None
 
     def deadline_rule(self) -> DeadlineRule:
         return DeadlineRule(
@@ -71,6 +78,8 @@ def validate_input(data: ObligationInput) -> None:
     the form a pack export writes and an import reads back.
     """
     errors: dict[str, str] = {}
+    if data.rule_combination is not None:
+        data.rule = "fixed"  # the storage placeholder of a combination (see models.register)
     data.key, data.title = line_value(data.key), line_value(data.title)
     data.description = text_value(data.description)
     for name, problem in (("key", check_key(data.key)),
@@ -82,7 +91,11 @@ def validate_input(data: ObligationInput) -> None:
         errors["team_id"] = "unknown team"
     if data.owner_id is not None and db.session.get(User, data.owner_id) is None:
         errors["owner_id"] = "unknown user"
-    if data.rule not in RULES:
+    if data.rule_roll not in ROLLS:
+        errors["rule_roll"] = f"unknown roll '{data.rule_roll}' (use none, following or preceding)"
+    if data.rule_combination is not None:
+        _check_combination(data, errors)
+    elif data.rule not in RULES:
         errors["rule"] = f"unknown rule '{data.rule}'"
     elif data.rule in ("fixed", "recurring") and data.rule_date is None:
         errors["rule_date"] = "a date is required"
@@ -94,8 +107,8 @@ def validate_input(data: ObligationInput) -> None:
         limit = 120 if data.rule_unit == "months" else 3650
         if not -limit <= data.rule_offset <= limit:
             errors["rule_offset"] = f"must be between -{limit} and {limit}"
-        if data.rule_calendar and not supported_calendar(data.rule_calendar):
-            errors["rule_calendar"] = f"unknown holiday calendar '{data.rule_calendar}'"
+    if data.rule_combination is None and data.rule_calendar and not supported_calendar(data.rule_calendar):
+        errors["rule_calendar"] = f"unknown holiday calendar '{data.rule_calendar}'"
     if data.rule_precision not in PRECISIONS:
         errors["rule_precision"] = f"unknown precision '{data.rule_precision}'"
     if data.rule == "recurring":
@@ -111,40 +124,62 @@ def validate_input(data: ObligationInput) -> None:
         raise ValidationFailed(errors)
 
 
+def _check_combination(data: ObligationInput, errors: dict[str, str]) -> None:
+    """An earliest/latest rule: the engine's checker, anchors being event ids."""
+    parts = data.rule_parts if isinstance(data.rule_parts, list) else []
+    if not all(isinstance(p, dict) for p in parts):
+        errors["rule_parts"] = "each part must be a rule object"
+        return
+    known = {node(i) for i in db.session.scalars(select(Event.id))}
+    _, problems = check_deadline(stored_parts_to_json(data.rule_combination, parts, data.rule_roll,
+                                                      data.rule_calendar), events=known)
+    if problems:
+        errors["rule_parts"] = "; ".join(problems)
+
+
 def _check_computable(data: ObligationInput, errors: dict[str, str]) -> None:
     """Refuse a rule whose due date falls outside the supported range."""
-    anchor = None
-    if data.rule == "relative":
-        event = db.session.get(Event, data.anchor_event_id)
-        anchor = event.anchor(event.source.jurisdiction)
     try:
-        compute_due(data.deadline_rule(), anchor)
-    except ValueError as exc:
-        field = "rule_offset" if data.rule == "relative" else "rule_date"
-        errors[field] = f"no due date can be computed: {exc}"
+        evaluate(expression_of(_Row(data)), resolved_graph())
+    except (ValueError, ValidationFailed) as exc:
+        field = "rule_parts" if data.rule_combination else "rule_offset" if data.rule == "relative" else "rule_date"
+        message = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
+        errors[field] = f"no due date can be computed: {message}"
+
+
+class _Row:
+    """An ObligationInput read as an obligation row (for the expression functions)."""
+
+    def __init__(self, data: ObligationInput) -> None:
+        self.__dict__.update(vars(data))
+        self.rule = "fixed" if data.rule_combination else data.rule
+        self.completed_through = None
 
 
 def due_for(obligation: Obligation) -> Due:
-    """Compute an obligation's due date from its rule and anchor (not stored)."""
-    anchor = None
-    if obligation.rule == "relative" and obligation.anchor_event is not None:
-        event = obligation.anchor_event
-        anchor = event.anchor(event.source.jurisdiction)
-    return compute_due(obligation.deadline_rule, anchor, completed_through=obligation.completed_through)
+    """Compute an obligation's due date from its rule and the register's events (not stored)."""
+    return due_of(obligation)
 
 
 def _assign(obligation: Obligation, data: ObligationInput) -> None:
     for name in AUDITED_FIELDS:
         if hasattr(data, name) and name not in ("status", "status_note"):
             setattr(obligation, name, getattr(data, name))
-    if data.rule != "relative":
+    obligation.rule_roll = data.rule_roll or "none"
+    obligation.rule_combination = data.rule_combination
+    obligation.rule_parts = data.rule_parts if data.rule_combination else None
+    if data.rule_combination:
+        obligation.rule, obligation.rule_date, obligation.rule_precision = "fixed", None, "day"
+        obligation.rule_offset, obligation.rule_unit = 0, "days"
+    if data.rule != "relative" or data.rule_combination:
         obligation.anchor_event_id = None
-        obligation.rule_calendar = None
-    if data.rule != "recurring":
+        if obligation.rule_roll == "none" and not data.rule_combination:
+            obligation.rule_calendar = None
+    if data.rule != "recurring" or data.rule_combination:
         obligation.rule_rrule = None
     ids = set(data.event_ids)
-    if data.rule == "relative" and data.anchor_event_id:
-        ids.add(data.anchor_event_id)  # the anchor is always part of the provenance
+    # The events a rule counts from are always part of the provenance.
+    ids |= anchors_of(obligation)
     obligation.events = list(db.session.scalars(select(Event).where(Event.id.in_(ids)))) if ids else []
 
 
@@ -161,7 +196,7 @@ def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None 
     db.session.add(obligation)
     db.session.flush()
     db.session.refresh(obligation, ["anchor_event"])
-    due = due_for(obligation)
+    due = due_of(obligation)
     obligation.due_date, obligation.due_state, obligation.due_precision = due.date, due.state, due.precision
     audit.log_created(actor, obligation, at=now)
     return obligation
@@ -194,12 +229,13 @@ def update_obligation(obligation: Obligation, data: ObligationInput, actor: Acto
 
 
 def _recompute_one(obligation: Obligation, reason: str, actor: Actor, now: datetime) -> DueChange | None:
-    anchor = None
-    if obligation.rule == "relative" and obligation.anchor_event is not None:
-        anchor = obligation.anchor_event.anchor(obligation.anchor_event.source.jurisdiction)
-    moves = changes_for([obligation], anchor)
-    apply_changes(moves, reason, actor, now)
-    return moves[0] if moves else None
+    due = due_of(obligation)
+    if (due.date, due.state, due.precision) == (obligation.due_date, obligation.due_state, obligation.due_precision):
+        return None
+    move = DueChange(obligation.id, obligation.key, obligation.title, obligation.due_date, obligation.due_state,
+                     obligation.due_precision, due, obligation.revision + 1)
+    apply_changes([move], reason, actor, now)
+    return move
 
 
 @owns_transaction

@@ -54,6 +54,9 @@ class DueChange:
     old_precision: str
     new: Due
     revision: int
+    # The history reason when it is this change's own (a chain of derived
+    # events); None takes the reason given to apply_changes.
+    reason: str | None = None
 
     def summary(self) -> str:
         """'projected 2027-02-28 -> firm 2027-02-02'."""
@@ -63,9 +66,15 @@ class DueChange:
 
 
 def describe_due(day: date | None, state: str, precision: str = "day") -> str:
-    """'firm 2027-02-02', 'projected 2027-02-28 (from a month estimate)', 'undated': the state, then the engine's wording."""
+    """'firm 2027-02-02', 'firm 2026-07-01 (July 2026)', 'projected 2027-02-28', 'undated'.
+
+    The state, then the engine's wording; a projected date is the plain date the
+    engine computed (the SPEC's history form), never a month label it does not mean.
+    """
     if day is None:
         return state
+    if state == "projected":
+        return f"{state} {day.isoformat()}"
     return f"{state} {due_wording(day, precision, state=state)}"
 
 
@@ -96,7 +105,13 @@ def changes_for(rows: Iterable, anchor: Anchor | None) -> list[DueChange]:
 
 
 def anchored_rows(event_id: int) -> list:
-    """Every live obligation whose rule is anchored on the event."""
+    """Every live obligation whose simple rule is anchored directly on the event.
+
+    For what `changes_for` can compute from one anchor. The obligations that read an
+    event through an earliest/latest part or down a chain of derived events are
+    found by `tracker.register.chains.rows_reading` and moved by `plan_event_move`,
+    which resolves the whole event graph.
+    """
     query = select(*RULE_COLUMNS).where(
         Obligation.anchor_event_id == event_id, Obligation.deleted_at.is_(None)
     )
@@ -140,7 +155,7 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
                 "old_due_state": change.old_state,
                 "new_due_date": change.new.date,
                 "new_due_state": change.new.state,
-                "reason": f"{reason}: {change.summary()}",
+                "reason": f"{change.reason or reason}: {change.summary()}",
                 "cause_id": cause_id,
             }
             for change in changes

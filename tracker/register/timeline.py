@@ -27,6 +27,9 @@ class Marker:
     status: str  # occurred | expected
     when: str  # "2026-03-26" or "September 2026"
     url: str = ""
+    # A derived event: the date of the event it follows (drawn as a link) and how it follows.
+    follows: date | None = None
+    derivation: str = ""  # "90 days after Chip Security Act enacted"
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,19 @@ def _marker(marker: Marker, y: int, start: date, end: date) -> str:
     x = _x(marker.day, start, end)
     expected = marker.status != "occurred"
     words = f"{marker.label}: {marker.status} {marker.when}"
-    shape = (f'<polygon points="{x:.1f},{y + 4} {x + 7:.1f},{y + 12} {x:.1f},{y + 20} {x - 7:.1f},{y + 12}" '
+    link = ""
+    if marker.derivation:
+        words += f" ({marker.derivation})"
+    if marker.follows is not None:
+        # The link from the event it derives from: a dotted line ending in the marker.
+        x_from = _x(marker.follows, start, end)
+        link = (f'<line x1="{x_from:.1f}" y1="{y + 12}" x2="{x:.1f}" y2="{y + 12}" class="tl-derived">'
+                f'<title>{escape(words)}</title></line>'
+                f'<circle cx="{x_from:.1f}" cy="{y + 12}" r="3" class="tl-derived-from"/>')
+    shape = link + (f'<polygon points="{x:.1f},{y + 4} {x + 7:.1f},{y + 12} {x:.1f},{y + 20} {x - 7:.1f},{y + 12}" '
              f'class="tl-event{" tl-expected" if expected else ""}"><title>{escape(words)}</title></polygon>')
     text = (f'<text x="8" y="{y + 16}" class="tl-label">{escape(_short(marker.label))}'
-            f'{" (expected)" if expected else ""}</text>')
+            f'{" (expected)" if expected else ""}{" (derived)" if marker.derivation else ""}</text>')
     return _link(marker.url, text + shape, words)
 
 
@@ -194,6 +206,7 @@ def load_items(start: date, end: date, team_id: int | None, todays: dict[int, da
                                      Event.occurred_on < end),
                                 and_(Event.status == "expected", Event.expected_on >= start,
                                      Event.expected_on < end)))
+        .options(joinedload(Event.derived_from).joinedload(Event.source))
         .order_by(Event.occurred_on.is_(None), Event.occurred_on, Event.expected_on, Event.id)
         .limit(MAX_EVENTS + 1)).all()
     query = (select(Obligation).options(joinedload(Obligation.anchor_event))
@@ -204,7 +217,10 @@ def load_items(start: date, end: date, team_id: int | None, todays: dict[int, da
         query = query.where(Obligation.team_id == team_id)
     obligations = db.session.scalars(query).all()
     capped = len(events) > MAX_EVENTS or len(obligations) > MAX_WINDOWS
-    markers = sorted((Marker(e.title, e.on, e.status, e.partial_date.label(), url_for_event(e.id))
+    from tracker.register.derived_events import derivation_phrase
+    markers = sorted((Marker(e.title, e.on, e.status, e.partial_date.label(), url_for_event(e.id),
+                             follows=e.derived_from.on if e.is_derived and e.derived_from is not None else None,
+                             derivation=derivation_phrase(e))
                       for e in events[:MAX_EVENTS] if e.on), key=lambda m: m.day)
     windows = []
     for ob in obligations[:MAX_WINDOWS]:

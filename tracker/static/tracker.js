@@ -43,4 +43,38 @@
     rule.addEventListener("change", update);
     update();
   }
+
+  /* The obligation form: explain the deadline rule live as it is built. The server
+     checks and computes it (GET, read-only) with the same engine that saves it. */
+  var form = document.getElementById("obligation-form");
+  var out = document.getElementById("live-explanation");
+  if (form && out && form.dataset.explain && window.fetch) {
+    var timer = null;
+    var explain = function () {
+      var params = new URLSearchParams(new FormData(form));
+      params.delete("csrf_token");
+      fetch(form.dataset.explain + "?" + params.toString(), {credentials: "same-origin",
+                                                              headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.json(); })
+        .then(function (body) {
+          out.textContent = "";
+          out.classList.toggle("text-danger", !body.ok);
+          if (body.ok) {
+            out.textContent = body.explanation;
+          } else {
+            Object.keys(body.errors).forEach(function (name) {
+              var label = document.querySelector("label[for='" + name + "']");
+              var line = document.createElement("div");
+              line.textContent = (label ? label.textContent.trim() + ": " : "") + body.errors[name];
+              out.appendChild(line);
+            });
+          }
+        })
+        .catch(function () { out.textContent = ""; });
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(explain, 250); };
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    explain();
+  }
 })();

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         channels,
         auth,
         dashboard,
+        deadline_form,
         errors,
         events,
         feeds,
@@ -33,7 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
     health.init_app(app)
-    for module in (obligations, sources, events, timeline, teams, users, transfer, account):
+    for module in (obligations, deadline_form, sources, events, timeline, teams, users, transfer, account):
         module.register(app)
     errors.init_app(app)
     feeds.init_app(app)

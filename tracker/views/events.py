@@ -13,8 +13,11 @@ from tracker.db import db
 from tracker.deadlines import parse_partial_date
 from tracker.errors import Conflict, ValidationFailed
 from tracker.register.events import (
-    EventDate, StalePreview, preview_event_change, preview_fingerprint, record_event,
+    EventDate, StalePreview, derived_children, plan_event_change, preview_fingerprint, record_event,
 )
+from tracker.deadlines import describe_chain
+from tracker.register.chains import node, resolved_graph, rows_reading
+from tracker.register.derived_events import Derivation, set_derivation
 from tracker.forms import ConfirmForm, show_service_errors
 from tracker.forms.errors import as_choices
 from tracker.forms.register import EventChangeForm, EventForm
@@ -48,16 +51,22 @@ def _event_date(status: str, text: str) -> EventDate:
 
 
 def _detail_page(event: Event, change_form: EventChangeForm | None = None, code: int = 200):
+    reading = [row.id for row in rows_reading([event.id])]
     anchored = db.session.scalars(
-        select(Obligation).where(Obligation.anchor_event_id == event.id, Obligation.deleted_at.is_(None))
+        select(Obligation).where(Obligation.id.in_(reading))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
-        .order_by(*undated_last())).all()
+        .order_by(*undated_last())).all() if reading else []
+    resolved = resolved_graph()
+    chain = describe_chain(node(event.id), resolved) if event.is_derived else ""
+    children = derived_children(event)
     if change_form is None:
         change_form = EventChangeForm()
         change_form.status.data = event.status
         change_form.date.data = event.partial_date.iso() if event.partial_date else ""
     return render_template("events/detail.html", event=event, anchored=anchored, todays=team_todays(),
-                           change_form=change_form, confirm=ConfirmForm(), title=event.title), code
+                           change_form=change_form, confirm=ConfirmForm(), title=event.title, chain=chain,
+                           children=children, child_chains={c.id: describe_chain(node(c.id), resolved)
+                                                            for c in children}), code
 
 
 @bp.route("/events/<int:event_id>")
@@ -72,17 +81,19 @@ def _preview_or_errors(event: Event, form: EventChangeForm):
         return None
     try:
         change = _event_date(form.status.data, form.date.data)
-        return change, preview_event_change(event, change)
+        return change, plan_event_change(event, change)
     except ValidationFailed as exc:
         show_service_errors(form, exc)
         return None
 
 
 def _preview_page(event: Event, change: EventDate, moves, form: EventChangeForm, fingerprint: str,
-                  code: int = 200):
+                  code: int = 200, chain_lines: list[str] | None = None):
     form.fingerprint.data = fingerprint
+    if chain_lines is None:  # a stale confirmation: plan again to show the chain as it is now
+        chain_lines = plan_event_change(event, change).event_lines()
     return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
-                           title=f"Preview: {event.title}"), code
+                           chain_lines=chain_lines, title=f"Preview: {event.title}"), code
 
 
 @bp.route("/events/<int:event_id>/preview", methods=["POST"])
@@ -93,8 +104,9 @@ def preview(event_id: int):
     result = _preview_or_errors(event, form)
     if result is None:
         return _detail_page(event, form, 400)
-    change, moves = result
-    return _preview_page(event, change, moves, form, preview_fingerprint(event, moves))
+    change, plan = result
+    return _preview_page(event, change, plan.moves, form, preview_fingerprint(event, plan.moves),
+                         chain_lines=plan.event_lines())
 
 
 @bp.route("/events/<int:event_id>/record", methods=["POST"])
@@ -121,8 +133,20 @@ def record(event_id: int):
     return redirect(url_for("events.detail", event_id=event_id))
 
 
-def _fill_sources(form: EventForm) -> None:
+def _fill_sources(form: EventForm, event: Event | None = None) -> None:
     form.source_id.choices = as_choices([(s.id, s.title) for s in db.session.scalars(select(Source).order_by(Source.title))])
+    others = db.session.scalars(select(Event).options(joinedload(Event.source)).order_by(Event.title)).all()
+    form.derived_from_event_id.choices = as_choices(
+        [("", "— not derived: the event has its own date —")]
+        + [(e.id, f"{e.source.title}: {e.title}") for e in others if event is None or e.id != event.id])
+
+
+def _derivation(form: EventForm) -> Derivation | None:
+    """The posted derivation, or None when the event is not derived."""
+    if not form.derived_from_event_id.data:
+        return None
+    return Derivation(form.derived_from_event_id.data, form.derived_offset.data or 0,
+                      form.derived_unit.data or "days", (form.derived_calendar.data or "").strip() or None)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -136,9 +160,11 @@ def create():
         form.status.data = "expected"
     elif form.validate_on_submit():
         try:
-            when = _event_date(form.status.data, form.date.data)
+            derived = _derivation(form)
+            when = None if derived else _event_date(form.status.data, form.date.data)
             event = create_event(actor(), when, key=(form.key.data or "").strip(), title=form.title.data,
-                                 description=form.description.data or "", source_id=form.source_id.data)
+                                 description=form.description.data or "", source_id=form.source_id.data,
+                                 derived=derived)
             flash(f"Event “{event.title}” added.", "success")
             return redirect(url_for("events.detail", event_id=event.id))
         except (ValidationFailed, Conflict) as exc:
@@ -153,7 +179,8 @@ def create():
 def edit(event_id: int):
     event = load_or_404(Event, event_id)
     form = EventForm(obj=event)
-    _fill_sources(form)
+    _fill_sources(form, event)
+    form.derived_unit.data = form.derived_unit.data or "days"  # a plain event stores no unit
     # Dates change only through the preview -> confirm flow on the event page.
     form.status.data = event.status
     code = 200
@@ -162,8 +189,10 @@ def edit(event_id: int):
         if form.validate_on_submit():
             try:
                 update_event(event, actor(), key=(form.key.data or "").strip(), title=(form.title.data or "").strip(),
-                             description=form.description.data or "", source_id=form.source_id.data)
-                flash("Changes saved.", "success")
+                             description=form.description.data or "", source_id=form.source_id.data, commit=False)
+                moved = set_derivation(event, _derivation(form), actor())
+                flash("Changes saved." + (f" {len(moved)} deadline{'s' if len(moved) != 1 else ''} moved."
+                                          if moved else ""), "success")
                 return redirect(url_for("events.detail", event_id=event.id))
             except (ValidationFailed, Conflict) as exc:
                 code = refuse(form, exc)

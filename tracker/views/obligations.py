@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.people.auth import editor_required
 from tracker.clock import local_today
 from tracker.db import db
-from tracker.deadlines import Due, explain, parse_partial_date, partial_from
+from tracker.deadlines import Due, explain, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.fields import without_forbidden
 from tracker.forms import ConfirmForm, show_service_errors
@@ -28,7 +28,9 @@ from tracker.register.obligations import (
     update_obligation,
 )
 from tracker.register.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
+from tracker.register.chains import explain_with_chains
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
+from tracker.views.deadline_form import rule_fields
 
 bp = Blueprint("obligations", __name__)
 PER_PAGE = 50
@@ -78,28 +80,25 @@ def _fill_choices(form: ObligationForm, current_owner_id: int | None = None) -> 
     labels = [(e.id, f"{e.source.title}: {e.title} ({e.status}"
                      f"{' ' + e.partial_date.label() if e.partial_date else ''})") for e in events]
     form.anchor_event_id.choices = as_choices([("", "— choose an event —")] + labels)
+    for number, entry in enumerate(form.parts.entries, start=1):
+        entry.form.anchor_event_id.choices = as_choices([("", "— choose an event —")] + labels)
+        # Each row's own words, so every label on the page is unique.
+        for name, words in (("kind", "rule"), ("date", "fixed day"), ("anchor_event_id", "counted from"),
+                            ("offset", "count"), ("unit", "in")):
+            entry.form[name].label.text = f"Part {number}: {words}"
     form.event_ids.choices = as_choices(labels)
 
 
 def _input_from(form: ObligationForm) -> ObligationInput:
-    """Turn the posted form into the service's input; a bad date is a field error."""
-    rule_date, precision = None, "day"
-    text = (form.rule_date.data or "").strip()
-    if text:
-        try:
-            partial = parse_partial_date(text)
-        except ValueError as exc:
-            raise ValidationFailed({"rule_date": str(exc)}) from None
-        rule_date, precision = partial.first, partial.precision
+    """Turn the posted form into the service's input; a bad deadline is a field error.
+
+    The deadline goes through the engine's checker (tracker.views.deadline_form),
+    the same one packs and the API use.
+    """
     return ObligationInput(
         key=(form.key.data or "").strip(), title=(form.title.data or "").strip(),
         description=form.description.data or "", team_id=form.team_id.data, owner_id=form.owner_id.data,
-        rule=form.rule.data, rule_date=rule_date, rule_precision=precision,
-        anchor_event_id=form.anchor_event_id.data if form.rule.data == "relative" else None,
-        rule_offset=form.rule_offset.data or 0, rule_unit=form.rule_unit.data,
-        rule_calendar=(form.rule_calendar.data or "").strip().upper() or None,
-        rule_rrule=(form.rule_rrule.data or "").strip().upper() or None,
-        event_ids=list(form.event_ids.data or []),
+        event_ids=list(form.event_ids.data or []), **rule_fields(form),
     )
 
 
@@ -158,6 +157,7 @@ def edit(obligation_id: int):
                                if obligation.rule_date else "")
         form.event_ids.data = [e.id for e in obligation.events]
         form.owner_id.data = obligation.owner_id
+        fill_deadline(form, obligation)
     saved, status = _save(form, obligation)
     if saved is not None:
         flash("Changes saved.", "success")
@@ -166,8 +166,27 @@ def edit(obligation_id: int):
                            title=f"Edit {obligation.title}"), status
 
 
+def fill_deadline(form: ObligationForm, obligation: Obligation) -> None:
+    """Show a stored rule in the form (a combination's parts in the part rows)."""
+    form.rule.data = obligation.deadline_kind
+    form.rule_roll.data = obligation.rule_roll or "none"
+    for entry, part in zip(form.parts.entries, obligation.rule_parts or []):
+        entry.form.kind.data = part["rule"]
+        entry.form.date.data = part.get("date", "")
+        entry.form.anchor_event_id.data = part.get("anchor")
+        entry.form.offset.data = part.get("offset", 0)
+        entry.form.unit.data = part.get("unit", "days")
+
+
 def _explanation(obligation: Obligation) -> str:
+    """How the due date follows from the rule: the engine's words, through chains and combinations."""
     anchor = obligation.anchor_event
+    derived_anchor = anchor is not None and obligation.rule == "relative" and anchor.is_derived
+    if obligation.rule_combination or obligation.rule_roll != "none" or derived_anchor:
+        try:
+            return explain_with_chains(obligation)
+        except ValidationFailed:
+            pass
     return explain(obligation.deadline_rule,
                    Due(obligation.due_date, obligation.due_state, obligation.due_precision),
                    anchor_title=anchor.title if anchor else None,
