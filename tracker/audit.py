@@ -36,6 +36,8 @@ ENTITY_NAMES = {
     "Team": "team",
     "User": "user",
     "Channel": "channel",
+    "Watch": "watch",
+    "Proposal": "proposal",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

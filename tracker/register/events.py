@@ -138,6 +138,8 @@ def record_event(
     preview: str | None = None,
     precondition: Callable[[Event], None] | None = None,
     now: datetime | None = None,
+    reason: str | None = None,
+    also: Callable[[Event, list[DueChange]], None] | None = None,
 ) -> tuple[Event, list[DueChange]] | None:
     """Record what happened to an event as one locked step; None when there is no such event.
 
@@ -145,6 +147,9 @@ def record_event(
     If-Match), the moves are computed once, compared with the `preview`
     fingerprint the user confirmed (StalePreview when they differ), and
     written with the event in one transaction that this call commits.
+    `reason` names where the change came from (a watch: "Congress.gov: ...")
+    ahead of the usual words; `also(event, moves)` writes what belongs to the
+    same step (a proposal's decision) before the commit.
     """
     try:
         event = lock_event(event_id)
@@ -157,8 +162,10 @@ def record_event(
         moves = changes_for(anchored_rows(event.id), _anchor_after(event, change))
         if preview is not None and preview != preview_fingerprint(event, moves):
             raise StalePreview(event, change, moves)
-        if not _write_event_change(event, change, moves, actor, now or utcnow()):
+        if not _write_event_change(event, change, moves, actor, now or utcnow(), reason):
             moves = []
+        if also is not None:
+            also(event, moves)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -167,14 +174,15 @@ def record_event(
 
 
 def _write_event_change(event: Event, change: EventDate, moves: list[DueChange], actor: Actor,
-                        now: datetime) -> bool:
+                        now: datetime, origin: str | None = None) -> bool:
     """Store the event's new date columns and `moves`; False (nothing written) when nothing changed."""
     columns = _new_columns(event, change)
     before = audit.snapshot(event, EVENT_DATE_FIELDS)
     after = {name: audit.jsonable(value) for name, value in columns.items()}
     if before == after:
         return False
-    apply_changes(moves, reason_for(event, change), actor, now)
+    reason = reason_for(event, change)
+    apply_changes(moves, f"{origin} — {reason}" if origin else reason, actor, now)
     for name, value in columns.items():
         setattr(event, name, value)
     event.updated_at = now
