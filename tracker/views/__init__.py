@@ -25,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
         timeline,
         transfer,
         users,
+        watches,
     )
 
     app.register_blueprint(auth.bp)
@@ -38,4 +39,5 @@ def register_blueprints(app: Flask) -> None:
     outbox.register(app)
     notifications.register(app)
     channels.register(app)
+    watches.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
