@@ -52,6 +52,7 @@ class PackValidator(TeamChecks, SourceChecks, EventChecks, ObligationChecks):
         teams = self.section(root, "teams", self.team)
         sources = self.section(root, "sources", self.source)
         events = self.section(root, "events", self.event)
+        self.check_watch_events(events)
         obligations = self.section(root, "obligations", self.obligation)
         if name is None:
             return None

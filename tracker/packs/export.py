@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.models import Event, Obligation, Source, Team
+from tracker.packs.watches import event_keys, watch_of
 
 
 def _deadline(obligation: Obligation) -> dict[str, Any]:
@@ -38,6 +39,15 @@ def _event(event: Event) -> dict[str, Any]:
     return data
 
 
+def _source(s: Source, keys: dict[int, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": s.key, "title": s.title, "kind": s.kind, "jurisdiction": s.jurisdiction,
+                            "citation": s.citation, "url": s.url, "summary": s.summary}
+    watch = watch_of(s, keys)
+    if watch is not None:
+        data["watch"] = watch
+    return data
+
+
 def export_pack(name: str = "register") -> dict[str, Any]:
     """The register as a pack dict; obligations carry read-only computed fields."""
     teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.key))
@@ -50,6 +60,7 @@ def export_pack(name: str = "register") -> dict[str, Any]:
                  selectinload(Obligation.owner), selectinload(Obligation.anchor_event))
         .order_by(Obligation.id)
     )
+    keys = event_keys()
     return {
         "pack": name,
         "teams": [
@@ -57,11 +68,7 @@ def export_pack(name: str = "register") -> dict[str, Any]:
              "members": [{"email": u.email, "name": u.name, "role": u.role} for u in t.members]}
             for t in teams
         ],
-        "sources": [
-            {"key": s.key, "title": s.title, "kind": s.kind, "jurisdiction": s.jurisdiction,
-             "citation": s.citation, "url": s.url, "summary": s.summary}
-            for s in sources
-        ],
+        "sources": [_source(s, keys) for s in sources],
         "events": [_event(e) for e in events],
         "obligations": [_obligation(o) for o in obligations],
     }

@@ -24,6 +24,7 @@ from tracker.deadlines import compute_due
 from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User
 from tracker.register.obligations import ObligationInput, update_obligation
+from tracker.packs.watches import import_watches
 from tracker.packs.validate import (
     EventSpec,
     ExistingKeys,
@@ -49,6 +50,9 @@ class ImportReport:
             f"{self.unchanged[kind]} unchanged"
             for kind in kinds
         ]
+        if any(counter["watches"] for counter in (self.created, self.updated, self.unchanged)):
+            rows.append(f"watches: {self.created['watches']} created, {self.updated['watches']} updated, "
+                        f"{self.unchanged['watches']} unchanged")
         rows.append(f"deadlines moved: {self.moved_deadlines}")
         return rows
 
@@ -79,6 +83,7 @@ def import_pack(pack: Pack, actor: Actor, now: datetime | None = None) -> Import
         sources = _import_sources(pack, actor, now, report, pending_audit)
         events = _import_events(pack, sources, actor, now, report, pending_audit)
         _import_obligations(pack, teams, events, actor, now, report, pending_audit)
+        import_watches(pack, sources, actor, now, report)
         db.session.flush()
         audit.log_many([_created_entry(obj, actor, now) for obj in pending_audit])
         db.session.commit()
