@@ -28,7 +28,7 @@ from a variant is read from `default/`):
   every executive step reported by both the House and the Library of Congress.
 - ``congress/119-s-1001``: duplicated actions and two "Became Public Law" dates.
 - ``congress/118-hr-2670``: three pages of actions (``pagination.next``); variant
-  ``foreign-next`` has a paging link to another host.
+  ``foreign-next`` has a paging link to another host, ``loop`` a link back to itself.
 - ``federal_register/documents/<number>``: 2026-01234 (interim final rule),
   2026-05678 (the rule delaying its effective date), 2026-02222 (effective "30 days
   after publication", ``effective_on`` null).
@@ -43,7 +43,8 @@ Misbehaviour, for the next `times` requests (None: until `clear()`), optionally 
 provider only and after letting `after` requests through (a later page):
 ``replay.fail(mode, times=1, provider="congress", after=0, **options)`` with mode
 
-- ``"html"``: an HTML block page with status 200; ``"wrong_type"``: text/plain, 200;
+- ``"html"``: an HTML block page with status 200 (``content_type=`` to mislabel it);
+  ``"wrong_type"``: text/plain, 200;
 - ``"truncated"``: the real answer cut in half, as application/json, 200;
 - ``"status"``: ``status=500`` (default) with a JSON error body;
 - ``"429"``: status 429 with ``retry_after="2"`` (seconds) or ``retry_after="date:2"``
@@ -209,7 +210,8 @@ class RegulatorReplay:
     def _misbehave(self, failure: Failure, request: Request, provider: str) -> Response | None:
         options = failure.options
         if failure.mode == "html":
-            return Response(BLOCK_PAGE, status=200, content_type="text/html; charset=utf-8")
+            return Response(BLOCK_PAGE, status=200,
+                            content_type=options.get("content_type", "text/html; charset=utf-8"))
         if failure.mode == "wrong_type":
             return Response("OK", status=200, content_type="text/plain")
         if failure.mode == "truncated":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -35,6 +36,18 @@ def test_an_html_page_with_status_200_is_refused_with_a_one_line_reason(regulato
         _congress(regulator_replay).fetch("bill", BILL)
     assert caught.value.reason == "Congress.gov: HTML page instead of JSON (HTTP 200)"
     assert regulator_replay.count() == 1
+
+
+def test_an_html_page_labelled_as_json_is_still_an_html_page(regulator_replay):
+    regulator_replay.fail("html", content_type="application/json")
+    with pytest.raises(ProviderError, match=r"^Congress.gov: HTML page instead of JSON \(HTTP 200\)$"):
+        _congress(regulator_replay).fetch("bill", BILL)
+
+
+def test_a_request_without_the_key_is_refused_by_the_replay_as_by_congress_gov(regulator_replay):
+    http = Http("Congress.gov", regulator_replay.url)
+    with http.session(), pytest.raises(ProviderError, match="HTTP 403: API_KEY_MISSING No api_key was supplied"):
+        http.get_json(regulator_replay.url + "/congress/v3/bill/119/hr/3447/actions")
 
 
 def test_a_wrong_content_type_is_refused(regulator_replay):
@@ -114,6 +127,13 @@ def test_a_redirect_to_another_host_is_not_followed(regulator_replay):
     assert regulator_replay.count() == 1
 
 
+def test_a_redirect_to_another_scheme_on_the_same_host_is_not_followed(regulator_replay):
+    elsewhere = regulator_replay.url.replace("http://", "https://") + "/congress/v3/bill/119/hr/3447/actions"
+    regulator_replay.fail("redirect", location=elsewhere)
+    with pytest.raises(ProviderError, match=r"HTTP 302 redirect to another scheme or port \(https://127\.0\.0\.1:"):
+        _congress(regulator_replay).fetch("bill", BILL)
+
+
 def test_a_redirect_on_the_same_host_is_followed(regulator_replay):
     regulator_replay.fail("redirect", location="/congress/v3/bill/119/hr/3447/actions?offset=0&format=json")
     assert _congress(regulator_replay).fetch("bill", BILL)
@@ -127,10 +147,25 @@ def test_a_paging_link_to_another_host_is_refused(regulator_replay):
     assert regulator_replay.count() == 1
 
 
+def test_paging_links_that_go_round_in_a_circle_are_a_failure(regulator_replay):
+    regulator_replay.use("congress/118-hr-2670", "loop")
+    with pytest.raises(ProviderError, match="the paging links go round in a circle; stopped"):
+        _congress(regulator_replay).fetch("bill", "118-hr-2670")
+    assert regulator_replay.count() == 2
+
+
 def test_more_pages_than_the_cap_fail_instead_of_returning_half(regulator_replay):
     with pytest.raises(ProviderError, match="more than 2 pages; stopped"):
         _congress(regulator_replay, max_pages=2).fetch("bill", "118-hr-2670")
     assert regulator_replay.count() == 2
+
+
+def test_one_provider_serves_fetches_in_several_threads_at_once(regulator_replay):
+    provider = _congress(regulator_replay)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: provider.fetch("bill", "118-hr-2670"), range(8)))
+    assert all(result == results[0] for result in results) and len(results[0]) == 7
+    assert regulator_replay.count() == 24
 
 
 def test_open_states_lists_are_paged_by_page_and_max_page(regulator_replay):

@@ -17,9 +17,11 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -41,6 +43,13 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 3
 _SECRET_PARAMS = ("api_key", "apikey")
 _SECRET_IN_TEXT = re.compile(r"((?:api_key|apikey)=)[^&\s\"']+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _tls_context():
+    # Building the default TLS context (loading the CA bundle) costs tens of milliseconds:
+    # done once per process, not once per fetch.
+    return httpx.create_ssl_context(trust_env=True)
 
 
 def user_agent(base_url: str | None = None) -> str:
@@ -98,7 +107,8 @@ class Http:
 
     `label` names the provider in every reason ("Congress.gov: HTTP 500 ..."); `secrets`
     are strings never to be shown; `sleep` and `rng` are injectable so tests do not wait.
-    Use `with http.session():` around a fetch so its pages share one connection pool.
+    Use `with http.session():` around a fetch so its pages share one connection pool
+    (one per thread: an instance may serve fetches in several threads at once).
     """
 
     def __init__(self, label: str, base_url: str, *, headers: Mapping[str, str] | None = None,
@@ -117,8 +127,8 @@ class Http:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._shared = client
-        self._client: httpx.Client | None = client
-        self.requests_sent = 0
+        self._local = threading.local()  # each thread's fetch has its own pool
+        self.requests_sent = 0  # every request sent by this instance (benchmarks count them)
 
     # -- plumbing -------------------------------------------------------------
 
@@ -135,19 +145,29 @@ class Http:
     @contextmanager
     def session(self) -> Iterator[Http]:
         """One connection pool for the requests inside the block (unless a client was given)."""
-        if self._client is not None:
+        if self._shared is not None or getattr(self._local, "client", None) is not None:
             yield self
             return
-        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=False)
+        # trust_env: a deployment behind an outbound proxy sets HTTPS_PROXY (and NO_PROXY).
+        self._local.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False,
+                                          trust_env=True, verify=_tls_context())
         try:
             yield self
         finally:
-            self._client.close()
-            self._client = self._shared
+            self._local.client.close()
+            self._local.client = None
 
     def _same_origin(self, url: str) -> bool:
         want, got = urlsplit(self.base_url), urlsplit(url)
         return (got.scheme, got.hostname, got.port) == (want.scheme, want.hostname, want.port)
+
+    def _elsewhere(self, response: httpx.Response, where: str) -> str:
+        target = urlsplit(where)
+        if not response.headers.get("location"):
+            return "nowhere (no Location)"
+        if target.hostname != urlsplit(self.base_url).hostname:
+            return f"another host ({target.hostname})"
+        return f"another scheme or port ({target.scheme}://{target.netloc})"
 
     def check_link(self, url: str) -> str:
         """A paging link from an answer, if it points back at the provider; else ProviderError."""
@@ -159,11 +179,12 @@ class Http:
     # -- one request ----------------------------------------------------------
 
     def _send(self, url: str, params: Mapping | None) -> tuple[httpx.Response, bytes]:
-        assert self._client is not None, "use `with http.session():`"
+        client = self._shared or getattr(self._local, "client", None)
+        assert client is not None, "use `with http.session():`"
         self.requests_sent += 1
         log.debug("%s GET %s", self.label, self.redact(str(httpx.URL(url, params=params))))
         try:
-            with self._client.stream("GET", url, params=params, headers=self.headers) as response:
+            with client.stream("GET", url, params=params, headers=self.headers) as response:
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body += chunk
@@ -181,7 +202,7 @@ class Http:
         status = response.status_code
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         looks_html = body.lstrip()[:1] == b"<"
-        if kind in ("text/html", "application/xhtml+xml") or (not kind.endswith("json") and looks_html):
+        if kind in ("text/html", "application/xhtml+xml") or looks_html:
             raise self.fail(f"HTML page instead of JSON (HTTP {status})")
         if not (kind == "application/json" or kind.endswith("+json")):
             raise self.fail(f"unexpected content type {kind or '(none)'} instead of JSON (HTTP {status})")
@@ -208,8 +229,7 @@ class Http:
             if 300 <= status < 400 and status != 304:
                 where = urljoin(url, response.headers.get("location", ""))
                 if not response.headers.get("location") or not self._same_origin(where):
-                    raise self.fail(f"HTTP {status} redirect to another host "
-                                    f"({urlsplit(where).hostname or 'no Location'}); not followed")
+                    raise self.fail(f"HTTP {status} redirect to {self._elsewhere(response, where)}; not followed")
                 redirects += 1
                 if redirects > MAX_REDIRECTS:
                     raise self.fail(f"more than {MAX_REDIRECTS} redirects; stopped")
