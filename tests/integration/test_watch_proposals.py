@@ -208,3 +208,23 @@ def test_accepting_moves_deadlines_like_recording_by_hand(app):
         DeadlineHistory.obligation_id.in_(select(Obligation.id).where(Obligation.key.like("twin-%"))))
         .order_by(DeadlineHistory.id))]
     assert hand_history == [h.replace("csa", "twin") for h in history]
+
+
+def test_healthz_reports_watches_failing_for_more_than_a_day(app, client, clock):
+    watch, _, _, _, _ = watched_bill()
+    provider = GivenProvider()
+    provider.error = ProviderError("Congress.gov: HTTP 503: down for maintenance")
+    clock.move_to(NOW)
+    poll(provider, NOW)
+    clock.move_to(NOW + timedelta(hours=20))
+    assert "watches_failing" not in client.get("/healthz").get_json()
+    poll(provider, NOW + timedelta(hours=26))
+    clock.move_to(NOW + timedelta(hours=26))
+    body = client.get("/healthz").get_json()
+    assert body["watches"] == "1 watch(es) failing for more than a day"
+    assert body["watches_failing"] == [{"watch_id": watch.id, "provider": "congress",
+                                        "failing_since": NOW.isoformat()}]
+    assert "maintenance" not in str(body)  # the error stays on the signed-in pages
+    provider.error = None
+    poll(provider, NOW + timedelta(hours=27))
+    assert "watches_failing" not in client.get("/healthz").get_json()
