@@ -228,3 +228,39 @@ def test_healthz_reports_watches_failing_for_more_than_a_day(app, client, clock)
     provider.error = None
     poll(provider, NOW + timedelta(hours=27))
     assert "watches_failing" not in client.get("/healthz").get_json()
+
+
+def test_two_passes_at_once_poll_each_watch_once(app):
+    """The lease: two processes (threads here, each with its own session) never poll a watch twice."""
+    import threading
+    import time
+    from collections import Counter
+
+    from tracker.audit import SYSTEM
+    from tracker.watches.operations import create_watch
+    from tracker.watches.polling import run_poll_pass
+
+    watch, _, _, _, _ = watched_bill()
+    for n in range(5):
+        create_watch(watch.source, SYSTEM, provider="congress", item_kind="bill", item=f"119-hr-{100 + n}", now=NOW)
+    fetched = Counter()
+
+    class Slow(GivenProvider):
+        def fetch(self, kind, item):
+            fetched[item] += 1
+            time.sleep(0.05)
+            return [enacted(ENACTED_ON)]
+
+    def one_pass():
+        with app.app_context():
+            run_poll_pass(NOW, due_only=True, providers=lambda name: Slow(), notify=False)
+            db.session.remove()
+
+    threads = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(fetched.values()) == [1] * 6
+    db.session.expire_all()
+    assert _count(Proposal) == 1  # only the first watch maps `enacted`
