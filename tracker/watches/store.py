@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.db import db
 from tracker.models import Event, Proposal, Watch, WatchObservation
@@ -60,7 +61,8 @@ def store_observations(watch: Watch, fetched: list[Observation], now: datetime) 
     rows = {row.fingerprint: row for row in db.session.scalars(
         select(WatchObservation).where(WatchObservation.watch_id == watch.id))}
     decided = set()
-    for proposal in db.session.scalars(select(Proposal).where(Proposal.watch_id == watch.id)):
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.watch_id == watch.id)
+                                       .options(joinedload(Proposal.observation))):
         decided.add(decision_key(as_observation(proposal.observation), proposal.event_id, proposal.change_status))
     planned = plan_proposals(fetched, [as_observation(r) for r in rows.values()], watch.stages or {},
                              _event_states(watch), decided, now.date(), provider_label(watch.provider))
