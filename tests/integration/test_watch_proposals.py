@@ -175,15 +175,20 @@ def test_new_proposals_mail_each_team_member_once_per_pass(app):
     assert "3 deadlines would move" in message.body_text
 
 
-def test_accepting_moves_deadlines_like_recording_by_hand(app):
-    """Same revisions, due dates and history (but the reason's origin) as the event page's record."""
+def test_accepting_moves_deadlines_like_recording_by_hand(app, client):
+    """Same revisions, due dates, history (but the reason's origin), feed SEQUENCE and change
+    notices as the event page's record, which goes through record_event too."""
+    from tests.feed_checks import by_uid, feed_events
+    from tracker.feeds.uids import obligation_uid
+    from tracker.mail.planning import plan_obligations
     from tracker.register.events import EventDate, record_event
 
-    watch, event, _, _, _ = watched_bill(obligations=2)
+    watch, event, _, team, _ = watched_bill(obligations=2)
     provider = GivenProvider()
     provider.observations = [enacted(ENACTED_ON)]
     poll(provider)
     (proposal,) = _proposals()
+    before = by_uid(feed_events(client, team))
     accept_proposal(proposal.id, Actor(None, "reviewer"), now=NOW)
     by_proposal = [(o.key, o.due_date, o.due_state, o.revision) for o in
                    db.session.scalars(select(Obligation).order_by(Obligation.key))]
@@ -208,6 +213,20 @@ def test_accepting_moves_deadlines_like_recording_by_hand(app):
         DeadlineHistory.obligation_id.in_(select(Obligation.id).where(Obligation.key.like("twin-%"))))
         .order_by(DeadlineHistory.id))]
     assert hand_history == [h.replace("csa", "twin") for h in history]
+    after = by_uid(feed_events(client, team))
+    ids = {o.key: o.id for o in db.session.scalars(select(Obligation))}
+    for n in range(2):
+        ours, theirs = after[obligation_uid(ids[f"csa-duty-{n}"])], after[obligation_uid(ids[f"twin-duty-{n}"])]
+        assert ours["sequence"] == theirs["sequence"] > before[obligation_uid(ids[f"csa-duty-{n}"])]["sequence"]
+        assert (ours["start"], ours["status"]) == (theirs["start"], theirs["status"]) == (
+            ENACTED_ON + timedelta(days=180 + n), "CONFIRMED")
+    plan_obligations(NOW + timedelta(minutes=5))
+    notices = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "change")).all()
+    by_key = {ids_key: [m for m in notices if m.obligation_id == ids[ids_key]] for ids_key in ids}
+    for n in range(2):
+        (ours,), (theirs,) = by_key[f"csa-duty-{n}"], by_key[f"twin-duty-{n}"]
+        assert ours.subject == theirs.subject and ours.revision == theirs.revision == 1
+        assert "Congress.gov: Became Public Law No: 119-52 (2026-12-03)" in ours.body_text
 
 
 def test_healthz_reports_watches_failing_for_more_than_a_day(app, client, clock):
@@ -264,3 +283,28 @@ def test_two_passes_at_once_poll_each_watch_once(app):
     assert sorted(fetched.values()) == [1] * 6
     db.session.expire_all()
     assert _count(Proposal) == 1  # only the first watch maps `enacted`
+
+
+def test_new_proposals_reach_the_teams_channels_once_per_pass(app):
+    import json
+
+    from tracker.audit import SYSTEM
+    from tracker.channels.operations import create_channel
+    from tracker.models import ChannelDelivery
+
+    app.config["TRACKER_WEBHOOK_ALLOW_PRIVATE"] = "1"  # loopback targets; nothing is sent here
+    _, _, _, team, _ = watched_bill()
+    create_channel(team, "webhook", "http://127.0.0.1:9/hook", SYSTEM, event_types=["proposal.created"])
+    create_channel(team, "slack", "http://127.0.0.1:9/services/T0/B0/x", SYSTEM, event_types=["deadline.changed"])
+    provider = GivenProvider()
+    provider.observations = [committee(date(2026, 9, 10)), enacted(ENACTED_ON)]
+    poll(provider)
+    (delivery,) = db.session.scalars(select(ChannelDelivery)).all()
+    body = json.loads(delivery.body)
+    assert delivery.event_type == body["type"] == "proposal.created"
+    titles = [item["title"] for item in body["data"]["items"]]
+    assert titles == ["Record 'Chip Security Act passed committee' as occurred on 2026-09-10?",
+                      "Record 'Chip Security Act enacted' as occurred on 2026-12-03?"]
+    provider.observations.append(enacted(date(2026, 12, 9), source_system="2"))
+    poll(provider, NOW + timedelta(hours=7))
+    assert len(db.session.scalars(select(ChannelDelivery)).all()) == 2  # the conflict, in a pass of its own
