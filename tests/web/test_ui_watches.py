@@ -122,3 +122,21 @@ def test_rejecting_keeps_the_proposal(client, app):
     assert client.post(f"/proposals/{proposal.id}/reject").status_code == 302
     listed = client.get("/proposals?status=rejected")
     assert "Chip Security Act passed committee" in listed.text
+
+
+def test_removing_a_watch_keeps_what_was_recorded_from_it(client, app):
+    from tracker.models import EventProvenance, WatchObservation
+
+    watch, enacted_event, _, _, _ = watched_bill(auto_apply=True)
+    provider = GivenProvider()
+    provider.observations = [enacted(date(2026, 12, 3))]
+    poll(provider)
+    login(client, make_user(role="editor"))
+    assert client.post(f"/watches/{watch.id}/delete").status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(Watch)).all() == []
+    assert db.session.scalars(select(WatchObservation)).all() == []
+    assert db.session.scalars(select(Proposal)).all() == []
+    event = db.session.get(Event, enacted_event.id)
+    assert event.status == "occurred" and len(db.session.scalars(select(DeadlineHistory)).all()) == 3
+    assert db.session.get(EventProvenance, event.id).provider == "congress"
