@@ -75,6 +75,7 @@ class WatchOutcome:
 @dataclass
 class PollReport:
     outcomes: list[WatchOutcome] = field(default_factory=list)
+    notice: str = ""
 
     @property
     def failed(self) -> list[WatchOutcome]:
@@ -98,6 +99,8 @@ class PollReport:
         applied = sum(len(o.applied) for o in self.outcomes)
         out.append(f"{len(self.outcomes)} watch(es) polled: {sum(o.observed for o in self.outcomes)} observed, "
                    f"{len(self.proposed)} proposed, {applied} applied, {len(self.failed)} failed")
+        if self.notice:
+            out.append(self.notice)
         return out
 
 
@@ -191,7 +194,7 @@ def poll_watch(watch_id: int, token: str, now: datetime, providers: ProviderFact
     try:
         watch = _locked_watch(watch_id, token)
         if watch is None:
-            outcome.error = "the watch was claimed by another poll meanwhile; nothing stored"
+            outcome.error = "the watch was removed, or claimed by another poll meanwhile; nothing stored"
             return outcome
         stored: StoredPoll = store_observations(watch, fetched, now)
         _release(watch, now, now + POLL_EVERY + stagger(watch_id))
@@ -250,5 +253,10 @@ def run_poll_pass(now: datetime | None = None, *, due_only: bool = True, config:
                                               lambda ids: auto_apply(ids, now)))
     if notify:
         applied = {pid for o in report.outcomes for pid in o.applied}
-        notify_new_proposals([pid for pid in report.proposed if pid not in applied], now)
+        try:
+            notify_new_proposals([pid for pid in report.proposed if pid not in applied], now)
+        except Exception as exc:  # noqa: BLE001 - the proposals are stored; they stay listed and on the dashboard
+            db.session.rollback()
+            log.exception("notifying the new proposals failed")
+            report.notice = f"the new proposals are stored, but notifying the teams failed ({type(exc).__name__})"
     return report
