@@ -38,6 +38,10 @@ ENTITY_NAMES = {
     "Channel": "channel",
     "Watch": "watch",
     "Proposal": "proposal",
+    "Vendor": "vendor",
+    "VendorContact": "vendor_contact",
+    "VendorRequest": "vendor_request",
+    "ObligationVendorScope": "vendor_scope",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

@@ -202,3 +202,51 @@ def normalize_email(value: str | None, show=show) -> tuple[str | None, str | Non
 def _one_line(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---- vendors ----
+
+CATEGORY_MAX = 50
+LIST_ITEMS_MAX = 50
+_CATEGORY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def check_category(tag: str | None, show=show) -> str | None:
+    """A reason to refuse a vendor category tag ('gpu_hardware', 'cloud'), or None."""
+    if not tag:
+        return "a category must not be empty"
+    if len(tag) > CATEGORY_MAX or not _CATEGORY.fullmatch(tag):
+        return (f"invalid category {show(tag)} (lower-case letters, digits, '_' and '-',"
+                f" at most {CATEGORY_MAX} characters, e.g. 'gpu_hardware')")
+    return None
+
+
+def check_country(code: str | None, show=show) -> str | None:
+    """A reason to refuse a vendor's country (ISO 3166 alpha-2 such as 'US', 'TW'), or None; empty is fine."""
+    if not code:
+        return None
+    if not _COUNTRY.fullmatch(code):
+        return f"invalid country {show(code)} (expected a two-letter upper-case ISO 3166 code such as 'US')"
+    return None
+
+
+def split_list(value: str | None) -> list[str]:
+    """'a, b  c' -> ['a', 'b', 'c']: a list typed into one text field (commas or spaces), duplicates dropped."""
+    seen: list[str] = []
+    for item in re.split(r"[,\s]+", value or ""):
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def check_list(values: list, check, what: str, show=show) -> str | None:
+    """The first reason to refuse an item of a list of tags, codes or keys, or None."""
+    if len(values) > LIST_ITEMS_MAX:
+        return f"at most {LIST_ITEMS_MAX} {what}"
+    for value in values:
+        if not isinstance(value, str):
+            return f"each of the {what} must be text"
+        if problem := check(value, show=show):
+            return problem
+    return None

@@ -1,7 +1,7 @@
 """Regulator watches: watches, their observations, proposals and event provenance.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

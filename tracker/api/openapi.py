@@ -39,6 +39,8 @@ TAGS = [
     {"name": "watches", "description": "Sources watched at a regulator API (Congress.gov, the Federal Register, "
                                        "Open States)"},
     {"name": "proposals", "description": "What the watches observed, proposed as changes of events; accept or reject"},
+    {"name": "vendors", "description": "Suppliers, the vendor requests vendor-scoped obligations fan out into, "
+                                       "and each obligation's vendor scope"},
     {"name": "tokens", "description": "Every user's API tokens, listed and revoked by admins "
                                       "(everyone manages their own on /account/tokens)"},
 ]

@@ -19,6 +19,20 @@ from tracker.models.register import (
     Source,
     obligation_events,
 )
+from tracker.models.vendors import (  # noqa: F401
+    CONTACT_ROLES,
+    REQUEST_STATUSES,
+    VENDOR_STATUSES,
+    ObligationVendorScope,
+    Vendor,
+    VendorAttestation,
+    VendorContact,
+    VendorEvidence,
+    VendorEvidenceChunk,
+    VendorLink,
+    VendorRequest,
+    VendorRequestHistory,
+)
 
 __all__ = [
     "ApiToken",
@@ -44,4 +58,13 @@ __all__ = [
     "UserSession",
     "obligation_events",
     "team_members",
+    "ObligationVendorScope",
+    "Vendor",
+    "VendorAttestation",
+    "VendorContact",
+    "VendorEvidence",
+    "VendorEvidenceChunk",
+    "VendorLink",
+    "VendorRequest",
+    "VendorRequestHistory",
 ]

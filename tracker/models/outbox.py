@@ -68,6 +68,14 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Mail to a vendor contact (not a user): the contact and the request it is about.
+    # Added to an existing table by a plain ADD COLUMN, so no ON DELETE (see
+    # migration 0017): removing a contact clears these first.
+    vendor_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vendor_contacts.id"), index=True)
+    vendor_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vendor_requests.id"), index=True)
+
     recipient_user: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:

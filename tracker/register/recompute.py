@@ -20,6 +20,7 @@ from tracker.errors import ValidationFailed
 from tracker.deadlines import Anchor, Due, compute_due, due_date_note
 from tracker.models import DeadlineHistory, Obligation
 from tracker.models.register import PLAN_NOW, rule_of
+from tracker.vendors.moves import move_requests
 
 RULE_COLUMNS = (
     Obligation.id,
@@ -146,6 +147,8 @@ def apply_changes(changes: list[DueChange], reason: str, actor: Actor, now: date
             for change in changes
         ],
     )
+    # Every vendor request of a moved obligation moves with it (tracker.vendors.moves).
+    move_requests(changes, reason, actor, now)
     # Bulk statements bypass the identity map: refresh any loaded copies.
     moved = {change.obligation_id for change in changes}
     for obj in list(db.session.identity_map.values()):

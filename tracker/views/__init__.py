@@ -26,6 +26,8 @@ def register_blueprints(app: Flask) -> None:
         transfer,
         users,
         watches,
+        vendor_matrix,
+        vendors,
     )
 
     app.register_blueprint(auth.bp)
@@ -40,4 +42,6 @@ def register_blueprints(app: Flask) -> None:
     notifications.register(app)
     channels.register(app)
     watches.register(app)
+    vendors.register(app)
+    vendor_matrix.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
