@@ -36,6 +36,8 @@ ENTITY_NAMES = {
     "Team": "team",
     "User": "user",
     "Channel": "channel",
+    "Watch": "watch",
+    "Proposal": "proposal",
     "Vendor": "vendor",
     "VendorContact": "vendor_contact",
     "VendorRequest": "vendor_request",

@@ -36,6 +36,9 @@ TAGS = [
     {"name": "sources", "description": "Bills, orders, rules, cases, programs"},
     {"name": "teams", "description": "Teams and their reminder policies (writes: admins)"},
     {"name": "packs", "description": "Regulation pack import"},
+    {"name": "watches", "description": "Sources watched at a regulator API (Congress.gov, the Federal Register, "
+                                       "Open States)"},
+    {"name": "proposals", "description": "What the watches observed, proposed as changes of events; accept or reject"},
     {"name": "vendors", "description": "Suppliers, the vendor requests vendor-scoped obligations fan out into, "
                                        "and each obligation's vendor scope"},
     {"name": "tokens", "description": "Every user's API tokens, listed and revoked by admins "

@@ -20,12 +20,15 @@ PREFERENCE_OF_KIND = {
     "overdue": "email_overdue",
     "change": "email_changes",
     "digest": "email_digest",
+    # Proposals from regulator watches announce changes: they follow the change notices' setting.
+    "proposal": "email_changes",
 }
 KIND_LABELS = {
     "reminder": "deadline reminders",
     "overdue": "overdue notices",
     "change": "change notices",
     "digest": "the weekly digest",
+    "proposal": "change notices (and regulator watch proposals)",
 }
 
 
@@ -206,3 +209,13 @@ def render_digest(team, week: str, recipient, overdue: list, upcoming: list, cha
     context = {"team": team, "week": week, "overdue": overdue, "upcoming": upcoming, "changed": changed,
                "today": today, "long_date": long_date, "obligation_url": obligation_url}
     return _finish("digest", subject, "digest", context, recipient, None)
+
+
+def render_proposals(recipient, proposals: list, now: datetime) -> Rendered:
+    """One email listing the new proposals of a poll pass that concern the recipient's teams."""
+    count = len(proposals)
+    first = proposals[0]
+    subject = (f"Regulator watch: {first['headline']}" if count == 1
+               else f"Regulator watches: {count} proposals to review")
+    context = {"proposals": proposals, "url": f"{base_url()}/proposals"}
+    return _finish("proposal", subject, "proposals", context, recipient, None)

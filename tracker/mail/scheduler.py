@@ -49,6 +49,26 @@ def run_job(app: Flask) -> None:
             db.session.rollback()
 
 
+# Regulator watches: each is due every 6 hours (staggered per watch, see
+# tracker.watches.polling); the job only looks for due ones this often.
+WATCH_CHECK_SECONDS = 600
+
+
+def run_watch_job(app: Flask) -> None:
+    """Poll the watches that are due; errors are logged, never kill the scheduler."""
+    from tracker.db import db
+    from tracker.watches.polling import run_poll_pass
+
+    with app.app_context():
+        try:
+            report = run_poll_pass()
+            if report.outcomes:
+                log.info("watch poll: %s", report.lines()[-1])
+        except Exception:  # noqa: BLE001 - the next tick tries again
+            log.exception("watch poll failed")
+            db.session.rollback()
+
+
 def build_scheduler(app: Flask, blocking: bool = False):
     """A scheduler with the reminder job: first run shortly after start, then every interval."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -58,6 +78,10 @@ def build_scheduler(app: Flask, blocking: bool = False):
     first = datetime.now(timezone.utc) + timedelta(seconds=FIRST_RUN_DELAY_SECONDS)
     scheduler.add_job(run_job, "interval", args=[app], seconds=interval_seconds(app), id="reminders",
                       next_run_time=first, max_instances=1, coalesce=True, misfire_grace_time=None)
+    scheduler.add_job(run_watch_job, "interval", args=[app], id="watches",
+                      seconds=int(app.config.get("TRACKER_WATCH_CHECK_SECONDS") or WATCH_CHECK_SECONDS),
+                      next_run_time=first + timedelta(seconds=FIRST_RUN_DELAY_SECONDS), max_instances=1,
+                      coalesce=True, misfire_grace_time=None)
     return scheduler
 
 

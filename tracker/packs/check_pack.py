@@ -53,6 +53,7 @@ class PackValidator(TeamChecks, SourceChecks, EventChecks, VendorChecks, Obligat
         teams = self.section(root, "teams", self.team)
         sources = self.section(root, "sources", self.source)
         events = self.section(root, "events", self.event)
+        self.check_watch_events(events)
         vendors = self.section(root, "vendors", self.vendor)
         obligations = self.section(root, "obligations", self.obligation)
         if name is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tracker.fields import check_jurisdiction, check_url
-from tracker.packs.check_base import Checker, JsonObject
+from tracker.packs.check_base import JsonObject
+from tracker.packs.check_watches import WatchChecks
 from tracker.packs.messages import quote
 from tracker.packs.specs import (
     CITATION_MAX,
@@ -16,11 +17,11 @@ from tracker.packs.specs import (
 )
 
 _SOURCE_FIELDS = frozenset(
-    {"key", "title", "kind", "jurisdiction", "citation", "url", "summary"}
+    {"key", "title", "kind", "jurisdiction", "citation", "url", "summary", "watch"}
 )
 
 
-class SourceChecks(Checker):
+class SourceChecks(WatchChecks):
     """Checks source items; records their keys for the events that cite them."""
 
     def source(self, obj: JsonObject) -> SourceSpec | None:
@@ -36,6 +37,7 @@ class SourceChecks(Checker):
         if url and (problem := check_url(url, show=quote)):
             self.field_error(obj, "url", problem)
         summary = self.text(obj, "summary", limit=LONG_TEXT_MAX, required=False, multiline=True)
+        watch = self.watch(obj, key) if obj.present("watch") else None
         if len(self.errors) > before:
             return None
         return SourceSpec(
@@ -46,5 +48,6 @@ class SourceChecks(Checker):
             citation=citation,
             url=url,
             summary=summary,
+            watch=watch,
         )  # type: ignore[arg-type]
 

@@ -12,6 +12,7 @@ from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.register.chains import deadline_json
 from tracker.models import Event, Obligation, Source, Team
+from tracker.packs.watches import watch_of
 from tracker.packs.export_vendors import add_vendor_fields, vendors_section
 
 
@@ -40,6 +41,15 @@ def _event(event: Event, key_of: dict[int, str]) -> dict[str, Any]:
     return data
 
 
+def _source(s: Source, keys: dict[int, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": s.key, "title": s.title, "kind": s.kind, "jurisdiction": s.jurisdiction,
+                            "citation": s.citation, "url": s.url, "summary": s.summary}
+    watch = watch_of(s, keys)
+    if watch is not None:
+        data["watch"] = watch
+    return data
+
+
 def export_pack(name: str = "register") -> dict[str, Any]:
     """The register as a pack dict; obligations carry read-only computed fields."""
     teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.key))
@@ -62,11 +72,7 @@ def export_pack(name: str = "register") -> dict[str, Any]:
              "members": [{"email": u.email, "name": u.name, "role": u.role} for u in t.members]}
             for t in teams
         ],
-        "sources": [
-            {"key": s.key, "title": s.title, "kind": s.kind, "jurisdiction": s.jurisdiction,
-             "citation": s.citation, "url": s.url, "summary": s.summary}
-            for s in sources
-        ],
+        "sources": [_source(s, key_of) for s in sources],
         "events": [_event(e, key_of) for e in _bases_first(events)],
         "obligations": exported,
     }

@@ -27,6 +27,7 @@ from tracker.register.derived_events import Derivation, resolved_columns, set_de
 from tracker.register.events import EventDate, record_event_change
 from tracker.models import Event, Obligation, Source, Team, User, Vendor
 from tracker.register.obligations import ObligationInput, update_obligation
+from tracker.packs.watches import import_watches
 from tracker.packs.import_vendors import import_vendor_scopes, import_vendors
 from tracker.register.queries import event_date_values
 from tracker.packs.validate import (
@@ -55,6 +56,9 @@ class ImportReport:
             f"{self.unchanged[kind]} unchanged"
             for kind in kinds
         ]
+        if any(counter["watches"] for counter in (self.created, self.updated, self.unchanged)):
+            rows.append(f"watches: {self.created['watches']} created, {self.updated['watches']} updated, "
+                        f"{self.unchanged['watches']} unchanged")
         if any(counter["vendors"] for counter in (self.created, self.updated, self.unchanged)):
             rows.append(f"vendors: {self.created['vendors']} created, {self.updated['vendors']} updated, "
                         f"{self.unchanged['vendors']} unchanged")
@@ -94,6 +98,7 @@ def import_pack(pack: Pack, actor: Actor, now: datetime | None = None) -> Import
         events = _import_events(pack, sources, actor, now, report, pending_audit)
         import_vendors(pack, teams, actor, now, report)
         _import_obligations(pack, teams, events, actor, now, report, pending_audit)
+        import_watches(pack, sources, actor, now, report)
         db.session.flush()
         audit.log_many([_created_entry(obj, actor, now) for obj in pending_audit])
         import_vendor_scopes(pack, actor, now, report)

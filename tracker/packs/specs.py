@@ -66,6 +66,17 @@ class TeamSpec:
 
 
 @dataclass(frozen=True)
+class WatchSpec:
+    """A source's `watch`: one item of a regulator API, its stages mapped to event keys."""
+
+    provider: str
+    kind: str  # "bill", "document" or "docket"
+    item: str  # normalised by the provider
+    stages: tuple[tuple[str, str], ...]  # (stage, event key)
+    auto_apply: bool = False
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     key: str
     title: str
@@ -74,6 +85,7 @@ class SourceSpec:
     citation: str
     url: str
     summary: str
+    watch: WatchSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Callable
 
@@ -170,6 +170,8 @@ def record_event(
     preview: str | None = None,
     precondition: Callable[[Event], None] | None = None,
     now: datetime | None = None,
+    reason: str | None = None,
+    also: Callable[[Event, list[DueChange]], None] | None = None,
 ) -> tuple[Event, list[DueChange]] | None:
     """Record what happened to an event as one locked step; None when there is no such event.
 
@@ -177,6 +179,9 @@ def record_event(
     If-Match), the moves are computed once, compared with the `preview`
     fingerprint the user confirmed (StalePreview when they differ), and
     written with the event in one transaction that this call commits.
+    `reason` names where the change came from (a watch: "Congress.gov: ...")
+    ahead of the usual words; `also(event, moves)` writes what belongs to the
+    same step (a proposal's decision) before the commit.
     """
     try:
         event = lock_event(event_id)
@@ -189,8 +194,10 @@ def record_event(
         moves = plan.moves
         if preview is not None and preview != preview_fingerprint(event, moves):
             raise StalePreview(event, change, moves)
-        if not _write_event_change(event, change, plan, actor, now or utcnow()):
+        if not _write_event_change(event, change, plan, actor, now or utcnow(), reason):
             moves = []
+        if also is not None:
+            also(event, moves)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -199,9 +206,10 @@ def record_event(
 
 
 def _write_event_change(event: Event, change: EventDate, plan: ChainPlan, actor: Actor,
-                        now: datetime) -> bool:
+                        now: datetime, origin: str | None = None) -> bool:
     """Store the event's new date columns, the derived events and deadlines down its chains.
 
+    `origin` (a watch: "Congress.gov: ...") goes ahead of every history reason.
     False (nothing written) when nothing changed.
     """
     columns = _new_columns(event, change)
@@ -210,9 +218,14 @@ def _write_event_change(event: Event, change: EventDate, plan: ChainPlan, actor:
     if before == after:
         return False
     if plan.moves:
-        causes.begin("event", event.title, event_id=event.id, actor=actor, now=now)
+        causes.begin("proposal" if origin else "event", event.title, event_id=event.id, actor=actor, now=now)
     write_event_moves(plan.events, actor, now)
-    apply_changes(plan.moves, reason_for(event, change), actor, now)
+    reason = reason_for(event, change)
+    moves = plan.moves
+    if origin:
+        reason = f"{origin} — {reason}"
+        moves = [replace(move, reason=f"{origin} — {move.reason}") if move.reason else move for move in moves]
+    apply_changes(moves, reason, actor, now)
     for name, value in columns.items():
         setattr(event, name, value)
     event.updated_at = now

@@ -26,6 +26,7 @@ def register_blueprints(app: Flask) -> None:
         timeline,
         transfer,
         users,
+        watches,
         vendor_matrix,
         vendors,
     )
@@ -41,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     outbox.register(app)
     notifications.register(app)
     channels.register(app)
+    watches.register(app)
     vendors.register(app)
     vendor_matrix.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -20,6 +20,7 @@ def healthz():
     """JSON, no sign-in, nothing secret: 503 when the database is down or passes stopped."""
     from tracker.mail.reminder_pass import last_run
     from tracker.mail.scheduler import interval_seconds
+    from tracker.watches.queries import failing_watches
 
     scheduler_on = current_app.config.get("TRACKER_SCHEDULER") == "embedded"
     interval = interval_seconds(current_app)
@@ -28,10 +29,17 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         run = last_run()
+        # Which watches, since when; not the source or the error (no sign-in here).
+        failing = [{"watch_id": w.id, "provider": w.provider, "failing_since": w.failing_since.isoformat()}
+                   for w in failing_watches(utcnow())]
     except SQLAlchemyError:
         db.session.rollback()
         body.update(status="unavailable", database="unreachable")
         return jsonify(body), 503
+    if failing:
+        # Reported, not a 503: a regulator's outage is not this service's.
+        body["watches"] = f"{len(failing)} watch(es) failing for more than a day"
+        body["watches_failing"] = failing
     if run is not None:
         body["last_reminder_pass"] = run.started_at.isoformat()
         body["last_reminder_pass_counts"] = {"planned": run.planned, "sent": run.sent,

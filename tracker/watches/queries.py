@@ -1,0 +1,72 @@
+"""What the pages, the API and /healthz ask about watches and proposals (one place each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from tracker.db import db
+from tracker.models import Proposal, Source, Watch, WatchObservation
+
+FAILING_FOR = timedelta(days=1)
+
+
+def proposals_query(status: str | None = "open"):
+    """Proposals, newest first, with what they are shown with loaded."""
+    query = select(Proposal).options(joinedload(Proposal.event), joinedload(Proposal.source),
+                                     joinedload(Proposal.observation), joinedload(Proposal.watch))
+    if status is not None:
+        query = query.where(Proposal.status == status)
+    return query
+
+
+def open_proposals(limit: int | None = None) -> list[Proposal]:
+    query = proposals_query("open").order_by(Proposal.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+def open_proposal_count() -> int:
+    return db.session.scalar(select(func.count(Proposal.id)).where(Proposal.status == "open")) or 0
+
+
+def watches_of(source: Source) -> list[Watch]:
+    return list(db.session.scalars(select(Watch).where(Watch.source_id == source.id).order_by(Watch.id)))
+
+
+def failing_watches(now: datetime) -> list[Watch]:
+    """Watches whose polls have failed for more than a day."""
+    return list(db.session.scalars(select(Watch).options(joinedload(Watch.source)).where(
+        Watch.status == "failing", Watch.failing_since <= now - FAILING_FOR).order_by(Watch.failing_since)))
+
+
+@dataclass(frozen=True)
+class UnmappedStage:
+    """A stage a watch observed that no event of the source stands for."""
+
+    stage: str
+    on: date | None
+    text: str
+    url: str
+
+
+def unmapped_stages(watch: Watch) -> list[UnmappedStage]:
+    """The latest observation of each observed stage the watch does not map."""
+    mapped = set((watch.stages or {}).keys())
+    latest: dict[str, WatchObservation] = {}
+    rows = db.session.scalars(select(WatchObservation).where(WatchObservation.watch_id == watch.id)
+                              .order_by(WatchObservation.observed_on, WatchObservation.id))
+    for row in rows:
+        if row.stage not in mapped:
+            latest[row.stage] = row
+    return [UnmappedStage(r.stage, r.observed_on, r.text, r.url) for r in latest.values()]
+
+
+def source_proposals(source: Source) -> list[Proposal]:
+    """The source's open proposals."""
+    return list(db.session.scalars(proposals_query("open").where(Proposal.source_id == source.id)
+                                   .order_by(Proposal.id)).unique())
