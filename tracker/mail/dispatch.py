@@ -27,6 +27,7 @@ from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, Te
 from tracker.models import Obligation, OutboxMessage, User, team_members
 from tracker.register.vocabulary import ACTIVE_STATUSES
 from tracker.txn import begin_write, claim_ids
+from tracker.vendors.mail_checks import vendor_unwanted_reason
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 50
@@ -36,7 +37,7 @@ BACKOFF_CAP = timedelta(hours=1)
 
 CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts,
                  OutboxMessage.kind, OutboxMessage.obligation_id, OutboxMessage.revision,
-                 OutboxMessage.recipient_id, OutboxMessage.team_id)
+                 OutboxMessage.recipient_id, OutboxMessage.team_id, OutboxMessage.vendor_contact_id)
 # A batch is given back (unsent rows released) once half the lease has gone,
 # so a slow relay can never let a claim expire while its rows are still queued.
 SEND_WITHIN = LEASE / 2
@@ -137,7 +138,7 @@ def stale_reason(row, obligations: dict) -> str | None:
 
 
 def _current_obligations(rows: list) -> dict:
-    ids = {row.obligation_id for row in rows if row.obligation_id is not None}
+    ids = {row.obligation_id for row in rows if row.obligation_id is not None and not row.kind.startswith("vendor_")}
     if not ids:
         return {}
     query = select(Obligation.id, Obligation.status, Obligation.revision, Obligation.deleted_at,
@@ -229,7 +230,10 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     _release(rows[index:], worker)  # re-claimed with a fresh lease
                     handled -= len(rows) - index
                     break
-                reason = stale_reason(row, current) or unwanted_reason(row, current, recipients)
+                if row.kind.startswith("vendor_"):
+                    reason = vendor_unwanted_reason(row)  # contacts and vendor summaries: their own checks
+                else:
+                    reason = stale_reason(row, current) or unwanted_reason(row, current, recipients)
                 if reason:
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
                     result.cancelled += 1

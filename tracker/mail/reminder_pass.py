@@ -18,6 +18,8 @@ from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import ReminderRun
 from tracker.mail.planning import plan_obligations
+from tracker.vendors.mail import plan_vendor_mail
+from tracker.vendors.mail_progress import plan_progress
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     now = now or utcnow()
     started = time.monotonic()
     planned = plan_obligations(now) + plan_digests(now)
+    planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
     settings = SmtpSettings.from_config(current_app.config)
     result = dispatch(now, settings, rng=rng)
     deliver_due(now, rng=rng)  # Slack, Teams and webhook channels share the pass's clock

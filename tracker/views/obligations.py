@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.people.auth import editor_required
 from tracker.clock import local_today
 from tracker.db import db
-from tracker.deadlines import Due, explain, parse_partial_date, partial_from
+from tracker.deadlines import parse_partial_date, partial_from
+from tracker.register.explanation import deadline_explanation
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm, show_service_errors
 from tracker.forms.errors import as_choices
@@ -169,11 +170,7 @@ def edit(obligation_id: int):
 
 
 def _explanation(obligation: Obligation) -> str:
-    anchor = obligation.anchor_event
-    return explain(obligation.deadline_rule,
-                   Due(obligation.due_date, obligation.due_state, obligation.due_precision),
-                   anchor_title=anchor.title if anchor else None,
-                   anchor=anchor.anchor(anchor.source.jurisdiction) if anchor else None)
+    return deadline_explanation(obligation)
 
 
 def _detail_page(obligation_id: int, status_form: StatusForm | None = None, code: int = 200):
