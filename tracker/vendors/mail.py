@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.audit import SYSTEM
+from tracker.clock import utcnow
 from tracker.db import db
 from tracker.mail.render import long_date
 from tracker.mail.timing import Policy, due_now, next_send_after
@@ -222,3 +223,17 @@ def plan_vendor_mail(now: datetime) -> int:
                                                    table.c.next_reminder_at == stamps[request_id])
                                .values(next_reminder_at=next_at))
         db.session.commit()
+
+
+def queue_resend(request: VendorRequest, token: str) -> int:
+    """The request again, with its new link, to every contact (a resend replaced the old link)."""
+    now = utcnow()
+    link = response_url(token)
+    queued = 0
+    for contact in contacts_of(request.vendor):
+        values = outbox_values("vendor_request", contact, f"Request from {_team_name(request)}: {request.obligation.title}",
+                               "Please answer", f"{_team_name(request)} sends this request again with a new link; "
+                               "earlier links no longer work.", [request_line(request, link)], now,
+                               team_name=_team_name(request), request_id=request.id)
+        queued += queue(values, [f"vendor_resend:{request.id}:{token[:12]}:{contact.contact_id}"])
+    return queued

@@ -25,7 +25,9 @@ def register_blueprints(app: Flask) -> None:
         timeline,
         transfer,
         users,
+        respond,
         vendor_matrix,
+        vendor_requests,
         vendors,
     )
 
@@ -42,4 +44,6 @@ def register_blueprints(app: Flask) -> None:
     channels.register(app)
     vendors.register(app)
     vendor_matrix.register(app)
+    respond.register(app)
+    vendor_requests.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
