@@ -15,7 +15,7 @@ def test_seed_demo_prints_the_login_and_is_idempotent(runner):
     count = db.session.scalar(sa.select(sa.func.count(Obligation.id)))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert "obligations: 0 created, 0 updated, 9 unchanged" in second.output
+    assert "obligations: 0 created, 0 updated, 12 unchanged" in second.output
     assert db.session.scalar(sa.select(sa.func.count(Obligation.id))) == count
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
     assert admin.role == "admin" and admin.password_hash
@@ -59,7 +59,7 @@ def test_export_pack_round_trips_through_import(runner, tmp_path):
     assert (ca["due_date"], ca["due_state"], ca["status"]) == ("2026-07-01", "firm", "open")
     again = runner.invoke(args=["import-pack", str(out)])
     assert again.exit_code == 0, again.output
-    assert "obligations: 0 created, 0 updated, 9 unchanged" in again.output
+    assert "obligations: 0 created, 0 updated, 12 unchanged" in again.output
     stdout = runner.invoke(args=["export-pack"])
     assert json.loads(stdout.output)["pack"] == "register"
 

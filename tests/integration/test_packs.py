@@ -67,7 +67,8 @@ def test_reimport_with_enactment_recorded_recomputes_like_the_ui(app):
     enacted.update(status="occurred", date="2026-08-06")
     del enacted["precision"]
     report = import_dict(pack)
-    assert report.updated["events"] == 1 and report.moved_deadlines == 2
+    # The team's two deadlines counted from enactment, and the vendor-scoped location verification.
+    assert report.updated["events"] == 1 and report.moved_deadlines == 3
     csa = db.session.scalar(sa.select(Obligation).where(Obligation.key == "csa-location-verification"))
     assert (csa.due_date, csa.due_state, csa.revision) == (date(2027, 2, 2), "firm", 1)
     reason = db.session.scalar(sa.select(DeadlineHistory.reason).where(DeadlineHistory.obligation_id == csa.id))

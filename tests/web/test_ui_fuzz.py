@@ -18,6 +18,7 @@ from tracker.channels.operations import create_channel
 from tracker.db import db
 from tracker.feeds import tokens
 from tracker.mail.render import unsubscribe_token
+from tracker.vendors.register import create_vendor
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, OutboxMessage, Source, Team, User
 
 SCRIPT = "<script>alert(1)</script>"
@@ -198,7 +199,8 @@ def _get_pages(app, ids: dict) -> list[str]:
                      .replace("<int:obligation_id>", str(ids["ob"])).replace("<int:event_id>", str(ids["ev"]))
                      .replace("<int:source_id>", str(ids["src"])).replace("<int:team_id>", str(ids["team"]))
                      .replace("<int:user_id>", str(ids["user"])).replace("<int:message_id>", str(ids["message"]))
-                     .replace("<int:channel_id>", str(ids["channel"])))
+                     .replace("<int:channel_id>", str(ids["channel"]))
+                     .replace("<int:vendor_id>", str(ids["vendor"])))
     assert not [page for page in pages if "<" in page], pages
     return pages
 
@@ -214,7 +216,9 @@ def _fixture_ids() -> dict:
     db.session.commit()
     current_app.config["TRACKER_WEBHOOK_ALLOW_PRIVATE"] = "1"  # a loopback target, never called
     channel, _ = create_channel(team, "webhook", "http://127.0.0.1:9/hook", SYSTEM)
-    return {"channel": channel.id, "ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
+    vendor = create_vendor(SYSTEM, key="fuzz-vendor", name="Fuzz vendor", team_id=team.id,
+                           categories=["gpu_hardware"], contacts=[{"email": "c@vendor.example"}])
+    return {"channel": channel.id, "vendor": vendor.id, "ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
             "message": message.id, "feed": tokens.ensure_token(team, SYSTEM).token,
             "unsubscribe": unsubscribe_token(other.id, "change")}
 

@@ -120,3 +120,42 @@ def test_scope_form_matrix_progress_and_dashboard(client, clock):
     dashboard = client.get("/").get_data(as_text=True)
     assert "1 overdue" in dashboard and "1 awaiting review" in dashboard
     assert user.email
+
+
+HOSTILE = ["x\x00y", "<script>alert(1)</script>", "B" * 50000, "-9" * 3000, "", "99999999999999999999", "٣"]
+
+
+def test_vendor_forms_survive_hostile_values_and_store_nothing_when_refused(client):
+    from tracker.models import AuditEntry, ObligationVendorScope, VendorContact
+
+    team = make_team()
+    vendor = make_vendor(team, key="v-fuzz")
+    obligation = make_obligation(team)
+    _editor(client)
+    models = (Vendor, VendorContact, VendorRequest, ObligationVendorScope, AuditEntry)
+
+    def counts():
+        return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models)
+
+    forms = {
+        "/vendors/new": ("key", "name", "website", "country", "categories", "markets", "status", "team_id",
+                         "owner_id", "notes"),
+        f"/vendors/{vendor.id}/edit": ("key", "name", "website", "country", "categories", "markets", "status",
+                                       "team_id", "owner_id", "notes"),
+        f"/vendors/{vendor.id}/contacts": ("name", "email", "role", "reminders_opt_out"),
+        f"/obligations/{obligation.id}/vendors": ("mode", "categories", "markets", "keys"),
+    }
+    for value in HOSTILE:
+        for url, fields in forms.items():
+            before = counts()
+            response = client.post(url, data={name: value for name in fields})
+            assert response.status_code < 500, (url, value[:10])
+            assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+            if response.status_code >= 400:
+                db.session.rollback()
+                assert counts() == before, url
+    for url in ("/vendors", "/vendors/matrix", "/vendors.csv", "/vendors/matrix.csv"):
+        for value in HOSTILE:
+            response = client.get(url, query_string={n: value for n in ("team", "category", "market", "status",
+                                                                         "q", "obligation", "state")})
+            assert response.status_code == 200, (url, value[:10])

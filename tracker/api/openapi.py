@@ -36,6 +36,8 @@ TAGS = [
     {"name": "sources", "description": "Bills, orders, rules, cases, programs"},
     {"name": "teams", "description": "Teams and their reminder policies (writes: admins)"},
     {"name": "packs", "description": "Regulation pack import"},
+    {"name": "vendors", "description": "Suppliers, the vendor requests vendor-scoped obligations fan out into, "
+                                       "and each obligation's vendor scope"},
     {"name": "tokens", "description": "Every user's API tokens, listed and revoked by admins "
                                       "(everyone manages their own on /account/tokens)"},
 ]

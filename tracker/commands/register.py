@@ -20,6 +20,7 @@ from tracker.models import Team, User
 from tracker.packs.export import export_pack_json
 from tracker.packs.importer import import_pack_text
 from tracker.packs.validate import PackInvalid
+from tracker.vendors.demo import seed_demo_answers
 
 DEMO_PACK = Path(__file__).resolve().parent.parent / "packs" / "data" / "demo.json"
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -86,6 +87,7 @@ def seed_demo_command(if_empty: bool) -> None:
         _echo_pending_login()
         return
     _import(DEMO_PACK.read_bytes())
+    seed_demo_answers(CLI)
     chosen = current_app.config.get("TRACKER_DEMO_PASSWORD")
     password = chosen or write_once(_password_file(), lambda: secrets.token_urlsafe(12))
     admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))

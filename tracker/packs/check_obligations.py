@@ -8,10 +8,10 @@ from tracker.packs.messages import quote
 from tracker.packs.specs import KEY_MAX, LONG_TEXT_MAX, TITLE_MAX, ObligationSpec
 
 _OBLIGATION_FIELDS = frozenset(
-    {"key", "title", "team", "events", "owner", "description", "deadline"}
+    {"key", "title", "team", "events", "owner", "description", "deadline", "vendors"}
 )
 # Written by the export, ignored (whatever their value) by the import.
-_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status"})
+_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests"})
 
 
 class ObligationChecks(DeadlineChecks):
@@ -44,6 +44,8 @@ class ObligationChecks(DeadlineChecks):
                 obj, "owner", f"{quote(owner)} is not a member of a team in this pack or an existing user"
             )
         description = self.text(obj, "description", limit=LONG_TEXT_MAX, required=False, multiline=True)
+        if obj.get("vendors") is not MISSING:  # a vendor-scoped obligation (tracker.packs.check_vendors)
+            self.vendor_scope(obj, key)
 
         deadline = None
         path, pos = obj.at("deadline")

@@ -11,14 +11,15 @@ from tracker.packs.check_events import EventChecks
 from tracker.packs.check_obligations import ObligationChecks
 from tracker.packs.check_sources import SourceChecks
 from tracker.packs.check_teams import TeamChecks
+from tracker.packs.check_vendors import VendorChecks
 from tracker.packs.jsontext import ParseProblem
 from tracker.packs.messages import BadNumber, show
 from tracker.packs.specs import PACK_FORMAT, TITLE_MAX, Pack, PackInvalid
 
-_TOP_FIELDS = frozenset({"pack", "format", "teams", "sources", "events", "obligations"})
+_TOP_FIELDS = frozenset({"pack", "format", "teams", "sources", "events", "obligations", "vendors"})
 
 
-class PackValidator(TeamChecks, SourceChecks, EventChecks, ObligationChecks):
+class PackValidator(TeamChecks, SourceChecks, EventChecks, VendorChecks, ObligationChecks):
     """One validation of one pack: the top level, then every section, sharing one list of errors."""
 
     def run(self, data: object, parse_errors: list[ParseProblem]) -> Pack:
@@ -52,6 +53,7 @@ class PackValidator(TeamChecks, SourceChecks, EventChecks, ObligationChecks):
         teams = self.section(root, "teams", self.team)
         sources = self.section(root, "sources", self.source)
         events = self.section(root, "events", self.event)
+        vendors = self.section(root, "vendors", self.vendor)
         obligations = self.section(root, "obligations", self.obligation)
         if name is None:
             return None
@@ -61,4 +63,6 @@ class PackValidator(TeamChecks, SourceChecks, EventChecks, ObligationChecks):
             sources=tuple(sources),
             events=tuple(events),
             obligations=tuple(obligations),
+            vendors=tuple(vendors),
+            vendor_scopes=tuple(self.vendor_scopes),
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.models import Event, Obligation, Source, Team
+from tracker.packs.export_vendors import add_vendor_fields, vendors_section
 
 
 def _deadline(obligation: Obligation) -> dict[str, Any]:
@@ -50,7 +51,9 @@ def export_pack(name: str = "register") -> dict[str, Any]:
                  selectinload(Obligation.owner), selectinload(Obligation.anchor_event))
         .order_by(Obligation.id)
     )
-    return {
+    exported = [_obligation(o) | {"_id": o.id} for o in obligations]
+    add_vendor_fields(exported)
+    pack = {
         "pack": name,
         "teams": [
             {"key": t.key, "name": t.name, "timezone": t.timezone,
@@ -63,8 +66,12 @@ def export_pack(name: str = "register") -> dict[str, Any]:
             for s in sources
         ],
         "events": [_event(e) for e in events],
-        "obligations": [_obligation(o) for o in obligations],
+        "obligations": exported,
     }
+    vendors = vendors_section()
+    if vendors:
+        pack["vendors"] = vendors
+    return pack
 
 
 def _obligation(o: Obligation) -> dict[str, Any]:

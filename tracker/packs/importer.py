@@ -22,8 +22,9 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import compute_due
 from tracker.register.events import EventDate, record_event_change
-from tracker.models import Event, Obligation, Source, Team, User
+from tracker.models import Event, Obligation, Source, Team, User, Vendor
 from tracker.register.obligations import ObligationInput, update_obligation
+from tracker.packs.import_vendors import import_vendor_scopes, import_vendors
 from tracker.packs.validate import (
     EventSpec,
     ExistingKeys,
@@ -49,6 +50,11 @@ class ImportReport:
             f"{self.unchanged[kind]} unchanged"
             for kind in kinds
         ]
+        if any(counter["vendors"] for counter in (self.created, self.updated, self.unchanged)):
+            rows.append(f"vendors: {self.created['vendors']} created, {self.updated['vendors']} updated, "
+                        f"{self.unchanged['vendors']} unchanged")
+        if self.created["vendor requests"]:
+            rows.append(f"vendor requests created: {self.created['vendor requests']}")
         rows.append(f"deadlines moved: {self.moved_deadlines}")
         return rows
 
@@ -60,6 +66,7 @@ def existing_keys() -> ExistingKeys:
         sources=frozenset(db.session.scalars(select(Source.key))),
         events=frozenset(db.session.scalars(select(Event.key))),
         users=frozenset(db.session.scalars(select(User.email))),
+        vendors=frozenset(db.session.scalars(select(Vendor.key))),
     )
 
 
@@ -78,9 +85,11 @@ def import_pack(pack: Pack, actor: Actor, now: datetime | None = None) -> Import
         teams = _import_teams(pack, actor, now, report, pending_audit)
         sources = _import_sources(pack, actor, now, report, pending_audit)
         events = _import_events(pack, sources, actor, now, report, pending_audit)
+        import_vendors(pack, teams, actor, now, report)
         _import_obligations(pack, teams, events, actor, now, report, pending_audit)
         db.session.flush()
         audit.log_many([_created_entry(obj, actor, now) for obj in pending_audit])
+        import_vendor_scopes(pack, actor, now, report)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -44,6 +44,7 @@ class ExistingKeys:
     sources: frozenset[str] = frozenset()
     events: frozenset[str] = frozenset()
     users: frozenset[str] = frozenset()  # normalized emails
+    vendors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,46 @@ class ObligationSpec:
 
 
 @dataclass(frozen=True)
+class ContactSpec:
+    name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    key: str
+    name: str
+    website: str
+    country: str
+    categories: tuple[str, ...]
+    markets: tuple[str, ...]
+    status: str
+    team: str
+    owner: str | None
+    notes: str
+    contacts: tuple[ContactSpec, ...]
+
+
+@dataclass(frozen=True)
+class VendorScopeSpec:
+    """The `vendors` scope of an obligation (None: that list is not part of the scope)."""
+
+    obligation: str
+    categories: tuple[str, ...] | None
+    markets: tuple[str, ...] | None
+    keys: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class Pack:
     name: str
     teams: tuple[TeamSpec, ...]
     sources: tuple[SourceSpec, ...]
     events: tuple[EventSpec, ...]
     obligations: tuple[ObligationSpec, ...]
+    vendors: tuple[VendorSpec, ...] = ()
+    vendor_scopes: tuple[VendorScopeSpec, ...] = ()
 
 
 class PackInvalid(Exception):

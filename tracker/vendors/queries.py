@@ -209,3 +209,25 @@ def vendor_requests(vendor: Vendor) -> list[VendorRequest]:
 
 def team_names() -> list[Team]:
     return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def evidence_url(evidence_id: int) -> str:
+    """Where signed-in users download one evidence file (served as an attachment)."""
+    return f"/vendors/evidence/{evidence_id}"
+
+
+def evidence_and_attestations(request_ids: list[int]) -> tuple[dict[int, list], dict[int, object]]:
+    """Each request's evidence (oldest first) and newest attestation, in two statements."""
+    from tracker.models import VendorAttestation, VendorEvidence
+
+    if not request_ids:
+        return {}, {}
+    evidence: dict[int, list] = {}
+    for row in db.session.scalars(select(VendorEvidence).where(VendorEvidence.request_id.in_(request_ids))
+                                  .order_by(VendorEvidence.id)):
+        evidence.setdefault(row.request_id, []).append(row)
+    attestations: dict[int, object] = {}
+    for row in db.session.scalars(select(VendorAttestation).where(VendorAttestation.request_id.in_(request_ids))
+                                  .order_by(VendorAttestation.id)):
+        attestations[row.request_id] = row
+    return evidence, attestations
