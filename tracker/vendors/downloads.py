@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from flask import Response, stream_with_context
+from flask import Flask, Response, current_app
 
 from tracker.models import VendorEvidence
-from tracker.vendors.uploads import chunks_of
+from tracker.vendors.uploads import chunk_at
 
 _ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ -]")
 
@@ -29,9 +29,22 @@ def content_disposition(filename: str) -> str:
     return value
 
 
+def _streamed(app: Flask, evidence_id: int):
+    """Chunks read after the view returned: each read in an app context (a session) of its own, which
+    is closed before the chunk is handed on, so no transaction stays open while a slow client reads."""
+    seq = 0
+    while True:
+        with app.app_context():
+            data = chunk_at(evidence_id, seq)
+        if data is None:
+            return
+        yield data
+        seq += 1
+
+
 def evidence_response(evidence: VendorEvidence) -> Response:
     """The file's bytes streamed chunk by chunk from the database."""
-    response = Response(stream_with_context(chunks_of(evidence.id)), mimetype=evidence.content_type or
+    response = Response(_streamed(current_app._get_current_object(), evidence.id), mimetype=evidence.content_type or
                         "application/octet-stream")
     if response.mimetype.startswith("text/"):
         response.headers["Content-Type"] = f"{evidence.content_type}; charset=utf-8"

@@ -111,15 +111,10 @@ def store_file(request_id: int, submission_id: str, upload: Upload, content_type
     return evidence
 
 
-def chunks_of(evidence_id: int):
-    """The stored bytes of one evidence file, chunk by chunk (one query each, so one chunk in memory)."""
+def chunk_at(evidence_id: int, seq: int) -> bytes | None:
+    """One stored chunk of an evidence file (None past the last)."""
     from sqlalchemy import select
 
-    seq = 0
-    while True:
-        data = db.session.scalar(select(VendorEvidenceChunk.data).where(
-            VendorEvidenceChunk.evidence_id == evidence_id, VendorEvidenceChunk.seq == seq))
-        if data is None:
-            return
-        yield bytes(data)
-        seq += 1
+    data = db.session.scalar(select(VendorEvidenceChunk.data).where(
+        VendorEvidenceChunk.evidence_id == evidence_id, VendorEvidenceChunk.seq == seq))
+    return None if data is None else bytes(data)

@@ -105,7 +105,7 @@ def link_action(request_id: int):
     return _page(vendor_request, new_url=response_url(token))
 
 
-@bp.route("/vendor-evidence/<int:evidence_id>/download")
+@bp.route("/vendors/evidence/<int:evidence_id>")
 @login_required
 def download(evidence_id: int):
     return evidence_response(load_or_404(VendorEvidence, evidence_id))
