@@ -69,7 +69,7 @@ def plan_progress(now: datetime) -> int:
             if key in present_keys([key]):
                 continue
             values = outbox_values("vendor_progress", Recipient(user.email, user.name or "", user_id=user.id),
-                                   f"Vendor progress: {obligation.title}: {summary}", f"Vendor progress: {obligation.title}",
+                                   f"Vendor progress: {obligation.title}", f"Vendor progress: {obligation.title}",
                                    f"{summary}. What changed since the last summary:", lines, now,
                                    team_name=obligation.team.name, obligation_id=obligation.id,
                                    team_id=obligation.team_id)
