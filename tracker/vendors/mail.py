@@ -19,66 +19,19 @@ from types import SimpleNamespace
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.audit import SYSTEM
-from tracker.clock import utcnow
 from tracker.db import db
 from tracker.mail.render import long_date
 from tracker.mail.timing import Policy, due_now, next_send_after
 from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorRequestHistory
 from tracker.models.vendors import REQUEST_OWED_STATUSES
-from tracker.vendors.links import ensure_link, response_url
 from tracker.vendors.mail_queue import present_keys, queue
 from tracker.vendors.mail_render import Recipient, outbox_values, request_line
+from tracker.vendors.notices import contacts_of, link_for, team_name_of
 
 BATCH = 500
 CHANGE_WINDOW = timedelta(days=14)
 # Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).
 TOLD_OF_CHANGES = ("open", "rejected", "submitted")
-
-
-def contacts_of(vendor: Vendor) -> list[Recipient]:
-    return [Recipient(c.email, c.name, contact_id=c.id) for c in vendor.contacts]
-
-
-def _link(request: VendorRequest, now: datetime) -> str:
-    return response_url(ensure_link(request, SYSTEM, now=now, commit=False))
-
-
-def _team_name(request: VendorRequest) -> str:
-    return request.vendor.team.name
-
-
-def queue_receipt(request: VendorRequest, submission_id: str, now: datetime) -> int:
-    """A receipt to every contact of the vendor for one submission (the caller's transaction)."""
-    queued = 0
-    for contact in contacts_of(request.vendor):
-        line = request_line(request, notes=["Received: your answer is with the team for review. "
-                                            f"Submission {submission_id[:12]}, {now:%Y-%m-%d %H:%M} UTC."])
-        values = outbox_values("vendor_receipt", contact, f"Received: {request.obligation.title}",
-                               "We received your answer", f"Thank you. {_team_name(request)} will review it.",
-                               [line], now, team_name=_team_name(request), request_id=request.id)
-        queued += queue(values, [f"vendor_receipt:{submission_id}:{contact.contact_id}"])
-    return queued
-
-
-def queue_status_notice(request: VendorRequest, kind: str, now: datetime) -> int:
-    """A rejection (with its reason) or a reopening (re-certification) to every contact, with the link."""
-    stamp = f"{request.status_changed_at:%Y%m%d%H%M%S%f}" if request.status_changed_at else "0"
-    if kind == "vendor_rejected":
-        subject, heading = f"Please answer again: {request.obligation.title}", "Your answer was not accepted"
-        intro = f"{_team_name(request)} reviewed your answer and needs another one. The reason is below."
-        notes = [f"Reason: {request.status_reason}"]
-    else:
-        subject, heading = f"Re-certification due: {request.obligation.title}", "Please certify again"
-        intro = f"The evidence {_team_name(request)} accepted from you is no longer valid."
-        notes = [f"Why: {request.status_reason}"]
-    link = _link(request, now)
-    queued = 0
-    for contact in contacts_of(request.vendor):
-        values = outbox_values(kind, contact, subject, heading, intro, [request_line(request, link, notes)], now,
-                               team_name=_team_name(request), request_id=request.id)
-        queued += queue(values, [f"{kind}:{request.id}:{stamp}:{contact.contact_id}"])
-    return queued
 
 
 def _shim(request: VendorRequest, owed: bool):
@@ -160,8 +113,8 @@ def _render_group(group: dict, now: datetime) -> tuple[dict, list[str]] | None:
     cause = group["cause"][0]
     entries.sort(key=lambda e: (e[0] if e[0] is not None else 0, e[1].due_date or now.date(), e[1].id))
     first = entries[0][1]
-    team = _team_name(first)
-    lines = [request_line(r, _link(r, now), notes) for _, r, notes, _ in entries]
+    team = team_name_of(first)
+    lines = [request_line(r, link_for(r, now), notes) for _, r, notes, _ in entries]
     count = len(entries)
     if cause == "request":
         kind, subject = "vendor_request", (f"Request from {team}: {first.obligation.title}" if count == 1
@@ -223,17 +176,3 @@ def plan_vendor_mail(now: datetime) -> int:
                                                    table.c.next_reminder_at == stamps[request_id])
                                .values(next_reminder_at=next_at))
         db.session.commit()
-
-
-def queue_resend(request: VendorRequest, token: str) -> int:
-    """The request again, with its new link, to every contact (a resend replaced the old link)."""
-    now = utcnow()
-    link = response_url(token)
-    queued = 0
-    for contact in contacts_of(request.vendor):
-        values = outbox_values("vendor_request", contact, f"Request from {_team_name(request)}: {request.obligation.title}",
-                               "Please answer", f"{_team_name(request)} sends this request again with a new link; "
-                               "earlier links no longer work.", [request_line(request, link)], now,
-                               team_name=_team_name(request), request_id=request.id)
-        queued += queue(values, [f"vendor_resend:{request.id}:{token[:12]}:{contact.contact_id}"])
-    return queued

@@ -103,7 +103,7 @@ def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploa
         "id": submission_id, "signer": signer, "files": [f"{e.filename} ({e.size} bytes, sha256 {e.sha256})"
                                                          for e in stored]}]}, at=now)
     set_request_status(request, "submitted", actor, now=now, commit=False)
-    from tracker.vendors.mail import queue_receipt
+    from tracker.vendors.notices import queue_receipt
 
     queue_receipt(request, submission_id, now)
     return submission_id

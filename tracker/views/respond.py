@@ -45,7 +45,7 @@ def _open(token: str) -> VendorRequest:
     return lookup.link.request
 
 
-def _submissions(vendor_request: VendorRequest) -> list[dict]:
+def submissions_of(vendor_request: VendorRequest) -> list[dict]:
     attestations = db.session.scalars(select(VendorAttestation).where(VendorAttestation.request_id == vendor_request.id)
                                       .order_by(VendorAttestation.signed_at.desc())).all()
     files = db.session.scalars(select(VendorEvidence).where(VendorEvidence.request_id == vendor_request.id)
@@ -64,7 +64,7 @@ def _page(token: str, vendor_request: VendorRequest, errors: dict | None = None,
         vendor=vendor_request.vendor, explanation=deadline_explanation(obligation),
         due_text=due_wording(vendor_request.due_date, vendor_request.due_precision, long_date),
         overdue=today is not None and vendor_request.is_overdue(today), statement=statement_for(vendor_request),
-        submissions=_submissions(vendor_request), open_for_answers=accepts_answers(vendor_request),
+        submissions=submissions_of(vendor_request), open_for_answers=accepts_answers(vendor_request),
         status_label=REQUEST_STATUS_LABELS[vendor_request.status], errors=errors or {}, typed=typed or {},
         confirm_label=CONFIRM_LABEL, max_files=MAX_FILES, contacts=contacts,
         title=f"Request: {obligation.title}"), code
@@ -111,7 +111,7 @@ def answer(token: str):
 @bp.route("/respond/<token>/receipt")
 def receipt(token: str):
     vendor_request = _open(token)
-    submissions = _submissions(vendor_request)
+    submissions = submissions_of(vendor_request)
     if not submissions:
         return redirect(url_for("respond.page", token=token), 303)
     return render_template("respond/receipt.html", token=token, req=vendor_request, latest=submissions[0],

@@ -18,10 +18,10 @@ from tracker.register.queries import team_todays
 from tracker.vendors import review
 from tracker.vendors.downloads import evidence_response
 from tracker.vendors.links import effective_expiry, replace_link, response_url, revoke_links
-from tracker.vendors.mail import queue_resend
+from tracker.vendors.notices import queue_resend
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
 from tracker.views.common import actor, load_or_404
-from tracker.views.respond import _submissions
+from tracker.views.respond import submissions_of
 
 bp = Blueprint("vendor_requests", __name__)
 
@@ -38,7 +38,7 @@ def _page(vendor_request: VendorRequest, errors: dict | None = None, typed: dict
     today = team_todays().get(vendor_request.obligation.team_id)
     return render_template("vendors/request.html", req=vendor_request, obligation=vendor_request.obligation,
                            vendor=vendor_request.vendor, explanation=deadline_explanation(vendor_request.obligation),
-                           submissions=_submissions(vendor_request), history=history, trail=trail, links=links,
+                           submissions=submissions_of(vendor_request), history=history, trail=trail, links=links,
                            expiry_of=lambda link: effective_expiry(link, vendor_request), today=today,
                            labels=REQUEST_STATUS_LABELS, errors=errors or {}, typed=typed or {},
                            confirm=ConfirmForm(), new_url=new_url, title=vendor_request.obligation.title), code
