@@ -5,8 +5,9 @@ characters are the row's `selector` (an indexed, unique lookup column); the
 database holds only an HMAC-SHA256 digest of the whole token under a key
 derived from SECRET_KEY, compared with hmac.compare_digest, and the token
 sealed (tracker.sealing) so `vendor-link` and the request emails can print
-the same URL again. A link expires 60 days after the request's due date (or,
-while it has none, a year after it was made), can be revoked, and is replaced
+the same URL again. A link expires 60 days after the request's due date
+(never sooner than 60 days after it was made; while the request has no date,
+a year after it was made), can be revoked, and is replaced
 when the request is sent again: the old URL then answers 410.
 """
 
@@ -37,10 +38,12 @@ UNDATED_LIFETIME = timedelta(days=365)
 
 
 def expiry_for(request: VendorRequest, now: datetime) -> datetime:
-    """When a link made now for `request` stops working: the end of the day 60 days after the due date."""
+    """When a link made now for `request` stops working: the end of the day 60 days after the due date,
+    but never sooner than 60 days after it is made (a link sent for an overdue request must work)."""
     if request.due_date is None:
         return now + UNDATED_LIFETIME
-    return datetime.combine(request.due_date + EXPIRES_AFTER_DUE, time(23, 59, 59), tzinfo=timezone.utc)
+    after_due = datetime.combine(request.due_date + EXPIRES_AFTER_DUE, time(23, 59, 59), tzinfo=timezone.utc)
+    return max(after_due, now + EXPIRES_AFTER_DUE)
 
 
 def effective_expiry(link: VendorLink, request: VendorRequest) -> datetime:
