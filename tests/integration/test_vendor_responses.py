@@ -215,3 +215,16 @@ def test_vendor_link_prints_the_same_url_and_refuses_unknown_keys(runner, setup)
     unknown = runner.invoke(args=["vendor-link", "nobody", "bis-audit"])
     assert unknown.exit_code == 1 and "no vendor with key 'nobody'" in unknown.output
     assert runner.invoke(args=["vendor-link", "acme-gpu", "nothing"]).exit_code == 1
+
+
+def test_a_large_binary_file_streams_in_and_is_stored_whole(client, setup):
+    import hashlib
+    import os
+
+    data = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024) + b"\r\n%%EOF\r\n"  # line breaks inside, as real files have
+    response = _post(client, setup["token"], files=[("scan.pdf", data)])
+    assert response.status_code == 303, response.get_data(as_text=True)[-500:]
+    evidence = db.session.scalar(sa.select(VendorEvidence))
+    assert (evidence.size, evidence.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    chunks = db.session.scalar(sa.select(sa.func.count()).select_from(VendorEvidenceChunk))
+    assert chunks == 7  # 512 KB each

@@ -32,7 +32,9 @@ from tracker.vendors.submissions import CONFIRM_LABEL, accepts_answers, statemen
 from tracker.vendors.uploads import BODY_LIMIT, MAX_FILES, Upload, capped_stream_factory
 
 bp = Blueprint("respond", __name__)
-FORM_MEMORY = 64 * 1024
+# The text fields are short, but the multipart decoder checks this against its read buffer (64 KB
+# slices) too, so it must be well above that.
+FORM_MEMORY = 1024 * 1024
 
 
 def _open(token: str) -> VendorRequest:
