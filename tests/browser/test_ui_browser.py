@@ -31,7 +31,7 @@ def test_sign_in_and_find_an_obligation_through_the_filters(page):
     page.get_by_label("Search").fill("location")
     page.get_by_label("Due state").select_option("projected")
     page.get_by_role("button", name="Apply filters").click()
-    expect(page.get_by_text("1 obligation matches.")).to_be_visible()
+    expect(page.get_by_text("2 obligations match.")).to_be_visible()  # the team's and the one collected from vendors
     page.get_by_role("link", name=DEADLINE).click()
     expect(page.locator("#explanation")).to_contain_text(
         "180 days after Chip Security Act enacted (expected September 2026) = 2027-02-28, projected")

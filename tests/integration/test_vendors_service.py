@@ -148,3 +148,56 @@ def test_request_status_needs_a_reason_to_reject(app):
         set_request_status(request, "rejected", SYSTEM)
     assert set_request_status(request, "rejected", SYSTEM, reason="the statement is unsigned")
     assert request.status == "rejected"
+
+
+class _Statements:
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        sa.event.listen(db.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def _seen(self, *args):
+        self.count += 1
+
+    def __exit__(self, *exc):
+        sa.event.remove(db.engine, "before_cursor_execute", self._seen)
+
+
+def _statements_to_record(vendors: int) -> int:
+    team, category = make_team(), f"round-{vendors}"
+    for _ in range(vendors):
+        make_vendor(team, categories=[category])
+    event = make_event(make_source(), status="expected", on=date(2026, 9, 1))
+    for _ in range(2):
+        scope(make_obligation(team, rule="relative", anchor=event, rule_offset=30), categories=[category])
+    db.session.expire_all()
+    event = db.session.get(type(event), event.id)
+    with _Statements() as counter:
+        record_event_change(event, EventDate("occurred", date(2026, 8, 6)), SYSTEM)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VendorRequestHistory).where(
+        VendorRequestHistory.request_id.in_(sa.select(VendorRequest.id).where(
+            VendorRequest.obligation.has(anchor_event_id=event.id))))) == 2 * vendors
+    return counter.count
+
+
+def test_moving_requests_takes_the_same_statements_for_2_or_12_vendors(app):
+    assert _statements_to_record(2) == _statements_to_record(12)
+
+
+def test_editing_the_rule_moves_every_request_with_the_reason(app):
+    from tracker.register.obligations import ObligationInput, update_obligation
+
+    team = make_team()
+    make_vendor(team, key="a")
+    make_vendor(team, key="b")
+    obligation = make_obligation(team, rule_date=date(2027, 1, 15))
+    scope(obligation, keys=["a", "b"])
+    editor = make_user(email="ed@example.com")
+    update_obligation(obligation, ObligationInput(key=obligation.key, title=obligation.title, team_id=team.id,
+                                                  rule="fixed", rule_date=date(2027, 3, 1)), Actor.of(editor))
+    requests = _requests(obligation)
+    assert {(r.due_date, r.revision) for r in requests.values()} == {(date(2027, 3, 1), 1)}
+    reasons = {h.reason for r in requests.values() for h in r.history}
+    assert reasons == {"deadline rule edited by ed@example.com: firm 2027-01-15 -> firm 2027-03-01"}

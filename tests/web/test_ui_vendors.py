@@ -159,3 +159,40 @@ def test_vendor_forms_survive_hostile_values_and_store_nothing_when_refused(clie
             response = client.get(url, query_string={n: value for n in ("team", "category", "market", "status",
                                                                          "q", "obligation", "state")})
             assert response.status_code == 200, (url, value[:10])
+
+
+def _matrix_statements(client, vendors: int) -> int:
+    from tests.integration.test_vendors_service import _Statements
+
+    team = make_team()
+    for _ in range(vendors):
+        make_vendor(team)
+    for _ in range(3):
+        scope(make_obligation(team), categories=["gpu_hardware"])
+    with _Statements() as counter:
+        assert client.get("/vendors/matrix").status_code == 200
+    return counter.count
+
+
+def test_matrix_statement_count_does_not_grow_with_vendors(client):
+    _editor(client)
+    small = _matrix_statements(client, 2)
+    assert _matrix_statements(client, 15) == small
+
+
+def test_vendor_list_and_csv_statements_do_not_grow_with_vendors(client):
+    from tests.integration.test_vendors_service import _Statements
+
+    team = make_team()
+    _editor(client)
+
+    def statements(url):
+        with _Statements() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    make_vendor(team)
+    small = (statements("/vendors"), statements("/vendors.csv"))
+    for _ in range(8):
+        make_vendor(team)
+    assert (statements("/vendors"), statements("/vendors.csv")) == small

@@ -124,7 +124,7 @@ def _replace_contacts(vendor: Vendor, wanted: list[dict], actor: Actor) -> None:
             from tracker.errors import ValidationFailed
 
             if isinstance(exc, ValidationFailed):
-                raise ValidationFailed({f"contacts[{index}].{k}": v for k, v in exc.errors.items()}) from None
+                raise ValidationFailed({f"contacts/{index}/{k}": v for k, v in exc.errors.items()}) from None
             raise
         kept.add(email)
     for email, contact in by_email.items():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, false, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.db import db
 from tracker.deadlines import due_date_note
@@ -55,10 +55,12 @@ def vendor_scoped_obligations(team_id: int | None = None, obligation_id: int | N
 
 
 def vendor_list(team_id: int | None = None, status: str = "", category: str = "", market: str = "",
-                q: str = "") -> list[Vendor]:
+                q: str = "", with_contacts: bool = False) -> list[Vendor]:
     """Vendors matching the list filters, by name (categories and markets filtered in memory:
     JSON containment differs between SQLite and PostgreSQL, and a register has hundreds of vendors)."""
     query = select(Vendor).options(joinedload(Vendor.team), joinedload(Vendor.owner)).order_by(Vendor.name, Vendor.id)
+    if with_contacts:
+        query = query.options(selectinload(Vendor.contacts))
     if team_id is not None:
         query = query.where(Vendor.team_id == team_id)
     if status:

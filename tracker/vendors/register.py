@@ -42,23 +42,19 @@ CONTACT_FIELDS = ("name", "email", "role", "reminders_opt_out")
 
 
 def _cleaned(values: dict) -> dict:
-    """Values as they are stored: text stripped, codes upper-cased, lists without duplicates."""
+    """Values as they are stored: text stripped, lists without duplicates."""
     out = {}
     for name in VENDOR_FIELDS:
         value = values.get(name)
         if name in ("categories", "markets"):
-            items = list(value or [])
-            if name == "markets":
-                items = [item.strip().upper() if isinstance(item, str) else item for item in items]
-            else:
-                items = [item.strip() if isinstance(item, str) else item for item in items]
+            # Stripped and without duplicates, never re-cased: a pack refuses 'us-ca', so do the
+            # services (the form upper-cases what is typed, as for a source's jurisdiction).
+            items = [item.strip() if isinstance(item, str) else item for item in list(value or [])]
             out[name] = list(dict.fromkeys(items))
         elif name in ("team_id", "owner_id"):
             out[name] = value
         elif name == "notes":
             out[name] = text_value(value)
-        elif name == "country":
-            out[name] = line_value(value).upper()
         else:
             out[name] = line_value(value)
     out["status"] = out["status"] or "active"
@@ -106,7 +102,7 @@ def create_vendor(actor: Actor, now: datetime | None = None, commit: bool = True
         try:
             add_contact(vendor, actor, now=now, commit=False, **contact)
         except ValidationFailed as exc:
-            raise ValidationFailed({f"contacts[{index}].{name}": reason
+            raise ValidationFailed({f"contacts/{index}/{name}": reason
                                     for name, reason in exc.errors.items()}) from None
     sync_vendor(vendor, actor, now)
     return vendor

@@ -44,13 +44,13 @@ def check_scope(scope: Scope, known_keys: set[str] | None = None) -> dict[str, s
 
 
 def normalized_scope(categories=None, markets=None, keys=None) -> Scope:
-    """A scope from typed lists: stripped, markets upper-cased, duplicates dropped, empty lists left out."""
-    def clean(values, upper=False):
+    """A scope from typed lists: stripped, duplicates dropped, empty lists left out."""
+    def clean(values):
         if values is None:
             return None
-        items = [(v.strip().upper() if upper else v.strip()) if isinstance(v, str) else v for v in values]
+        items = [v.strip() if isinstance(v, str) else v for v in values]
         return list(dict.fromkeys(item for item in items if item != ""))
-    return Scope.of(clean(categories), clean(markets, upper=True), clean(keys))
+    return Scope.of(clean(categories), clean(markets), clean(keys))
 
 
 def scope_row(obligation: Obligation) -> ObligationVendorScope | None:

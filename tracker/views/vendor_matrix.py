@@ -3,7 +3,10 @@ and the vendor panels the obligation page and the dashboard include."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Flask, Response, current_app, flash, get_template_attribute, redirect, render_template, request, url_for,
+)
+from markupsafe import Markup
 from flask_login import current_user, login_required
 
 from tracker.clock import local_today
@@ -18,7 +21,7 @@ from tracker.register.queries import team_todays
 from tracker.vendors.exports import matrix_csv
 from tracker.vendors.fanout import scope_of
 from tracker.vendors.queries import (
-    MATRIX_STATES, REQUEST_STATUS_LABELS, build_matrix, dashboard_counts, known_tags, obligation_requests,
+    MATRIX_STATES, REQUEST_STATUS_LABELS, Matrix, build_matrix, dashboard_counts, known_tags, obligation_requests,
     progress_of, team_names, vendor_scoped_obligations,
 )
 from tracker.vendors.requests import clear_scope, normalized_scope, scope_row, set_scope
@@ -41,6 +44,36 @@ def _filters() -> dict:
     }, categories, markets
 
 
+EMPTY_CELL = Markup('<td><span class="text-muted" title="Not in this obligation\'s vendor scope">—</span></td>')
+
+
+def _row_cells(matrix: Matrix) -> list[Markup]:
+    """Each vendor's row of cells as HTML, in matrix.vendors order.
+
+    Thousands of cells share a few dozen looks (an obligation's date, a status,
+    days overdue), so the cell macro renders each look once; a 500 x 20 matrix
+    would otherwise spend most of its time calling the macro.
+    """
+    macro = get_template_attribute("vendors/_macros.html", "request_cell")
+    rendered: dict[tuple, Markup] = {}
+    rows = []
+    for vendor in matrix.vendors:
+        parts = []
+        for ob in matrix.obligations:
+            cell = matrix.cells.get((vendor.id, ob.id))
+            if cell is None:
+                parts.append(EMPTY_CELL)
+                continue
+            look = (cell.status, cell.due_date, cell.due_state, cell.due_precision, cell.overdue_days)
+            html = rendered.get(look)
+            if html is None:
+                html = rendered[look] = Markup('<td class="table-danger">' if cell.overdue_days else "<td>") \
+                    + macro(cell) + Markup("</td>")
+            parts.append(html)
+        rows.append(Markup("").join(parts))
+    return rows
+
+
 @bp.route("/vendors/matrix")
 @login_required
 def matrix():
@@ -48,7 +81,8 @@ def matrix():
     todays = team_todays()
     built = build_matrix(todays, **filters)
     args = {name: value for name, value in request.args.items() if value}
-    return render_template("vendors/matrix.html", matrix=built, filters=filters, teams=team_names(),
+    return render_template("vendors/matrix.html", matrix=built, rows=zip(built.vendors, _row_cells(built)),
+                           filters=filters, teams=team_names(),
                            categories=categories, markets=markets, all_obligations=vendor_scoped_obligations(),
                            states=STATE_LABELS, args=args, title="Vendor matrix")
 

@@ -55,7 +55,7 @@ def index():
 @login_required
 def download_csv():
     filters, _, _ = list_filters()
-    body = vendors_csv(vendor_list(**filters), current_app.config["TRACKER_BASE_URL"])
+    body = vendors_csv(vendor_list(**filters, with_contacts=True), current_app.config["TRACKER_BASE_URL"])
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="vendors.csv"'})
 
