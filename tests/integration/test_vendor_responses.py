@@ -199,7 +199,9 @@ def test_accepted_evidence_reopens_when_valid_until_passes(client, setup):
     review.accept(request, Actor.of(make_user()), valid_until=date(2030, 3, 31),
                   now=datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert review.reopen_expired(datetime(2030, 3, 31, 20, tzinfo=timezone.utc)) == 0  # still valid that day
-    assert review.reopen_expired(datetime(2030, 4, 1, 9, tzinfo=timezone.utc)) == 1    # LA: 1 April, 02:00
+    from tracker.mail.reminder_pass import run_pass
+
+    run_pass(datetime(2030, 4, 1, 9, tzinfo=timezone.utc))  # LA: 1 April, 02:00; nobody acts, the pass does
     db.session.expire_all()
     request = db.session.get(VendorRequest, setup["request"].id)
     assert request.status == "open" and "expired on 2030-03-31" in request.status_reason
@@ -228,3 +230,39 @@ def test_a_large_binary_file_streams_in_and_is_stored_whole(client, setup):
     assert (evidence.size, evidence.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     chunks = db.session.scalar(sa.select(sa.func.count()).select_from(VendorEvidenceChunk))
     assert chunks == 7  # 512 KB each
+
+
+def test_each_contact_has_a_calendar_feed_of_what_their_company_owes(client, setup):
+    from icalendar import Calendar
+
+    page = client.get(f"/respond/{setup['token']}").get_data(as_text=True)
+    import re
+    feeds = re.findall(r'href="https://tracker\.example\.test(/feeds/v/[A-Za-z0-9_-]{43}\.ics)"', page)
+    assert len(feeds) == 2  # Ana's and Bo's
+    response = client.get(feeds[0])
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    events = [c for c in Calendar.from_ical(response.data).walk("VEVENT")]
+    assert [(str(e["UID"]), e["DTSTART"].dt, str(e["STATUS"])) for e in events] == [
+        (f"vendor-request-{setup['request'].id}@deadline-tracker", date(2027, 1, 15), "CONFIRMED")]
+    assert "BIS supply-chain attestation" in str(events[0]["SUMMARY"])
+    again = client.get(feeds[0], headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/feeds/v/" + "B" * 43 + ".ics").status_code == 404
+    assert client.get(f"/respond/{setup['token']}").get_data(as_text=True).count("/feeds/v/") == 2  # same URLs
+    assert set(re.findall(r"/feeds/v/[A-Za-z0-9_-]{43}", client.get(f"/respond/{setup['token']}")
+                          .get_data(as_text=True))) == {f[:-4] for f in feeds}
+
+
+def test_send_again_replaces_the_link_and_mails_the_new_one(client, setup):
+    import re
+
+    login(client, make_user(role="editor"))
+    response = client.post(f"/vendor-requests/{setup['request'].id}/link", data={"action": "resend"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    new = re.search(r'id="new-link">https://tracker\.example\.test/respond/([A-Za-z0-9_-]{43})<', page).group(1)
+    assert client.get(f"/respond/{setup['token']}").status_code == 410
+    assert client.get(f"/respond/{new}").status_code == 200
+    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "vendor_request")).all()
+    assert sorted(m.recipient for m in mails) == ["ana@acme.example", "bo@acme.example"]
+    assert all(new in m.body_text and setup["token"] not in m.body_text for m in mails)
