@@ -140,6 +140,8 @@ def find(token: str, now: datetime | None = None) -> Lookup:
         return Lookup("gone", link, "revoked")
     if link.replaced_at is not None:
         return Lookup("gone", link, "replaced")
+    if link.request.obligation.deleted_at is not None:
+        return Lookup("gone", link, "withdrawn")
     if effective_expiry(link, link.request) <= now:
         return Lookup("gone", link, "expired")
     return Lookup("ok", link)

@@ -110,8 +110,10 @@ def reopen_expired(now: datetime | None = None) -> int:
     from tracker.vendors.notices import queue_status_notice
 
     for row in due:
-        request = db.session.get(VendorRequest, row.id)
+        # Locked (PostgreSQL), then checked again: two scheduler processes reopen it once.
+        request = db.session.get(VendorRequest, row.id, with_for_update=True, populate_existing=True)
         if request is None or request.status != "accepted":
+            db.session.commit()
             continue
         set_request_status(request, "open", SYSTEM, reason=expiry_reason(row.evidence_expires_on), now=now,
                            commit=False)
