@@ -266,3 +266,16 @@ def test_send_again_replaces_the_link_and_mails_the_new_one(client, setup):
     mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "vendor_request")).all()
     assert sorted(m.recipient for m in mails) == ["ana@acme.example", "bo@acme.example"]
     assert all(new in m.body_text and setup["token"] not in m.body_text for m in mails)
+
+
+def test_a_submission_is_told_to_the_team_channels_that_take_it(client, setup, app):
+    from tracker.channels.operations import create_channel
+    from tracker.models import ChannelDelivery
+
+    app.config["TRACKER_WEBHOOK_ALLOW_PRIVATE"] = True
+    create_channel(setup["team"], "webhook", "https://127.0.0.1:9/in", SYSTEM,
+                   event_types=["vendor_request.submitted"])
+    _post(client, setup["token"], files=[("cert.pdf", pdf_bytes())])
+    deliveries = db.session.scalars(sa.select(ChannelDelivery)).all()
+    assert [d.event_type for d in deliveries] == ["vendor_request.submitted"]
+    assert "Acme GPU Servers: BIS supply-chain attestation" in str(deliveries[0].body)

@@ -106,4 +106,22 @@ def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploa
     from tracker.vendors.notices import queue_receipt
 
     queue_receipt(request, submission_id, now)
+    _tell_channels(request, submission_id, signer, len(stored), now)
     return submission_id
+
+
+def _tell_channels(request: VendorRequest, submission_id: str, signer: str, files: int, now: datetime) -> None:
+    """`vendor_request.submitted` to the managing team's channels that take it (same transaction)."""
+    from sqlalchemy import select
+
+    from tracker.channels.operations import enqueue
+    from tracker.models import Channel
+    from tracker.vendors.mail_progress import request_page_url
+
+    item = {"title": f"{request.vendor.name}: {request.obligation.title}", "url": request_page_url(request.id),
+            "due_date": request.due_date.isoformat() if request.due_date else None,
+            "detail": f"attested by {signer}, {files} file{'s' if files != 1 else ''}"}
+    for channel in db.session.scalars(select(Channel).where(Channel.team_id == request.obligation.team_id,
+                                                            Channel.status == "active")):
+        enqueue(channel, "vendor_request.submitted", f"vendor_request.submitted:{submission_id}", [item], now,
+                commit=False)
