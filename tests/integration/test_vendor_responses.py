@@ -1,7 +1,6 @@
 """Response links, submissions through the real WSGI app, review, the API and vendor-link."""
 
 import io
-import logging
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -279,3 +278,14 @@ def test_a_submission_is_told_to_the_team_channels_that_take_it(client, setup, a
     deliveries = db.session.scalars(sa.select(ChannelDelivery)).all()
     assert [d.event_type for d in deliveries] == ["vendor_request.submitted"]
     assert "Acme GPU Servers: BIS supply-chain attestation" in str(deliveries[0].body)
+
+
+def test_a_body_over_the_route_limit_gets_the_form_and_a_message(client, setup, monkeypatch):
+    import tracker.views.respond as respond_view
+
+    monkeypatch.setattr(respond_view, "BODY_LIMIT", 200 * 1024)
+    response = _post(client, setup["token"], files=[("a.pdf", pdf_bytes()), ("b.txt", b"x" * 300 * 1024)])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "larger than this form takes" in page and "Nothing was stored" in page and ">Submit</button>" in page
+    assert _nothing_stored() == (0, 0, 0)
