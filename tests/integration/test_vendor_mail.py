@@ -55,6 +55,7 @@ def test_requests_go_once_per_contact_listing_each_request_with_its_link(app, sm
     requests = [m for m in smtp.messages if m["Subject"].startswith("2 requests from Procurement")]
     assert sorted(m["To"].addresses[0].addr_spec for m in requests) == [
         "p1@gpu1.example", "p2@gpu2.example", "s1@gpu1.example", "s2@gpu2.example"]
+    assert all(m["Message-ID"].startswith("<v.") for m in requests)  # one line, not folded
     body = _text(requests[0])
     assert "Location verification" in body and "Supply-chain audit" in body and "projected" in body
     links = re.findall(r"https://tracker\.example\.test(/respond/[A-Za-z0-9_-]{43})", body)

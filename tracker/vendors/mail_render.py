@@ -78,8 +78,9 @@ class Recipient:
 
 
 def _message_id(kind: str) -> str:
+    """'<v.<32 hex>@host>': short, so the Message-ID header is never folded onto a second line."""
     host = urlsplit(base_url()).hostname or "localhost"
-    return f"<{kind}.{uuid.uuid4().hex}@{host}>"
+    return f"<v.{uuid.uuid4().hex}@{host}>"
 
 
 def outbox_values(kind: str, recipient: Recipient, subject: str, heading: str, intro: str, lines: list[Line],
