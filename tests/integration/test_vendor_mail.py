@@ -76,8 +76,12 @@ def test_the_event_moving_every_deadline_sends_one_change_notice_per_contact(app
     moved = db.session.scalars(sa.select(VendorRequest)).all()
     assert {(r.revision, r.due_state) for r in moved} == {(1, "firm")}
     run_pass(datetime(2026, 8, 6, 15, tzinfo=timezone.utc))
-    changes = [m for m in smtp.messages[before:] if "moved" in m["Subject"]]
+    contacts = {c.email for v in world["vendors"] for c in v.contacts}
+    moved_mail = [m for m in smtp.messages[before:] if "moved" in m["Subject"]]
+    changes = [m for m in moved_mail if m["To"].addresses[0].addr_spec in contacts]
     assert len(changes) == 4  # one per contact, not one per request
+    # The team member gets the team's own grouped change notice, once.
+    assert [m["To"].addresses[0].addr_spec for m in moved_mail if m not in changes] == [world["member"].email]
     by_contact = {m["To"].addresses[0].addr_spec: m for m in changes}
     body = _text(by_contact["p1@gpu1.example"])
     assert "2 deadlines moved for GPU Maker 1" == by_contact["p1@gpu1.example"]["Subject"]
