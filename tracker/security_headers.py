@@ -42,8 +42,12 @@ NO_STORE_ENDPOINTS = frozenset({
     "teams.detail",               # may show the team's feed URL
     "notifications.unsubscribe",  # the URL carries the unsubscribe token
     "notifications.unsubscribe_post",
+    "vendor_requests.link_action",  # shows a new response link once
 })
-NO_STORE_BLUEPRINTS = frozenset({"account", "users"})
+NO_STORE_BLUEPRINTS = frozenset({"account", "users", "respond"})
+# Pages whose URL is a secret (response links, contacts' unsubscribe and feeds): no Referer at all,
+# so a link followed from them never carries the token to another site.
+NO_REFERRER_BLUEPRINTS = frozenset({"respond"})
 
 HSTS = "max-age=31536000"
 
@@ -63,6 +67,9 @@ def _shows_secrets(endpoint: str | None) -> bool:
 def apply_headers(response: Response, app: Flask) -> Response:
     headers = response.headers
     headers["X-Content-Type-Options"] = "nosniff"
+    if (request.blueprint or "") in NO_REFERRER_BLUEPRINTS:
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Referrer-Policy", "same-origin")
     if app.config.get("TRACKER_BASE_URL", "").startswith("https://"):
         headers.setdefault("Strict-Transport-Security", HSTS)

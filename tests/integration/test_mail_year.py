@@ -124,7 +124,8 @@ def test_a_year_of_reminders_arrives_exactly_once_at_nine_local(app, clock):
         server.stop()
     last_tick = max(ticks)
     expected = expected_messages(created, last_tick)
-    rows = db.session.scalars(select(OutboxMessage)).all()
+    # The team's deadline mail; the demo's vendor contacts' mail is tested in test_vendor_mail.py.
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind.not_like("vendor_%"))).all()
     actual = Counter()
     deadline_mail = Counter()
     for row in rows:
@@ -142,6 +143,6 @@ def test_a_year_of_reminders_arrives_exactly_once_at_nine_local(app, clock):
     assert sum(expected.values()) > 100
     missing, extra = expected - actual, actual - expected
     assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
-    received = Counter(server.message_ids())
+    received = Counter(mid for mid in server.message_ids() if not mid.strip().startswith("<v."))
     assert set(received.values()) == {1}
     assert set(received) == {row.message_id for row in rows}

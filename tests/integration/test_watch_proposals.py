@@ -11,7 +11,7 @@ from tracker.audit import Actor
 from tracker.db import db
 from tracker.errors import Conflict
 from tracker.models import (
-    DeadlineHistory, Event, EventProvenance, Obligation, OutboxMessage, Proposal, Watch, WatchObservation,
+    DeadlineHistory, Event, EventProvenance, Obligation, OutboxItem, OutboxMessage, Proposal, Watch, WatchObservation,
 )
 from tracker.watches.proposals import accept_proposal, reject_proposal
 from tests.watch_support import NOW, GivenProvider, ProviderError, ProviderSkipped, committee, enacted, poll, watched_bill
@@ -221,12 +221,21 @@ def test_accepting_moves_deadlines_like_recording_by_hand(app, client):
         assert (ours["start"], ours["status"]) == (theirs["start"], theirs["status"]) == (
             ENACTED_ON + timedelta(days=180 + n), "CONFIRMED")
     plan_obligations(NOW + timedelta(minutes=5))
-    notices = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "change")).all()
-    by_key = {ids_key: [m for m in notices if m.obligation_id == ids[ids_key]] for ids_key in ids}
-    for n in range(2):
-        (ours,), (theirs,) = by_key[f"csa-duty-{n}"], by_key[f"twin-duty-{n}"]
-        assert ours.subject == theirs.subject and ours.revision == theirs.revision == 1
-        assert "Congress.gov: Became Public Law No: 119-52 (2026-12-03)" in ours.body_text
+    # Grouped mail: one change notice per recipient per cause, naming both duties.
+    items = db.session.scalars(select(OutboxItem).where(OutboxItem.kind == "change")).all()
+
+    def notices_of(prefix: str) -> list:
+        message_ids = {i.message_id for i in items if i.obligation_id in (ids[f"{prefix}-duty-0"], ids[f"{prefix}-duty-1"])}
+        assert {i.revision for i in items if i.message_id in message_ids} == {1}
+        return [db.session.get(OutboxMessage, m) for m in sorted(message_ids)]
+
+    ours, theirs = notices_of("csa"), notices_of("twin")
+    assert len(ours) == len(theirs) >= 1
+    for notice in ours:
+        assert "2 deadlines moved" in notice.subject
+        assert "Duty 0" in notice.body_text and "Duty 1" in notice.body_text
+        assert "Congress.gov: Became Public Law No: 119-52 (2026-12-03)" in notice.body_text
+    assert all("Congress.gov" not in notice.body_text for notice in theirs)
 
 
 def test_healthz_reports_watches_failing_for_more_than_a_day(app, client, clock):

@@ -1,9 +1,10 @@
-"""Keep feed tokens and unsubscribe tokens out of logs.
+"""Keep feed tokens, unsubscribe tokens and vendor response links out of logs.
 
 A feed URL is a password: anyone holding it reads the feed; an unsubscribe URL
 changes someone's email settings. Access logs print request paths, so a filter
 rewrites `/feeds/<token>.ics` to `/feeds/<redacted>.ics` and
-`/unsubscribe/<token>` to `/unsubscribe/<redacted>` in every record of the
+`/unsubscribe/<token>` to `/unsubscribe/<redacted>` and `/respond/<token>...` to
+`/respond/<redacted>` in every record of the
 loggers that print paths: werkzeug's development server, gunicorn's access
 log, and the app's own logger (Flask logs "Exception on /path" on errors).
 
@@ -24,7 +25,7 @@ from urllib.parse import quote, unquote
 
 from flask import Flask
 
-SECRET_PATH = re.compile(r"/(feeds|unsubscribe)/[^?&#\s]*", re.IGNORECASE)
+SECRET_PATH = re.compile(r"/(feeds|unsubscribe|respond)/[^?&#\s]*", re.IGNORECASE)
 WORD = re.compile(r"[^\s\"']+")
 REDACTED = "/feeds/<redacted>.ics"
 LOGGER_NAMES = ("werkzeug", "gunicorn.access", "gunicorn.error")
@@ -45,6 +46,8 @@ def _decoded(word: str) -> str:
 def _marker(match: re.Match) -> str:
     if match.group(1).lower() == "unsubscribe":
         return "/unsubscribe/<redacted>"
+    if match.group(1).lower() == "respond":
+        return "/respond/<redacted>"
     return REDACTED if match.group(0).lower().endswith(".ics") else "/feeds/<redacted>"
 
 

@@ -22,3 +22,8 @@ def obligation_uid(obligation_id: int, occurrence: date | None = None) -> str:
 def event_uid(event_id: int) -> str:
     """The VEVENT UID of a source event shown in a feed."""
     return f"event-{event_id}@{UID_DOMAIN}"
+
+
+def vendor_request_uid(request_id: int) -> str:
+    """The VEVENT UID of a vendor request in a contact's feed."""
+    return f"vendor-request-{request_id}@{UID_DOMAIN}"

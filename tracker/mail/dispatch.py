@@ -29,6 +29,7 @@ from tracker.mail.relevance import (
 )
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import OutboxItem, OutboxMessage
+from tracker.vendors.mail_checks import vendor_unwanted_reason
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = queue.CLAIM_BATCH
@@ -38,7 +39,7 @@ BACKOFF_CAP = timedelta(hours=1)
 
 CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, OutboxMessage.attempts,
                  OutboxMessage.kind, OutboxMessage.obligation_id, OutboxMessage.revision,
-                 OutboxMessage.recipient_id, OutboxMessage.team_id)
+                 OutboxMessage.recipient_id, OutboxMessage.team_id, OutboxMessage.vendor_contact_id)
 # A batch is given back (unsent rows released) once half the lease has gone,
 # so a slow relay can never let a claim expire while its rows are still queued.
 SEND_WITHIN = LEASE / 2
@@ -182,7 +183,10 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
             recipients = current_recipients([*rows, *every_item])
             db.session.commit()
             for index, row in enumerate(run.in_time(rows, SEND_WITHIN, _release)):
-                if row.kind in ITEM_KINDS and row.id in items:
+                if row.kind.startswith("vendor_"):
+                    # Contacts' mail and the team's vendor summaries: their own checks.
+                    reason, mime = vendor_unwanted_reason(row), row.mime
+                elif row.kind in ITEM_KINDS and row.id in items:
                     reason, mime = _check_items(row, items[row.id], current, recipients, worker, run.clock(),
                                                 calendars)
                 else:  # a digest, an admin notice, or a message queued before items existed

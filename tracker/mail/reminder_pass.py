@@ -19,6 +19,8 @@ from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import ReminderRun
 from tracker.mail.planning import plan_obligations
+from tracker.vendors.mail import plan_vendor_mail
+from tracker.vendors.mail_progress import plan_progress
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     now = now or utcnow()
     started = time.monotonic()
     planned = plan_obligations(now) + plan_digests(now)
+    planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
     plan_channels(now)  # the same pass plans the team channels, from the same state
     # Channels first: a channel disabled now has its admins' email sent by this same pass.
     deliver_due(now, rng=rng)  # Slack, Teams and webhook channels share the pass's clock

@@ -214,8 +214,11 @@ def team_names() -> list[Team]:
 
 
 def evidence_url(evidence_id: int) -> str:
-    """Where signed-in users download one evidence file (served as an attachment)."""
-    return f"/vendors/evidence/{evidence_id}"
+    """Where API token holders download one evidence file (served as an attachment); the web page's
+    signed-in users have /vendors/evidence/<id>."""
+    from flask import current_app
+
+    return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/api/v1/vendor-evidence/{evidence_id}"
 
 
 def evidence_and_attestations(request_ids: list[int]) -> tuple[dict[int, list], dict[int, object]]:

@@ -27,7 +27,9 @@ def register_blueprints(app: Flask) -> None:
         transfer,
         users,
         watches,
+        respond,
         vendor_matrix,
+        vendor_requests,
         vendors,
     )
 
@@ -45,4 +47,6 @@ def register_blueprints(app: Flask) -> None:
     watches.register(app)
     vendors.register(app)
     vendor_matrix.register(app)
+    respond.register(app)
+    vendor_requests.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.people.auth import editor_required
 from tracker.clock import local_today
 from tracker.db import db
-from tracker.deadlines import Due, explain, partial_from
+from tracker.deadlines import partial_from
+from tracker.register.explanation import deadline_explanation
 from tracker.errors import Conflict, ValidationFailed
 from tracker.fields import without_forbidden
 from tracker.forms import ConfirmForm, show_service_errors
@@ -28,7 +29,6 @@ from tracker.register.obligations import (
     update_obligation,
 )
 from tracker.register.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
-from tracker.register.chains import explain_with_chains
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
 from tracker.views.deadline_form import rule_fields
 
@@ -180,17 +180,7 @@ def fill_deadline(form: ObligationForm, obligation: Obligation) -> None:
 
 def _explanation(obligation: Obligation) -> str:
     """How the due date follows from the rule: the engine's words, through chains and combinations."""
-    anchor = obligation.anchor_event
-    derived_anchor = anchor is not None and obligation.rule == "relative" and anchor.is_derived
-    if obligation.rule_combination or obligation.rule_roll != "none" or derived_anchor:
-        try:
-            return explain_with_chains(obligation)
-        except ValidationFailed:
-            pass
-    return explain(obligation.deadline_rule,
-                   Due(obligation.due_date, obligation.due_state, obligation.due_precision),
-                   anchor_title=anchor.title if anchor else None,
-                   anchor=anchor.anchor(anchor.source.jurisdiction) if anchor else None)
+    return deadline_explanation(obligation)
 
 
 def _detail_page(obligation_id: int, status_form: StatusForm | None = None, code: int = 200):

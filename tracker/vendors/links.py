@@ -1,0 +1,152 @@
+"""Response links: the secret URL a vendor's contacts answer a request through, without an account.
+
+A token is 43 URL-safe characters (256 bits from `secrets`). Its first 12
+characters are the row's `selector` (an indexed, unique lookup column); the
+database holds only an HMAC-SHA256 digest of the whole token under a key
+derived from SECRET_KEY, compared with hmac.compare_digest, and the token
+sealed (tracker.sealing) so `vendor-link` and the request emails can print
+the same URL again. A link expires 60 days after the request's due date
+(never sooner than 60 days after it was made; while the request has no date,
+a year after it was made), can be revoked, and is replaced
+when the request is sent again: the old URL then answers 410.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker import audit
+from tracker.audit import Actor
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.models import VendorLink, VendorRequest
+from tracker.sealing import digest_of, seal, unseal
+from tracker.txn import owns_transaction
+
+TOKEN_BYTES = 32
+SELECTOR_LENGTH = 12
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+EXPIRES_AFTER_DUE = timedelta(days=60)
+UNDATED_LIFETIME = timedelta(days=365)
+
+
+def expiry_for(request: VendorRequest, now: datetime) -> datetime:
+    """When a link made now for `request` stops working: the end of the day 60 days after the due date,
+    but never sooner than 60 days after it is made (a link sent for an overdue request must work)."""
+    if request.due_date is None:
+        return now + UNDATED_LIFETIME
+    after_due = datetime.combine(request.due_date + EXPIRES_AFTER_DUE, time(23, 59, 59), tzinfo=timezone.utc)
+    return max(after_due, now + EXPIRES_AFTER_DUE)
+
+
+def effective_expiry(link: VendorLink, request: VendorRequest) -> datetime:
+    """The later of the stored expiry and 60 days after the current due date (a moved deadline carries its link)."""
+    if request.due_date is None:
+        return link.expires_at
+    return max(link.expires_at, expiry_for(request, link.created_at))
+
+
+def _audit(actor: Actor, action: str, link: VendorLink, now: datetime) -> None:
+    audit.log(actor, "update", link.request, {"response_link": [None, f"link {link.id} {action}"]}, at=now)
+
+
+def _create(request: VendorRequest, actor: Actor, now: datetime) -> tuple[VendorLink, str]:
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        selector = token[:SELECTOR_LENGTH]
+        if db.session.scalar(select(VendorLink.id).where(VendorLink.selector == selector)) is None:
+            break
+    digest, sealed = seal(token)
+    link = VendorLink(request_id=request.id, selector=selector, digest=digest, sealed=sealed,
+                      created_at=now, expires_at=expiry_for(request, now))
+    db.session.add(link)
+    db.session.flush()
+    _audit(actor, "created", link, now)
+    return link, token
+
+
+def current_link(request: VendorRequest) -> VendorLink | None:
+    """The request's newest link that is neither revoked nor replaced."""
+    return db.session.scalar(select(VendorLink).where(
+        VendorLink.request_id == request.id, VendorLink.revoked_at.is_(None), VendorLink.replaced_at.is_(None))
+        .order_by(VendorLink.id.desc()).limit(1))
+
+
+@owns_transaction
+def ensure_link(request: VendorRequest, actor: Actor, now: datetime | None = None, commit: bool = True) -> str:
+    """The token of the request's current link, made when there is none (or it cannot be opened or expired)."""
+    now = now or utcnow()
+    link = current_link(request)
+    if link is not None and effective_expiry(link, request) > now and link.sealed:
+        token = unseal(link.digest, link.sealed)
+        if token is not None:
+            return token
+    if link is not None:
+        link.replaced_at = now
+    return _create(request, actor, now)[1]
+
+
+@owns_transaction
+def replace_link(request: VendorRequest, actor: Actor, now: datetime | None = None, commit: bool = True) -> str:
+    """Resend: every live link of the request is replaced by a new one; returns the new token."""
+    now = now or utcnow()
+    for link in db.session.scalars(select(VendorLink).where(
+            VendorLink.request_id == request.id, VendorLink.revoked_at.is_(None), VendorLink.replaced_at.is_(None))):
+        link.replaced_at = now
+        _audit(actor, "replaced", link, now)
+    return _create(request, actor, now)[1]
+
+
+@owns_transaction
+def revoke_links(request: VendorRequest, actor: Actor, now: datetime | None = None, commit: bool = True) -> int:
+    """Revoke every live link of the request; their URLs answer 410 from now on."""
+    now = now or utcnow()
+    count = 0
+    for link in db.session.scalars(select(VendorLink).where(
+            VendorLink.request_id == request.id, VendorLink.revoked_at.is_(None), VendorLink.replaced_at.is_(None))):
+        link.revoked_at = now
+        _audit(actor, "revoked", link, now)
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a token opens: 'ok' (with the link), 'gone' (expired, revoked or replaced) or 'unknown'."""
+
+    state: str
+    link: VendorLink | None = None
+    why: str = ""
+
+
+def find(token: str, now: datetime | None = None) -> Lookup:
+    """Look a token up by its selector, then compare digests in constant time."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return Lookup("unknown")
+    digest = digest_of(token)
+    link = db.session.scalar(select(VendorLink).where(VendorLink.selector == token[:SELECTOR_LENGTH]))
+    stored = link.digest if link is not None else "0" * len(digest)
+    if not hmac.compare_digest(stored.encode(), digest.encode()) or link is None:
+        return Lookup("unknown")
+    now = now or utcnow()
+    if link.revoked_at is not None:
+        return Lookup("gone", link, "revoked")
+    if link.replaced_at is not None:
+        return Lookup("gone", link, "replaced")
+    if link.request.obligation.deleted_at is not None:
+        return Lookup("gone", link, "withdrawn")
+    if effective_expiry(link, link.request) <= now:
+        return Lookup("gone", link, "expired")
+    return Lookup("ok", link)
+
+
+def response_url(token: str) -> str:
+    """The public URL of a response link, from TRACKER_BASE_URL."""
+    return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/respond/{token}"

@@ -1,0 +1,47 @@
+"""Checks the dispatcher makes on a queued vendor email just before sending it.
+
+Planning may have happened long before (SMTP down, not configured): by now
+the contact may be gone, may have opted out of reminders, or every request a
+reminder was about may have been answered. Returns the reason not to send,
+or None.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.models import User, VendorContact, VendorRequest
+from tracker.models.vendors import REQUEST_OWED_STATUSES
+from tracker.vendors.mail_queue import items_of
+from tracker.vendors.mail_render import REMINDER_KINDS
+
+
+def _request_ids(outbox_id: int) -> set[int]:
+    ids = set()
+    for key in items_of(outbox_id):
+        parts = key.split(":")
+        if len(parts) > 1 and parts[1].isdigit():
+            ids.add(int(parts[1]))
+    return ids
+
+
+def vendor_unwanted_reason(row) -> str | None:
+    """Why a queued vendor email must not go out any more, or None."""
+    if row.kind == "vendor_progress":
+        user = db.session.get(User, row.recipient_id) if row.recipient_id is not None else None
+        if user is None or not user.active:
+            return "not sent: the recipient's account was deleted or deactivated"
+        return None
+    contact = db.session.get(VendorContact, row.vendor_contact_id) if row.vendor_contact_id else None
+    if contact is None:
+        return "not sent: the vendor contact was removed"
+    if row.kind in REMINDER_KINDS:
+        if contact.reminders_opt_out:
+            return "not sent: the contact turned off reminders"
+        ids = _request_ids(row.id)
+        owed = db.session.scalar(select(VendorRequest.id).where(
+            VendorRequest.id.in_(ids), VendorRequest.status.in_(REQUEST_OWED_STATUSES)).limit(1)) if ids else None
+        if owed is None:
+            return "not sent: every request it reminds of was answered meanwhile"
+    return None

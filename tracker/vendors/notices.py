@@ -1,0 +1,75 @@
+"""Notices the vendor services queue in their own transaction: receipts, rejections, reopenings, resends.
+
+Each goes to every contact of the vendor, one message per contact, under an
+item key of its cause (the submission, the status change, the new link).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tracker.audit import SYSTEM
+from tracker.clock import utcnow
+from tracker.models import Vendor, VendorRequest
+from tracker.vendors.links import ensure_link, response_url
+from tracker.vendors.mail_queue import queue
+from tracker.vendors.mail_render import Recipient, outbox_values, request_line
+
+
+def contacts_of(vendor: Vendor) -> list[Recipient]:
+    return [Recipient(c.email, c.name, contact_id=c.id) for c in vendor.contacts]
+
+
+def link_for(request: VendorRequest, now: datetime) -> str:
+    return response_url(ensure_link(request, SYSTEM, now=now, commit=False))
+
+
+def team_name_of(request: VendorRequest) -> str:
+    return request.vendor.team.name
+
+
+def queue_receipt(request: VendorRequest, submission_id: str, now: datetime) -> int:
+    """A receipt to every contact of the vendor for one submission (the caller's transaction)."""
+    queued = 0
+    for contact in contacts_of(request.vendor):
+        line = request_line(request, notes=["Received: your answer is with the team for review. "
+                                            f"Submission {submission_id[:12]}, {now:%Y-%m-%d %H:%M} UTC."])
+        values = outbox_values("vendor_receipt", contact, f"Received: {request.obligation.title}",
+                               "We received your answer", f"Thank you. {team_name_of(request)} will review it.",
+                               [line], now, team_name=team_name_of(request), request_id=request.id)
+        queued += queue(values, [f"vendor_receipt:{submission_id}:{contact.contact_id}"])
+    return queued
+
+
+def queue_status_notice(request: VendorRequest, kind: str, now: datetime) -> int:
+    """A rejection (with its reason) or a reopening (re-certification) to every contact, with the link."""
+    stamp = f"{request.status_changed_at:%Y%m%d%H%M%S%f}" if request.status_changed_at else "0"
+    if kind == "vendor_rejected":
+        subject, heading = f"Please answer again: {request.obligation.title}", "Your answer was not accepted"
+        intro = f"{team_name_of(request)} reviewed your answer and needs another one. The reason is below."
+        notes = [f"Reason: {request.status_reason}"]
+    else:
+        subject, heading = f"Re-certification due: {request.obligation.title}", "Please certify again"
+        intro = f"The evidence {team_name_of(request)} accepted from you is no longer valid."
+        notes = [f"Why: {request.status_reason}"]
+    link = link_for(request, now)
+    queued = 0
+    for contact in contacts_of(request.vendor):
+        values = outbox_values(kind, contact, subject, heading, intro, [request_line(request, link, notes)], now,
+                               team_name=team_name_of(request), request_id=request.id)
+        queued += queue(values, [f"{kind}:{request.id}:{stamp}:{contact.contact_id}"])
+    return queued
+
+
+def queue_resend(request: VendorRequest, token: str) -> int:
+    """The request again, with its new link, to every contact (a resend replaced the old link)."""
+    now = utcnow()
+    link = response_url(token)
+    queued = 0
+    for contact in contacts_of(request.vendor):
+        values = outbox_values("vendor_request", contact, f"Request from {team_name_of(request)}: {request.obligation.title}",
+                               "Please answer", f"{team_name_of(request)} sends this request again with a new link; "
+                               "earlier links no longer work.", [request_line(request, link)], now,
+                               team_name=team_name_of(request), request_id=request.id)
+        queued += queue(values, [f"vendor_resend:{request.id}:{token[:12]}:{contact.contact_id}"])
+    return queued
