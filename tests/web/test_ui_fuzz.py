@@ -19,7 +19,10 @@ from tracker.db import db
 from tracker.feeds import tokens
 from tracker.mail.render import unsubscribe_token
 from tracker.vendors.register import create_vendor
-from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, OutboxMessage, Source, Team, User
+from tests.vendor_support import scope
+from tests.watch_support import GivenProvider, enacted, poll, watched_bill
+from tracker.models import (AuditEntry, DeadlineHistory, Event, Obligation, OutboxMessage, Proposal, Source, Team, User,
+                            VendorEvidence, VendorRequest)
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -200,7 +203,10 @@ def _get_pages(app, ids: dict) -> list[str]:
                      .replace("<int:source_id>", str(ids["src"])).replace("<int:team_id>", str(ids["team"]))
                      .replace("<int:user_id>", str(ids["user"])).replace("<int:message_id>", str(ids["message"]))
                      .replace("<int:channel_id>", str(ids["channel"]))
-                     .replace("<int:vendor_id>", str(ids["vendor"])))
+                     .replace("<int:vendor_id>", str(ids["vendor"]))
+                     .replace("<int:watch_id>", str(ids["watch"])).replace("<int:proposal_id>", str(ids["proposal"]))
+                     .replace("<int:request_id>", str(ids["request"]))
+                     .replace("<int:evidence_id>", str(ids["evidence"])))
     assert not [page for page in pages if "<" in page], pages
     return pages
 
@@ -218,7 +224,19 @@ def _fixture_ids() -> dict:
     channel, _ = create_channel(team, "webhook", "http://127.0.0.1:9/hook", SYSTEM)
     vendor = create_vendor(SYSTEM, key="fuzz-vendor", name="Fuzz vendor", team_id=team.id,
                            categories=["gpu_hardware"], contacts=[{"email": "c@vendor.example"}])
-    return {"channel": channel.id, "vendor": vendor.id, "ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
+    scope(ob, categories=["gpu_hardware"])  # the vendor now owes a request
+    request = db.session.scalars(select(VendorRequest)).one()
+    evidence = VendorEvidence(request_id=request.id, submission_id="fuzz", filename="a.pdf",
+                              content_type="application/pdf", size=0, sha256="0" * 64)
+    db.session.add(evidence)
+    db.session.commit()
+    watch, *_ = watched_bill(obligations=1)
+    provider = GivenProvider()
+    provider.observations = [enacted(date(2026, 12, 3))]
+    poll(provider)
+    proposal = db.session.scalars(select(Proposal)).one()
+    return {"watch": watch.id, "proposal": proposal.id, "request": request.id, "evidence": evidence.id,
+            "channel": channel.id, "vendor": vendor.id, "ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
             "message": message.id, "feed": tokens.ensure_token(team, SYSTEM).token,
             "unsubscribe": unsubscribe_token(other.id, "change")}
 
