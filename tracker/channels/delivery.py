@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import select, update
@@ -26,8 +25,8 @@ from tracker.channels.signing import signed_headers
 from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.fields import whole_number
 from tracker.models import Channel, ChannelDelivery
+from tracker.retry_after import retry_after
 
 LEASE = timedelta(minutes=5)
 CLAIM_BATCH = queue.CLAIM_BATCH
@@ -71,23 +70,8 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3), capped at a day."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        # tracker.fields' rule for typed numbers: '²' or 5,000 digits must not raise here.
-        seconds = whole_number(value, int(RETRY_AFTER_CAP.total_seconds()))
-        delay = RETRY_AFTER_CAP if seconds is None else timedelta(seconds=seconds)
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        delay = max(when - now, timedelta(0))
-    return min(delay, RETRY_AFTER_CAP)
+    """Retry-After as delay-seconds or an HTTP date, capped at a day."""
+    return retry_after(value, now, RETRY_AFTER_CAP)
 
 
 def classify(kind: str, response: httpx.Response, now: datetime) -> Outcome:

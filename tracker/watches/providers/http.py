@@ -22,13 +22,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from tracker.retry_after import retry_after
 from tracker.watches.providers.base import ProviderError
+
+# Longer asks end the fetch at once anyway (the watch retries later); this only bounds the number.
+RETRY_AFTER_CAP = timedelta(days=1)
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +69,9 @@ def without_secret_params(url: str) -> str:
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header: delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - (now or datetime.now(timezone.utc))).total_seconds(), 0.0)
+    """Seconds from a Retry-After header: delay-seconds or an HTTP date (capped at a day)."""
+    delay = retry_after(value, now or datetime.now(timezone.utc), RETRY_AFTER_CAP)
+    return None if delay is None else delay.total_seconds()
 
 
 def _one_line(text: str, limit: int = 160) -> str:
