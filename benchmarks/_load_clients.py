@@ -149,7 +149,7 @@ def kill_one(loop: ReminderLoop, out: dict, give_up: float) -> None:
         if process is not None and time.monotonic() - loop.current_since >= 1.0 and process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             out.update(at=time.time(), after=time.monotonic() - loop.current_since,
-                       clock=loop.passes[-1]["now"] if loop.passes else None, pid=process.pid)
+                       clock=f"{loop.current_now:%Y-%m-%d %H:%M:%S}", pid=process.pid)
             return
         time.sleep(0.05)
     out["missed"] = True

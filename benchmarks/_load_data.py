@@ -155,3 +155,17 @@ def unplanned_rows(now: datetime) -> int:
 def status_counts() -> Counter:
     from tracker.db import db
     return Counter(dict(db.session.execute(text("select status, count(*) from outbox group by status")).all()))
+
+
+def missing_detail(keys: list[tuple], now: datetime) -> str:
+    """For owed items missing from the outbox: where their obligations' planning stands."""
+    from tracker.db import db
+
+    ids = sorted({key[1] for key in keys})
+    if not ids:
+        return ""
+    later, never = db.session.execute(text(
+        "select count(*) filter (where next_reminder_at > :now), count(*) filter (where next_reminder_at is null) "
+        "from obligations where id = any(:ids)"), {"now": now, "ids": ids}).one()
+    return (f"{len(ids)} obligations: {later} wait for a later send time, {never} for nothing "
+            f"(their planning was settled without the missing item)")

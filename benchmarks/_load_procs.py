@@ -110,9 +110,11 @@ class StepClock:
 class ReminderLoop(threading.Thread):
     """`flask --app app send-reminders --now <clock>` again and again (a second between passes)."""
 
-    def __init__(self, index: int, clock: StepClock, processes: Processes, env: dict):
+    def __init__(self, index: int, clock: StepClock, processes: Processes, env: dict, nice: int = 0):
         super().__init__(daemon=True, name=f"loop-{index}")
         self.index, self.clock, self.processes, self.env = index, clock, processes, env
+        self.prefix = ["nice", "-n", str(nice)] if nice else []
+        self.current_now: datetime | None = None
         self.current: subprocess.Popen | None = None
         self.current_since = 0.0
         self.passes: list[dict] = []
@@ -124,8 +126,9 @@ class ReminderLoop(threading.Thread):
             if now is None:
                 return
             started = time.monotonic()
+            self.current_now = now
             process = self.processes.start(
-                [sys.executable, "-m", "flask", "--app", "app", "send-reminders", "--now", now.isoformat()],
+                [*self.prefix, sys.executable, "-m", "flask", "--app", "app", "send-reminders", "--now", now.isoformat()],
                 self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self.current, self.current_since = process, started
             out, err = process.communicate()
@@ -172,6 +175,7 @@ class Sampler(threading.Thread):
         self.longest_wait: dict = defaultdict(float)
         self.blocker_queries: dict = {}
         self.idle_in_transaction: dict = defaultdict(float)
+        self.web_states: Counter = Counter()
 
     def run(self) -> None:
         import psycopg
@@ -183,6 +187,8 @@ class Sampler(threading.Thread):
                 names = {row[0]: row[1] or "?" for row in rows}
                 details = {row[0]: row for row in rows}
                 for pid, app, state, wait_type, wait_event, waited, in_state, blockers, query in rows:
+                    if app == "load-web" and state != "idle":
+                        self.web_states["waiting on a lock" if wait_type == "Lock" else state] += 1
                     if state == "idle in transaction":
                         self.idle_in_transaction[app] = max(self.idle_in_transaction[app], float(in_state or 0))
                     if wait_type == "Lock":
@@ -197,6 +203,8 @@ class Sampler(threading.Thread):
 
     def report(self) -> list[str]:
         lines = [f"pg_stat_activity: {self.samples} samples every {self.every} s"]
+        lines.append("  web connections seen busy (per sample and connection): "
+                     + ", ".join(f"{state} {n}" for state, n in self.web_states.most_common()))
         if not self.waits:
             lines.append("  no lock waits seen")
         for key, count in self.waits.most_common(12):

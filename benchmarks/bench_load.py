@@ -118,9 +118,9 @@ def run(args, duration: float, name: str, processes: Processes, tmp: Path) -> in
     quiet = quiet_baseline(load)
 
     sampler = Sampler(f"postgresql://postgres@127.0.0.1:5432/{name}?application_name=load-sampler")
-    clock = StepClock(datetime.now(timezone.utc).replace(microsecond=0), 3, step_seconds=max(5.0, duration / 10))
-    loops = [ReminderLoop(i, clock, processes, environment(db_url, f"load-sched-{i}", "", port, smtp_port, secret))
-             for i in range(3)]
+    clock = StepClock(datetime.now(timezone.utc).replace(microsecond=0), args.loops, step_seconds=max(5.0, duration / 10))
+    loops = [ReminderLoop(i, clock, processes, environment(db_url, f"load-sched-{i}", "", port, smtp_port, secret),
+                          args.scheduler_nice) for i in range(args.loops)]
     clients = [threading.Thread(target=load.client_thread, args=(args.seed * 100 + i,), daemon=True)
                for i in range(args.clients)]
     event, killed = {}, {}
@@ -132,7 +132,8 @@ def run(args, duration: float, name: str, processes: Processes, tmp: Path) -> in
     event_thread = threading.Thread(target=record_event, args=(load, event), daemon=True)
     event_thread.start()
     time.sleep(0.15 * duration)
-    kill_one(loops[0], killed, give_up=begun + 0.85 * duration)
+    if loops:
+        kill_one(loops[0], killed, give_up=begun + 0.85 * duration)
     time.sleep(max(0.0, begun + duration - time.monotonic()))
     load.stop.set()
     for thread in clients:
@@ -144,6 +145,15 @@ def run(args, duration: float, name: str, processes: Processes, tmp: Path) -> in
         loop.join(900)
     sampler.stopped.set()
     sampler.join(10)
+    if not loops:
+        processes.stop(gunicorn)
+        print(f"\nLoad: {time.monotonic() - begun:.0f} s, {args.clients} client threads, no reminder loops "
+              f"(comparison run); load average {os.getloadavg()[0]:.1f} at the end")
+        report_requests(load, quiet)
+        print(f"Recording the event: {event.get('seconds', float('nan')):.2f} s, HTTP {event.get('status')}")
+        for line in sampler.report():
+            print(line)
+        return 0
     drain_now = clock.latest + timedelta(minutes=11)
     drain_started = time.perf_counter()
     drained = run_pass(processes, environment(db_url, "load-drain", "", port, smtp_port, secret), drain_now)
@@ -152,6 +162,7 @@ def run(args, duration: float, name: str, processes: Processes, tmp: Path) -> in
     processes.stop(gunicorn)
     processes.stop(sink)
     log = (tmp / "gunicorn.log").read_text(errors="replace")
+    print(f"gunicorn: {log.count('WORKER TIMEOUT')} worker timeouts, {log.count('Traceback')} tracebacks in its log")
     if "Traceback" in log:
         print("gunicorn's error log (tail):\n  " + "\n  ".join(log.splitlines()[-40:]))
     with app.app_context():
@@ -159,11 +170,12 @@ def run(args, duration: float, name: str, processes: Processes, tmp: Path) -> in
         owed = data.owed_items(drain_now)
         unplanned = data.unplanned_rows(drain_now)
         statuses = data.status_counts()
+        missing_note = data.missing_detail([key for key in owed if key not in items], drain_now)
         db.session.remove()
         db.engine.dispose()
 
     print(f"\nLoad: {load_seconds:.0f} s, {args.clients} client threads (mean pause {args.think} s), "
-          f"gunicorn 4 gthread workers x 4 threads, 3 send-reminders loops; load average "
+          f"gunicorn 4 gthread workers x 4 threads, {args.loops} send-reminders loops (nice {args.scheduler_nice}); load average "
           f"{os.getloadavg()[0]:.1f} at the end")
     met = report_requests(load, quiet)
     print(f"\nRecording the event through the API (moved {event.get('moved')} deadlines): "
@@ -176,6 +188,8 @@ def run(args, duration: float, name: str, processes: Processes, tmp: Path) -> in
         print(line)
     print(f"\nDrain pass at the last clock + 11 min (past every lease), {drain_seconds:.1f} s: {drained.splitlines()[-1]}")
     sound = report_outbox(items, messages, owed, unplanned, statuses, sink_file, killed)
+    if missing_note:
+        print(f"  missing items: {missing_note}")
     print(f"\nTargets {'met' if met else 'NOT met'}; outbox {'sound' if sound else 'NOT sound'}")
     return 0 if sound else 1
 
@@ -265,6 +279,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--think", type=float, default=0.2, help="mean pause between a client's requests (s)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--loops", type=int, default=3,
+                        help="send-reminders loops (0: the same client load with no planning, for comparison)")
+    parser.add_argument("--scheduler-nice", type=int, default=0,
+                        help="run the send-reminders loops under `nice -n N` (docs/deployment.md)")
     args = parser.parse_args()
     duration = 15.0 if args.quick else args.duration
     processes = Processes()
