@@ -28,10 +28,13 @@ class Processes:
     def __init__(self):
         self.started: list[subprocess.Popen] = []
         self.lock = threading.Lock()
+        self.closed = False
 
     def start(self, args: list[str], env: dict, **kwargs) -> subprocess.Popen:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, **kwargs)
-        with self.lock:
+        with self.lock:  # held while starting, so stop_all never misses a process
+            if self.closed:
+                raise RuntimeError("the benchmark is stopping")
+            process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, **kwargs)
             self.started.append(process)
         return process
 
@@ -52,6 +55,7 @@ class Processes:
 
     def stop_all(self) -> None:
         with self.lock:
+            self.closed = True
             started = list(self.started)
         for process in reversed(started):
             self.stop(process)
@@ -127,9 +131,12 @@ class ReminderLoop(threading.Thread):
                 return
             started = time.monotonic()
             self.current_now = now
-            process = self.processes.start(
-                [*self.prefix, sys.executable, "-m", "flask", "--app", "app", "send-reminders", "--now", now.isoformat()],
-                self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                process = self.processes.start(
+                    [*self.prefix, sys.executable, "-m", "flask", "--app", "app", "send-reminders", "--now",
+                     now.isoformat()], self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            except RuntimeError:  # the benchmark is stopping (Ctrl-C)
+                return
             self.current, self.current_since = process, started
             out, err = process.communicate()
             self.current = None
@@ -178,6 +185,13 @@ class Sampler(threading.Thread):
         self.web_states: Counter = Counter()
 
     def run(self) -> None:
+        try:
+            self._sample()
+        except Exception:  # noqa: BLE001 (the database went away: the benchmark is stopping)
+            if not self.stopped.is_set():
+                print("pg_stat_activity sampler stopped early", file=sys.stderr)
+
+    def _sample(self) -> None:
         import psycopg
 
         with psycopg.connect(self.dsn, autocommit=True) as connection:
