@@ -94,8 +94,18 @@ def changes_since(now: datetime) -> datetime:
     return min(window, last) if last is not None else window
 
 
-def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list]:
-    """The history rows (id, obligation, revision, cause) in the window, by obligation.
+def _recent_changes(obligation_ids: list[int], since: datetime) -> dict[int, list]:
+    """The history rows (id, obligation, revision, cause) since the window start, by obligation.
+
+    Everything committed up to this read, however late, and not only up to
+    the pass's `now`: a pass fixes its clock at its start, and an obligation
+    changed while it runs (or a pass run with an earlier clock) would
+    otherwise have its planning settled here without its change notice. The
+    read sees every change made before the claim; a change made after it
+    resets `next_reminder_at` to PLAN_NOW in its own transaction (after ours
+    on PostgreSQL, which holds the rows FOR UPDATE; after the write lock on
+    SQLite), so a later claim reads it. No change notice is lost, whatever
+    the clock of the pass; the item key (revision) keeps it once.
 
     Plain rows, not ORM objects: they outlive the claim's commit without a reload each.
     """
@@ -103,7 +113,7 @@ def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -
         select(DeadlineHistory.id, DeadlineHistory.obligation_id, DeadlineHistory.revision,
                DeadlineHistory.cause_id).where(
             DeadlineHistory.obligation_id.in_(obligation_ids), DeadlineHistory.revision >= 1,
-            DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
+            DeadlineHistory.changed_at > since)
         .order_by(DeadlineHistory.revision))
     changes: dict[int, list] = defaultdict(list)
     for row in rows:
@@ -203,7 +213,7 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
         return Claim(0, last_id)
     team_ids = {row.team_id for row in rows}
     policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
-    changes = _recent_changes([row.id for row in rows], since, now)
+    changes = _recent_changes([row.id for row in rows], since)
     claim = Claim(len(rows), rows[-1].id, policies=policies)
     settled = []
     for row in rows:
