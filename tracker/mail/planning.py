@@ -8,8 +8,10 @@ matter: the same state gives the same rows.
 
 No user-facing write waits for planning: a batch is claimed in a short
 transaction, read and rendered while no lock on obligations is held, and
-stored in a second short transaction only for the rows nobody changed in
-between (a concurrent edit wins; the row is planned again from its new state).
+stored in two more short ones (the items, then the next send times) only for
+the rows nobody changed in between (a concurrent edit wins; the row is
+planned again from its new state). See _store for why nothing is lost or
+queued twice.
 
 Items (tracker.models.OutboxItem) are keyed (obligation, revision, kind,
 lead time, recipient); tracker.mail.grouping then makes one message per
@@ -239,27 +241,46 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
     return claim
 
 
-def _still_claimed(ids: list[int], token: datetime) -> set[int]:
-    """Of `ids`, those still carrying our claim, locked until the commit.
+def _still_claimed(ids: list[int], token: datetime, lock: bool) -> set[int]:
+    """Of `ids`, those still carrying our claim; with `lock`, locked until the commit.
 
     Rows a user is writing right now are skipped (not waited for): their edit
     wins and they are planned again.
     """
     table = Obligation.__table__
     query = select(table.c.id).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
-    if not is_sqlite():
+    if lock and not is_sqlite():
         query = query.with_for_update(skip_locked=True)
     return set(db.session.scalars(query))
 
 
 def _store(token: datetime, items: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
-    """In one short transaction: queue the items and store the next times of the rows still ours.
+    """Queue the items, then store the next times of the rows still ours: two short transactions.
 
-    Returns how many items went in, and the ids kept.
+    Returns how many items went in, and the ids kept. No obligation is locked
+    while the items are inserted (the foreign keys take only KEY SHARE locks,
+    which a user's edit does not wait for); the second transaction locks the
+    rows still claimed (skipping any a user is writing) just for one UPDATE.
+
+    Why nothing is lost or doubled: the items of the rows that still carried
+    the claim go in first, under their unique key (a second insert of a key is
+    a no-op, so a pass that repeats this is harmless). A row whose claim is
+    gone (an edit reset it to PLAN_NOW) gets nothing and is planned again. A
+    row edited between the two transactions keeps its PLAN_NOW (the UPDATE
+    requires our token) and is planned again: its items already queued are
+    those of the state before the edit, exactly as if the edit had come just
+    after the store; grouping and dispatch drop what went stale
+    (tracker.mail.relevance). A pass that dies between the two leaves its rows
+    claimed: after the lease they are planned again and the keys already in
+    the outbox are skipped. So each key is queued at most once, and a row's
+    next send time is stored only once its items are in.
     """
     begin_write()
-    kept = _still_claimed(list(next_times), token)
-    added = insert_items([item for ob_id in sorted(kept) for item in items.get(ob_id, [])])
+    queued = _still_claimed(list(next_times), token, lock=False)
+    added = insert_items([item for ob_id in sorted(queued) for item in items.get(ob_id, [])])
+    db.session.commit()
+    begin_write()
+    kept = _still_claimed(sorted(queued), token, lock=True) if queued else set()
     if kept:
         table = Obligation.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("row_id"),
@@ -296,7 +317,7 @@ def _release(ids: list[int], token: datetime) -> None:
 
 
 def _plan_claimed(claim: Claim, now: datetime) -> int:
-    """Work out the claimed rows' items with no lock held, then store them (short transaction)."""
+    """Work out the claimed rows' items with no lock held, then store them (short transactions)."""
     items = _items(claim.work, claim.policies, now)
     db.session.commit()  # end the reading transaction; the store step is a short one of its own
     added, kept = _store(claim.token, items, claim.next_times)
