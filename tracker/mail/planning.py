@@ -241,26 +241,29 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
     return claim
 
 
-def _still_claimed(ids: list[int], token: datetime, lock: bool) -> set[int]:
-    """Of `ids`, those still carrying our claim; with `lock`, locked until the commit.
+def _still_claimed(ids: list[int], token: datetime, exclusive: bool) -> set[int]:
+    """Of `ids`, those still carrying our claim, locked until the commit.
 
     Rows a user is writing right now are skipped (not waited for): their edit
-    wins and they are planned again.
+    wins and they are planned again. `exclusive=False` takes FOR KEY SHARE,
+    which an ordinary edit (FOR NO KEY UPDATE) neither waits for nor blocks:
+    only a row locked FOR UPDATE (a delete, a precondition lock) is skipped.
     """
     table = Obligation.__table__
     query = select(table.c.id).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
-    if lock and not is_sqlite():
-        query = query.with_for_update(skip_locked=True)
+    if not is_sqlite():
+        query = query.with_for_update(skip_locked=True, read=not exclusive, key_share=not exclusive)
     return set(db.session.scalars(query))
 
 
 def _store(token: datetime, items: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
     """Queue the items, then store the next times of the rows still ours: two short transactions.
 
-    Returns how many items went in, and the ids kept. No obligation is locked
-    while the items are inserted (the foreign keys take only KEY SHARE locks,
-    which a user's edit does not wait for); the second transaction locks the
-    rows still claimed (skipping any a user is writing) just for one UPDATE.
+    Returns how many items went in, and the ids kept. While the items are
+    inserted the rows hold only KEY SHARE locks (as the items' foreign keys
+    would take anyway), which a user's edit does not wait for; the second
+    transaction locks the rows still claimed (skipping any a user is
+    writing) just for one UPDATE.
 
     Why nothing is lost or doubled: the items of the rows that still carried
     the claim go in first, under their unique key (a second insert of a key is
@@ -276,11 +279,11 @@ def _store(token: datetime, items: dict[int, list[dict]], next_times: dict[int, 
     next send time is stored only once its items are in.
     """
     begin_write()
-    queued = _still_claimed(list(next_times), token, lock=False)
+    queued = _still_claimed(list(next_times), token, exclusive=False)
     added = insert_items([item for ob_id in sorted(queued) for item in items.get(ob_id, [])])
     db.session.commit()
     begin_write()
-    kept = _still_claimed(sorted(queued), token, lock=True) if queued else set()
+    kept = _still_claimed(sorted(queued), token, exclusive=True) if queued else set()
     if kept:
         table = Obligation.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("row_id"),
