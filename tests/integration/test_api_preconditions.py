@@ -433,3 +433,12 @@ def test_an_unsupported_method_is_405_with_allow_and_aproblem(app, client, templ
     if before is not None:
         assert client.get(url, headers=auth(token)).get_data() == before  # nothing written by the 405s
 
+
+
+def test_the_document_declares_503_with_retry_after_on_every_operation(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    busy = document["components"]["responses"]["Problem503"]
+    assert "Retry-After" in busy["headers"] and "nothing was changed" in busy["description"]
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            assert op["responses"]["503"] == {"$ref": "#/components/responses/Problem503"}, (path, method)

@@ -41,7 +41,7 @@ def _hold_the_lock():
 
     def linger(conn, cursor, statement, parameters, context, executemany):
         locking = statement.startswith("BEGIN IMMEDIATE") or (
-            statement.startswith("SELECT events.") and statement.rstrip().endswith("FOR UPDATE"))
+            statement.startswith("SELECT events.") and statement.rstrip().endswith(("FOR UPDATE", "FOR NO KEY UPDATE")))
         reading_moves = statement.startswith("SELECT obligations.id") and "anchor_event_id" in statement
         if locking or reading_moves:
             time.sleep(0.3)

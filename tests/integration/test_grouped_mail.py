@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import vobject
@@ -206,3 +206,22 @@ def test_items_stored_by_a_pass_that_died_before_grouping_are_grouped_by_the_nex
     report = run_pass(at("2026-05-02T15:05:00+00:00"))
     assert (report.planned, report.sent) == (2, 2)
     assert [message["Subject"] for message in smtp.messages] == [SUBJECT, SUBJECT]
+
+
+def test_a_big_message_with_many_different_due_phrases_keeps_its_subject_to_one_short_line(app, clock, smtp):
+    # 40 deadlines overdue by 40 different numbers of days: the subject counts each phrase,
+    # which is longer than a subject may be; the pass must not fail on it (it once did).
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    team = make_team(timezone="UTC", name="Late filings")
+    people.update_team(team, SYSTEM, digest_weekday=None)
+    make_user(teams=[team], email="late@example.com")
+    for n in range(40):
+        make_obligation(team=team, title=f"Late {n:02d}", rule_date=date(2026, 4, 30) - timedelta(days=3 * n))
+    smtp.configure(app)
+    report = run_pass(at("2026-05-01T09:00:00+00:00"))
+    assert report.planned == 1
+    [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "overdue")).all()
+    assert message.subject == ("40 deadlines: 1 overdue by 118 days, 1 overdue by 115 days, "
+                               "1 overdue by 112 days, 1 overdue by 109 days and 36 more")
+    [sent] = smtp.messages
+    assert sent["Subject"] == message.subject

@@ -29,6 +29,8 @@ ERROR_DESCRIPTIONS = {
     413: "The body is too large",
     415: "The body is not application/json",
     422: "Some values were refused; `errors` lists each with its path",
+    503: "The database was busy (a lock or statement timeout, a deadlock): nothing was changed; "
+         "try again after Retry-After seconds",
 }
 TAGS = [
     {"name": "obligations", "description": "What teams must do, with computed deadlines"},
@@ -79,7 +81,7 @@ def _query_parameters(model: type[BaseModel], defs: dict) -> list[dict]:
 
 
 def _error_statuses(op: Operation) -> list[int]:
-    codes = {401} | set(op.errors)
+    codes = {401, 503} | set(op.errors)
     if op.role != "viewer" or op.method != "GET":  # a read-only token may only GET
         codes.add(403)
     if op.path_params:
@@ -150,6 +152,8 @@ def build_document() -> dict:
         for code, text in ERROR_DESCRIPTIONS.items()
     }
     responses["Problem401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    responses["Problem503"]["headers"] = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                                          "schema": {"type": "integer", "minimum": 0}}}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -7,6 +7,7 @@ from typing import Iterable
 
 from flask import Flask, Response, current_app, json, request
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from tracker.db import db
@@ -15,6 +16,9 @@ from tracker.errors import Conflict, ValidationFailed
 API_PREFIX = "/api/v1"
 PROBLEM_TYPE_BASE = "/api/docs#problem-"
 PROBLEM_JSON = "application/problem+json"
+# PostgreSQL's answers to a request that waited too long or lost a lock race: lock_timeout
+# (55P03), statement_timeout (57014), deadlock (40P01), serialization failure (40001).
+BUSY_SQLSTATES = ("55P03", "57014", "40P01", "40001")
 
 
 class ApiProblem(Exception):
@@ -126,6 +130,14 @@ def register_blueprint_handlers(bp) -> None:
     bp.register_error_handler(ValidationError, lambda exc: problem(
         422, "some values were refused", pydantic_errors(exc)))
 
+    def database_error(exc: DBAPIError):
+        if busy_database(exc):
+            return problem(503, "the database was busy and nothing was changed; try again",
+                           headers={"Retry-After": "1"})
+        return unexpected(exc)
+
+    bp.register_error_handler(DBAPIError, database_error)
+
     def unexpected(exc: Exception):
         # Ahead of any app-wide handler (an HTML page): an API client gets JSON.
         if current_app.testing or current_app.config.get("PROPAGATE_EXCEPTIONS"):
@@ -134,3 +146,12 @@ def register_blueprint_handlers(bp) -> None:
         return problem(500, "the server failed to answer; the error was logged")
 
     bp.register_error_handler(Exception, unexpected)
+
+
+def busy_database(exc: DBAPIError) -> bool:
+    """A lock or statement timeout, a deadlock or a serialization failure (PostgreSQL),
+    "database is locked" (SQLite): the request was rolled back and may simply be retried."""
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    return "database is locked" in str(original or "")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Hashable
+from contextlib import contextmanager
+from typing import Any, Callable, Hashable, Iterator
 
 from flask import Flask, current_app
 
@@ -58,6 +59,49 @@ class LRUCache:
         return len(self._data)
 
 
+class SingleFlight:
+    """At most one thread of this process does the work for a key; the others wait for it.
+
+    Many subscribers of one team fetch its feed soon after each write (every
+    write changes some team's feed): without this each of them renders the
+    same new content version. `hold(key)` gives the first thread the key at
+    once; a later one waits (up to `wait` seconds, then works anyway: a stuck
+    render never blocks a fetch for long) and, once in, finds the body the
+    first one rendered. The entry is dropped when nobody holds or waits for it.
+    """
+
+    def __init__(self, wait: float = 10.0) -> None:
+        self.wait = wait
+        self._locks: dict[Hashable, list] = {}  # key -> [lock, holders and waiters]
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def hold(self, key: Hashable, before_waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        lock = entry[0]
+        try:
+            got = lock.acquire(blocking=False)
+            if not got:
+                if before_waiting is not None:
+                    before_waiting()
+                got = lock.acquire(timeout=self.wait)
+            try:
+                yield
+            finally:
+                if got:
+                    lock.release()
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0 and self._locks.get(key) is entry:
+                    del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class FeedCaches:
     """Whole feeds keyed by content version; VEVENT fragments keyed by row version."""
 
@@ -65,6 +109,7 @@ class FeedCaches:
         self.feeds = LRUCache(FEED_ENTRIES)
         self.fragments = LRUCache(FRAGMENT_ENTRIES)
         self.plans = LRUCache(FRAGMENT_ENTRIES)
+        self.renders = SingleFlight()
 
     def clear(self) -> None:
         self.feeds.clear()

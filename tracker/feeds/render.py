@@ -121,16 +121,32 @@ def validator_for(key: FeedKey) -> Validator | None:
 
 
 def feed_for(key: FeedKey) -> RenderedFeed:
-    """The feed at `key`: from the cache, else from the stored body, else rendered (and kept)."""
-    cached = caches().feeds.get(key.cache_key)
-    if cached is not None and _valid(cached, key.today):
+    """The feed at `key`: from the cache, else from the stored body, else rendered (and kept).
+
+    One render per feed and content version at a time in a process: a fetch
+    that finds another thread rendering the same version waits for it (with
+    its read transaction ended, so it holds no snapshot meanwhile) and serves
+    the same bytes. Never a stale body: what is served is the version the
+    request computed.
+    """
+    cached = _cached(key)
+    if cached is not None:
         return cached
-    feed = stored_feed(key)
-    if feed is None:
-        feed = render(key)
-        _store(key, feed)
-    caches().feeds.put(key.cache_key, feed)
-    return feed
+    with caches().renders.hold(key.cache_key, before_waiting=db.session.commit):
+        cached = _cached(key)  # rendered by the thread we waited for
+        if cached is not None:
+            return cached
+        feed = stored_feed(key)
+        if feed is None:
+            feed = render(key)
+            _store(key, feed)
+        caches().feeds.put(key.cache_key, feed)
+        return feed
+
+
+def _cached(key: FeedKey) -> RenderedFeed | None:
+    cached = caches().feeds.get(key.cache_key)
+    return cached if cached is not None and _valid(cached, key.today) else None
 
 
 def get_feed(scope: FeedScope, *, include_events: bool = False, now: datetime | None = None) -> RenderedFeed:

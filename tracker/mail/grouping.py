@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from tracker.db import db
 from tracker.mail.queue import outbox_row
 from tracker.mail.relevance import current_obligations, current_recipients, stale_reason, unwanted_reason
-from tracker.mail.render import Rendered, message_id_for, unsubscribe_url
+from tracker.mail.render import Rendered, message_id_for, subject_line, unsubscribe_url
 from tracker.mail.render_groups import (
     ChangeLine, DueLine, changes_subject, deadlines_subject, due_order, keep_message_id, render_changes,
     render_deadlines,
@@ -187,7 +187,7 @@ def _make(content: Content, group: Group, now: datetime) -> dict:
         kind, rendered = content.render(group.form, group.cause_id, group.items, now)
     else:
         kind, subject = content.subject(group.form, group.cause_id, group.items, now)
-        rendered = Rendered(subject=subject, body_text="", body_html="", ics=None,
+        rendered = Rendered(subject=subject_line(subject), body_text="", body_html="", ics=None,
                             message_id=message_id_for(kind), unsubscribe_url=unsubscribe_url(user, kind))
     return _message_row(group, kind, rendered, user, now)
 

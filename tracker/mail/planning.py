@@ -8,8 +8,10 @@ matter: the same state gives the same rows.
 
 No user-facing write waits for planning: a batch is claimed in a short
 transaction, read and rendered while no lock on obligations is held, and
-stored in a second short transaction only for the rows nobody changed in
-between (a concurrent edit wins; the row is planned again from its new state).
+stored in two more short ones (the items, then the next send times) only for
+the rows nobody changed in between (a concurrent edit wins; the row is
+planned again from its new state). See _store for why nothing is lost or
+queued twice.
 
 Items (tracker.models.OutboxItem) are keyed (obligation, revision, kind,
 lead time, recipient); tracker.mail.grouping then makes one message per
@@ -94,8 +96,18 @@ def changes_since(now: datetime) -> datetime:
     return min(window, last) if last is not None else window
 
 
-def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -> dict[int, list]:
-    """The history rows (id, obligation, revision, cause) in the window, by obligation.
+def _recent_changes(obligation_ids: list[int], since: datetime) -> dict[int, list]:
+    """The history rows (id, obligation, revision, cause) since the window start, by obligation.
+
+    Everything committed up to this read, however late, and not only up to
+    the pass's `now`: a pass fixes its clock at its start, and an obligation
+    changed while it runs (or a pass run with an earlier clock) would
+    otherwise have its planning settled here without its change notice. The
+    read sees every change made before the claim; a change made after it
+    resets `next_reminder_at` to PLAN_NOW in its own transaction (after ours
+    on PostgreSQL, which holds the rows FOR UPDATE; after the write lock on
+    SQLite), so a later claim reads it. No change notice is lost, whatever
+    the clock of the pass; the item key (revision) keeps it once.
 
     Plain rows, not ORM objects: they outlive the claim's commit without a reload each.
     """
@@ -103,7 +115,7 @@ def _recent_changes(obligation_ids: list[int], since: datetime, now: datetime) -
         select(DeadlineHistory.id, DeadlineHistory.obligation_id, DeadlineHistory.revision,
                DeadlineHistory.cause_id).where(
             DeadlineHistory.obligation_id.in_(obligation_ids), DeadlineHistory.revision >= 1,
-            DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
+            DeadlineHistory.changed_at > since)
         .order_by(DeadlineHistory.revision))
     changes: dict[int, list] = defaultdict(list)
     for row in rows:
@@ -203,7 +215,7 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
         return Claim(0, last_id)
     team_ids = {row.team_id for row in rows}
     policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
-    changes = _recent_changes([row.id for row in rows], since, now)
+    changes = _recent_changes([row.id for row in rows], since)
     claim = Claim(len(rows), rows[-1].id, policies=policies)
     settled = []
     for row in rows:
@@ -229,27 +241,49 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
     return claim
 
 
-def _still_claimed(ids: list[int], token: datetime) -> set[int]:
+def _still_claimed(ids: list[int], token: datetime, exclusive: bool) -> set[int]:
     """Of `ids`, those still carrying our claim, locked until the commit.
 
     Rows a user is writing right now are skipped (not waited for): their edit
-    wins and they are planned again.
+    wins and they are planned again. `exclusive=False` takes FOR KEY SHARE,
+    which an ordinary edit (FOR NO KEY UPDATE) neither waits for nor blocks:
+    only a row locked FOR UPDATE (a delete, a precondition lock) is skipped.
     """
     table = Obligation.__table__
     query = select(table.c.id).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
     if not is_sqlite():
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, read=not exclusive, key_share=not exclusive)
     return set(db.session.scalars(query))
 
 
 def _store(token: datetime, items: dict[int, list[dict]], next_times: dict[int, datetime | None]) -> tuple[int, set[int]]:
-    """In one short transaction: queue the items and store the next times of the rows still ours.
+    """Queue the items, then store the next times of the rows still ours: two short transactions.
 
-    Returns how many items went in, and the ids kept.
+    Returns how many items went in, and the ids kept. While the items are
+    inserted the rows hold only KEY SHARE locks (as the items' foreign keys
+    would take anyway), which a user's edit does not wait for; the second
+    transaction locks the rows still claimed (skipping any a user is
+    writing) just for one UPDATE.
+
+    Why nothing is lost or doubled: the items of the rows that still carried
+    the claim go in first, under their unique key (a second insert of a key is
+    a no-op, so a pass that repeats this is harmless). A row whose claim is
+    gone (an edit reset it to PLAN_NOW) gets nothing and is planned again. A
+    row edited between the two transactions keeps its PLAN_NOW (the UPDATE
+    requires our token) and is planned again: its items already queued are
+    those of the state before the edit, exactly as if the edit had come just
+    after the store; grouping and dispatch drop what went stale
+    (tracker.mail.relevance). A pass that dies between the two leaves its rows
+    claimed: after the lease they are planned again and the keys already in
+    the outbox are skipped. So each key is queued at most once, and a row's
+    next send time is stored only once its items are in.
     """
     begin_write()
-    kept = _still_claimed(list(next_times), token)
-    added = insert_items([item for ob_id in sorted(kept) for item in items.get(ob_id, [])])
+    queued = _still_claimed(list(next_times), token, exclusive=False)
+    added = insert_items([item for ob_id in sorted(queued) for item in items.get(ob_id, [])])
+    db.session.commit()
+    begin_write()
+    kept = _still_claimed(sorted(queued), token, exclusive=True) if queued else set()
     if kept:
         table = Obligation.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("row_id"),
@@ -286,7 +320,7 @@ def _release(ids: list[int], token: datetime) -> None:
 
 
 def _plan_claimed(claim: Claim, now: datetime) -> int:
-    """Work out the claimed rows' items with no lock held, then store them (short transaction)."""
+    """Work out the claimed rows' items with no lock held, then store them (short transactions)."""
     items = _items(claim.work, claim.policies, now)
     db.session.commit()  # end the reading transaction; the store step is a short one of its own
     added, kept = _store(claim.token, items, claim.next_times)

@@ -158,12 +158,20 @@ def _due_label(obligation) -> str:
     return due_wording(obligation.due_date, obligation.due_precision, long_date, state=obligation.due_state)
 
 
+SUBJECT_LENGTH = 500  # OutboxMessage.subject
+
+
+def subject_line(subject: str) -> str:
+    """A subject as stored and sent: one line, at most SUBJECT_LENGTH characters."""
+    return one_line(subject)[:SUBJECT_LENGTH]
+
+
 def _finish(kind: str, subject: str, template: str, context: dict, recipient, ics: str | None) -> Rendered:
     unsubscribe = unsubscribe_url(recipient, kind)
     context = dict(context, recipient=recipient, unsubscribe_url=unsubscribe,
                    kind_label=KIND_LABELS[kind], preferences_url=f"{base_url()}/notifications")
     return Rendered(
-        subject=one_line(subject)[:500],
+        subject=subject_line(subject),
         body_text=render_template(f"emails/{template}.txt", **context),
         body_html=render_template(f"emails/{template}.html", **context),
         ics=ics,

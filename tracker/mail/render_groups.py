@@ -96,14 +96,19 @@ def render_changes(cause_title: str | None, lines: list[ChangeLine], recipient, 
     return _finish("change", subject, "changes", context, recipient, _calendar(current, subject, calendars))
 
 
+SUBJECT_PHRASES = 4  # then "and N more": a subject stays one short line
+
+
 def deadlines_subject(lines: list[DueLine]) -> str:
-    """'3 deadlines: 1 due today, 2 due in 7 days', most urgent first."""
+    """'3 deadlines: 1 due today, 2 due in 7 days', most urgent first (at most 4 phrases, then 'and N more')."""
     counts: dict[str, int] = {}
     for line in lines:
         phrase = due_phrase(line.kind, line.days).lower()
         counts[phrase] = counts.get(phrase, 0) + 1
-    parts = ", ".join(f"{count} {phrase}" for phrase, count in counts.items())
-    return f"{plural(len(lines), 'deadline')}: {parts}"
+    named = list(counts.items())[:SUBJECT_PHRASES]
+    parts = ", ".join(f"{count} {phrase}" for phrase, count in named)
+    rest = len(lines) - sum(count for _, count in named)
+    return f"{plural(len(lines), 'deadline')}: {parts}" + (f" and {rest} more" if rest else "")
 
 
 def render_deadlines(lines: list[DueLine], recipient, now: datetime,

@@ -153,12 +153,14 @@ class StalePreview(Exception):
 def lock_event(event_id: int) -> Event | None:
     """Start a write transaction holding the event row, and read the event as committed.
 
-    PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite takes the database
-    write lock up front (BEGIN IMMEDIATE). A second writer waits here until
-    the first has committed, then reads what it wrote.
+    PostgreSQL locks the row (SELECT ... FOR NO KEY UPDATE); SQLite takes the
+    database write lock up front (BEGIN IMMEDIATE). A second writer waits here
+    until the first has committed, then reads what it wrote. NO KEY: edits of
+    the anchored obligations check their foreign key to the event (FOR KEY
+    SHARE), and must not wait for the recording (or deadlock with it).
     """
     begin_write()
-    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update()
+    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update(key_share=True)
                              .execution_options(populate_existing=True))
 
 
