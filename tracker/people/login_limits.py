@@ -24,14 +24,16 @@ two limits; the first one always applies.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import LoginAttempt
+from tracker.txn import begin_write, is_sqlite
 
 WINDOW = timedelta(minutes=15)
 KNOWN_FOR = timedelta(days=30)
@@ -70,6 +72,12 @@ class Attempt:
     id: int
     email: str
     address: str
+
+
+def _lock_key(kind: str, value: str) -> int:
+    """A signed 64-bit advisory lock id for one account or one address."""
+    digest = hashlib.blake2b(f"login:{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _key(email: str) -> str:
@@ -121,10 +129,20 @@ def begin(email: str, address: str, now: datetime | None = None) -> Attempt | Re
     db.session.execute(delete(LoginAttempt).where(or_(
         and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at <= now - WINDOW),
         LoginAttempt.at <= now - KNOWN_FOR)))
+    db.session.commit()
+    # Record and count in one transaction, one request per account and per
+    # address at a time: on PostgreSQL a burst's ids are handed out before their
+    # rows commit, so a request counting on its own could miss a lower id still
+    # in flight and let a sixth guess through. SQLite serialises writers anyway.
+    begin_write()
+    if not is_sqlite():
+        for lock in sorted({_lock_key("account", email), _lock_key("address", address)}):
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
     row = LoginAttempt(at=now, email=email, address=address, succeeded=False)
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     refusal = _refusal(email, address, now, row.id)
+    db.session.commit()
     if refusal is not None:
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == row.id))
         db.session.commit()
