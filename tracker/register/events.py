@@ -67,32 +67,28 @@ def _new_columns(event: Event, change: EventDate) -> dict:
     return {"status": change.status, "occurred_on": None, "expected_on": None, "precision": "day"}
 
 
-def reason_for(event: Event, change: EventDate) -> str:
-    """Why the anchored deadlines moved, in words."""
+def _change_words(name: str, event: Event, change: EventDate) -> str:
+    """What happened to the event called `name`, in words."""
     label = partial_from(change.on, change.precision).label() if change.on else ""
     if change.status == EventStatus.OCCURRED:
-        return f"anchor event '{event.title}' recorded as occurred on {label}"
+        return f"{name} recorded as occurred on {label}"
     if change.status == EventStatus.EXPECTED:
         if event.status == EventStatus.EXPECTED:
-            return f"estimate of anchor event '{event.title}' moved to {label}"
-        return f"anchor event '{event.title}' now expected {label}"
+            return f"estimate of {name} moved to {label}"
+        return f"{name} now expected {label}"
     if change.status == EventStatus.WITHDRAWN:
-        return f"anchor event '{event.title}' withdrawn"
-    return f"anchor event '{event.title}' no longer has an expected date"
+        return f"{name} withdrawn"
+    return f"{name} no longer has an expected date"
+
+
+def reason_for(event: Event, change: EventDate) -> str:
+    """Why the anchored deadlines moved: ``anchor event 'X' recorded as occurred on 2026-12-03``."""
+    return _change_words(f"anchor event '{event.title}'", event, change)
 
 
 def chain_reason_for(event: Event, change: EventDate) -> str:
     """The head of a chain's history reason: ``Chip Security Act enacted recorded as occurred on 2026-12-03``."""
-    label = partial_from(change.on, change.precision).label() if change.on else ""
-    if change.status == EventStatus.OCCURRED:
-        return f"{event.title} recorded as occurred on {label}"
-    if change.status == EventStatus.EXPECTED:
-        if event.status == EventStatus.EXPECTED:
-            return f"estimate of {event.title} moved to {label}"
-        return f"{event.title} now expected {label}"
-    if change.status == EventStatus.WITHDRAWN:
-        return f"{event.title} withdrawn"
-    return f"{event.title} no longer has an expected date"
+    return _change_words(event.title, event, change)
 
 
 def _anchor_after(event: Event, change: EventDate) -> Anchor:

@@ -160,8 +160,7 @@ class CongressProvider:
     def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
         self.api_key = api_key or None
-        headers = {"X-Api-Key": self.api_key} if self.api_key else {}
-        self.http = Http(LABEL, self.base_url, headers=headers, secrets=(self.api_key or "",), **http_options)
+        self.http = Http.keyed(LABEL, self.base_url, "X-Api-Key", self.api_key, **http_options)
 
     def check_item(self, kind: str, item: str) -> str:
         """`119-hr-3447` normalised (lower case, no leading zeros), or ItemError."""

@@ -35,7 +35,7 @@ RETRY_AFTER_CAP = timedelta(days=1)
 
 log = logging.getLogger(__name__)
 
-TRACKER_VERSION = "1.0"
+PRODUCT_VERSION = "1.0"  # in the User-Agent; not a setting
 TIMEOUT = 10.0            # seconds for connect and for each read
 MAX_ATTEMPTS = 4          # one try and three retries on 429/5xx
 BACKOFF_BASE = 1.0        # seconds; doubled per retry, jittered x0.5..1.5
@@ -57,7 +57,7 @@ def _tls_context():
 
 def user_agent(base_url: str | None = None) -> str:
     """`compliance-deadline-tracker/<version> (+<the tracker's base URL>)`."""
-    agent = f"compliance-deadline-tracker/{TRACKER_VERSION}"
+    agent = f"compliance-deadline-tracker/{PRODUCT_VERSION}"
     return f"{agent} (+{base_url.rstrip('/')})" if base_url else agent
 
 
@@ -103,6 +103,12 @@ class Http:
     Use `with http.session():` around a fetch so its pages share one connection pool
     (one per thread: an instance may serve fetches in several threads at once).
     """
+
+    @classmethod
+    def keyed(cls, label: str, base_url: str, header: str, api_key: str | None, **options) -> "Http":
+        """An Http that sends `api_key` in `header` (when there is one) and scrubs it from every error."""
+        headers = {header: api_key} if api_key else {}
+        return cls(label, base_url, headers=headers, secrets=(api_key or "",), **options)
 
     def __init__(self, label: str, base_url: str, *, headers: Mapping[str, str] | None = None,
                  secrets: tuple[str, ...] = (), agent_url: str | None = None, timeout: float = TIMEOUT,

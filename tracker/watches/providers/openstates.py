@@ -104,8 +104,7 @@ class OpenStatesProvider:
     def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
         self.api_key = api_key or None
-        headers = {"X-API-KEY": self.api_key} if self.api_key else {}
-        self.http = Http(LABEL, self.base_url, headers=headers, secrets=(self.api_key or "",), **http_options)
+        self.http = Http.keyed(LABEL, self.base_url, "X-API-KEY", self.api_key, **http_options)
 
     def check_item(self, kind: str, item: str) -> str:
         """`ca/20252026/SB 53` normalised (jurisdiction lower case, identifier `SB 53`), or ItemError."""
