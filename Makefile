@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql install install-test clean
+.PHONY: run test test-sqlite test-postgresql test-dates install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +28,23 @@ run: install
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install-test test-sqlite test-postgresql
+# Both passes at the same time (scripts/test-all): SQLite with the browser tests, and PostgreSQL;
+# a combined summary, non-zero if either fails or runs no test.
+test: install-test
+	PYTHON=$(BIN)/python PG_TEST_URL="$(PG_TEST_URL)" scripts/test-all
 
 test-sqlite: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --durations=20
+
+# The SQLite pass with the wall clock moved to today + 35, + 200 and + 400 days (datefudge).
+test-dates: install-test
+	PYTHON=$(BIN)/python scripts/test-dates
 
 # The PostgreSQL pass: the register, services, feeds, mail and web tests again
 # on PostgreSQL. Skipped with a notice only when no server answers (never in CI).
 test-postgresql: install-test
 	@if $(BIN)/python tests/pg_available.py "$(PG_TEST_URL)"; then \
-		TRACKER_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest --ignore=tests/unit --ignore=tests/browser; \
+		TRACKER_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -n 2 --durations=20 --ignore=tests/unit --ignore=tests/browser; \
 	elif [ -n "$$CI" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) does not answer, and CI must run the PostgreSQL pass." >&2; exit 1; \
 	else \

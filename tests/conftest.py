@@ -163,3 +163,10 @@ def clock():
 
 def is_postgresql() -> bool:
     return bool(PG_URL)
+
+
+def pytest_report_header(config):
+    """Name the page fuzz seed at the top of every run, so a failure can be replayed."""
+    from tests.fuzz_support import header
+
+    return header()

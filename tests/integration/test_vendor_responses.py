@@ -19,7 +19,9 @@ from tests.vendor_support import make_vendor, scope
 
 
 @pytest.fixture
-def setup(app):
+def setup(app, clock):
+    # A deadline in January 2027 and links that expire 60 days after it: the clock is pinned
+    # (2026-11-29) for the code and the tests alike, so they hold on any day.
     team = make_team(key="procurement", name="Procurement")
     vendor = make_vendor(team, key="acme-gpu", name="Acme GPU Servers",
                          contacts=[{"name": "Ana Lee", "email": "ana@acme.example", "role": "primary"},

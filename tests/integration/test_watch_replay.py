@@ -172,9 +172,11 @@ def test_poll_watches_command_prints_what_happened(app, regulator_replay, runner
     assert bad.exit_code != 0 and "not an ISO-8601 date-time" in bad.output
 
 
-def test_the_demo_without_network_shows_the_watches_error_state(app, runner, client):
+def test_the_demo_without_network_shows_the_watches_error_state(app, runner, client, clock):
     from tests.factories import login
 
+    # The pass and /healthz read the same (pinned) clock: the watches have failed for an hour.
+    clock.move_to("2026-12-05T01:00:00Z")
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     # Nothing listens on this port: every provider fails at once, as with no network.
     dead = "http://127.0.0.1:9"

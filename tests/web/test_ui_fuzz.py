@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.fuzz_support import sample
 from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
 import tracker
 from tracker.audit import SYSTEM
@@ -247,7 +248,7 @@ def test_every_page_survives_hostile_numbers_in_every_query_argument(app, client
     assert {"page", "team", "status", "q", "months"} <= set(names)
     login(client, make_user(role="admin", email="admin@example.com"))
     for page in _get_pages(app, ids):
-        for value in NUMBERS:
+        for value in sample(NUMBERS, 5, page):
             response = client.get(page, query_string={name: value for name in names})
             assert response.status_code < 500, (page, value[:20])
             if response.status_code == 200 and response.mimetype == "text/html":
