@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 CALLBACK_PATH = "/login/oidc/callback"
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+SIGNED_IN_HERE = "oidc_signed_in"  # the session key marking a browser signed in through the provider
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from flask_login import login_required
 from tracker.people import login_limits
 from tracker.people.auth import authenticate, end_session, start_session
 from tracker.forms import LoginForm
-from tracker.signin.settings import password_signin_allowed
+from tracker.signin.settings import SIGNED_IN_HERE, password_signin_allowed
 
 bp = Blueprint("auth", __name__)
 
@@ -63,11 +63,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    from tracker.views.signin import SIGNED_IN_HERE, provider_sign_out_page
-
     through_provider = bool(session.get(SIGNED_IN_HERE))
     end_session()
-    page = provider_sign_out_page() if through_provider else None
+    # views/signin.py registers the page that sends the browser on to the provider's sign-out.
+    provider_sign_out = current_app.extensions.get("tracker_provider_sign_out")
+    page = provider_sign_out() if through_provider and provider_sign_out else None
     if page is not None:
         return page  # on to the identity provider's sign-out
     flash("You are signed out.", "info")

@@ -23,13 +23,13 @@ from tracker.signin import operations as mappings
 from tracker.signin.accounts import admin_contacts, sign_in_identity
 from tracker.signin.errors import SigninRefused
 from tracker.signin.provider import ProviderCache
-from tracker.signin.settings import oidc_settings, password_signin_allowed
+from tracker.signin.settings import SIGNED_IN_HERE, oidc_settings, password_signin_allowed
+from tracker.views.auth import _safe_next
 from tracker.views.common import actor, load_or_404, refuse
 
 bp = Blueprint("signin", __name__)
 log = logging.getLogger("tracker.signin")
-PENDING = "oidc_pending"        # the session key of a sign-in under way
-SIGNED_IN_HERE = "oidc_signed_in"  # this browser signed in through the provider
+PENDING = "oidc_pending"  # the session key of a sign-in under way
 
 
 def _cache() -> ProviderCache:
@@ -62,8 +62,6 @@ def start():
     except SigninRefused as exc:
         return _refused(exc)
     url, pending = flow.begin(settings, metadata, utcnow())
-    from tracker.views.auth import _safe_next
-
     pending["next"] = _safe_next(request.args.get("next"))
     session[PENDING] = pending
     return redirect(url, 303)
@@ -157,6 +155,7 @@ def delete_group(mapping_id: int):
 
 def register(app: Flask) -> None:
     app.extensions["tracker_oidc_cache"] = ProviderCache()
+    app.extensions["tracker_provider_sign_out"] = provider_sign_out_page
     app.register_blueprint(bp)
     if oidc_settings(app.config) is not None:
         add_nav_item(app, "Sign-in groups", "signin.groups", roles=("admin",), order=55)
