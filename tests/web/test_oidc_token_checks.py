@@ -347,3 +347,14 @@ def test_the_log_of_a_refusal_holds_no_token_or_code(provider, client):
     text = log.getvalue()
     assert provider.id_token not in text and "the-code" not in text and "at-123" not in text
     assert provider.id_token.split(".")[1] not in text
+
+
+def test_a_name_the_tracker_would_refuse_gives_way_to_the_address(provider, client):
+    assert sign_in_with(client, provider, name="Pat\u202eevil\x00").status_code == 303
+    assert db.session.scalar(select(User.name).where(User.email == "pat@example.com")) == "pat"
+
+
+def test_an_address_the_tracker_would_refuse_ends_the_sign_in(provider, client):
+    with signin_log() as log:
+        response = sign_in_with(client, provider, email="not an address")
+    assert_refused(response, 403, log, "email_not_usable")

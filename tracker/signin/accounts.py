@@ -14,7 +14,7 @@ from tracker import audit
 from tracker.audit import IDENTITY_PROVIDER, Actor
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.errors import Conflict
+from tracker.errors import Conflict, ValidationFailed
 from tracker.models import OidcIdentity, Team, User
 from tracker.people import operations as people
 from tracker.signin.claims import GroupGrant, Identity, resolve_groups
@@ -74,6 +74,21 @@ def _find_or_link(identity: Identity, grant: GroupGrant, now: datetime) -> tuple
     return user, None
 
 
+def _create_user(identity: Identity, role: str, actor: Actor, now: datetime) -> User:
+    """A new user from the token; a name the tracker would refuse (control characters) gives way
+    to the address's local part, an address it would refuse ends the sign-in."""
+    for name in (identity.name, ""):
+        try:
+            return people.create_user(identity.email, name, role, actor, now=now, commit=False)
+        except ValidationFailed as exc:
+            if "email" in exc.errors:
+                raise SigninRefused("email_not_usable", "The email address your identity provider gave cannot "
+                                                        "be used for an account here.", status=403) from None
+            if "name" not in exc.errors:
+                raise
+    raise AssertionError("unreachable: an empty name is always accepted")
+
+
 @owns_transaction
 def sign_in_identity(identity: Identity, now: datetime | None = None, commit: bool = True) -> User:
     """The user for a checked identity: found by its link, linked by verified email once, or created.
@@ -92,7 +107,7 @@ def sign_in_identity(identity: Identity, now: datetime | None = None, commit: bo
         raise _ask_an_admin("account_deactivated", "Your account in the tracker is deactivated.")
     actor = IDENTITY_PROVIDER
     if user is None:
-        user = people.create_user(identity.email, identity.name, grant.role, actor, now=now, commit=False)
+        user = _create_user(identity, grant.role, actor, now)
     if link is None:
         link = OidcIdentity(issuer=identity.issuer, subject=identity.subject, user_id=user.id, created_at=now,
                             granted_team_ids=[])
