@@ -28,6 +28,7 @@ class Actor:
 
 CLI = Actor(user_id=None, label="command line")
 SYSTEM = Actor(user_id=None, label="system")
+IDENTITY_PROVIDER = Actor(user_id=None, label="identity provider")
 
 ENTITY_NAMES = {
     "Source": "source",
@@ -42,6 +43,7 @@ ENTITY_NAMES = {
     "VendorContact": "vendor_contact",
     "VendorRequest": "vendor_request",
     "ObligationVendorScope": "vendor_scope",
+    "OidcGroupMapping": "group_mapping",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

@@ -107,4 +107,17 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "TRACKER_OPENSTATES_API_URL": env("TRACKER_OPENSTATES_API_URL") or "https://v3.openstates.org",
         "TRACKER_OPENSTATES_API_KEY": env("TRACKER_OPENSTATES_API_KEY") or None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Sign-in with an identity provider (OpenID Connect, docs/security.md): on when the
+        # issuer and client id are set. The redirect URI is <TRACKER_BASE_URL>/login/oidc/callback.
+        "TRACKER_OIDC_ISSUER": (env("TRACKER_OIDC_ISSUER") or "").strip().rstrip("/") or None,
+        "TRACKER_OIDC_CLIENT_ID": env("TRACKER_OIDC_CLIENT_ID") or None,
+        "TRACKER_OIDC_CLIENT_SECRET": env("TRACKER_OIDC_CLIENT_SECRET") or None,
+        "TRACKER_OIDC_PROVIDER_NAME": env("TRACKER_OIDC_PROVIDER_NAME") or "your identity provider",
+        "TRACKER_OIDC_GROUPS_CLAIM": env("TRACKER_OIDC_GROUPS_CLAIM") or "groups",
+        "TRACKER_OIDC_SCOPES": env("TRACKER_OIDC_SCOPES") or "openid email profile",
+        # TRACKER_PASSWORD_SIGNIN=0: passwords only for the break-glass admins listed.
+        "TRACKER_PASSWORD_SIGNIN": env("TRACKER_PASSWORD_SIGNIN", "1") != "0",
+        "TRACKER_BREAK_GLASS_ADMINS": sorted({part.strip().lower() for part in
+                                              (env("TRACKER_BREAK_GLASS_ADMINS") or "").split(",")
+                                              if part.strip()}),
     }

@@ -7,6 +7,7 @@ from tracker.models.feeds import FeedBody, FeedSequence, FeedToken, FeedValidato
 from tracker.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxItem, OutboxMessage, ReminderRun
 from tracker.models.people import ROLES, Team, User, team_members
 from tracker.models.security import LoginAttempt, UserSession
+from tracker.models.signin import OidcGroupMapping, OidcIdentity, group_mapping_teams  # noqa: F401
 from tracker.models.watches import (  # noqa: F401
     PROPOSAL_STATUSES, EventProvenance, Proposal, Watch, WatchObservation,
 )

@@ -28,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
         users,
         watches,
         respond,
+        signin,
         vendor_matrix,
         vendor_requests,
         vendors,
@@ -48,5 +49,6 @@ def register_blueprints(app: Flask) -> None:
     vendors.register(app)
     vendor_matrix.register(app)
     respond.register(app)
+    signin.register(app)
     vendor_requests.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required
 
 from tracker.people import login_limits
 from tracker.people.auth import authenticate, end_session, start_session
 from tracker.forms import LoginForm
+from tracker.signin.settings import SIGNED_IN_HERE, password_signin_allowed
 
 bp = Blueprint("auth", __name__)
 
@@ -44,6 +45,8 @@ def login():
             response = render_template("auth/login.html", form=form, title="Sign in")
             return response, 429, {"Retry-After": str(attempt.retry_after_seconds)}
         user = authenticate(email, form.password.data or "")
+        if user is not None and not password_signin_allowed(current_app.config, email):
+            user = None  # passwords are off for all but the break-glass admins (the page says so)
         if user is not None:
             must_change = user.must_change_password
             login_limits.succeeded(attempt)
@@ -60,6 +63,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    through_provider = bool(session.get(SIGNED_IN_HERE))
     end_session()
+    # views/signin.py registers the page that sends the browser on to the provider's sign-out.
+    provider_sign_out = current_app.extensions.get("tracker_provider_sign_out")
+    page = provider_sign_out() if through_provider and provider_sign_out else None
+    if page is not None:
+        return page  # on to the identity provider's sign-out
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
