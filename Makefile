@@ -21,7 +21,13 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.install
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+# The test-only node packages (a real OpenID provider for the sign-in tests), when npm is here;
+# without them those tests skip with a notice (never in CI, where they fail).
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --silent; \
+	else echo "NOTICE: npm not found: the OpenID provider tests will skip."; fi
+
+install-test: $(VENV)/.installed-test tests/oidc/node_modules/.package-lock.json
 
 run: install
 	$(BIN)/flask db upgrade
