@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 EVERY_TEAM = "*"
 # Tables whose bulk writes (UPDATE/DELETE statements, not ORM objects) may change any feed.
 FEED_TABLES = frozenset({"obligations", "events", "sources", "obligation_events", "teams"})
-DEBOUNCE_SECONDS = 0.2  # commits that come in a burst (an import, a recompute) share one refresh
+DEBOUNCE_SECONDS = 0.01  # commits of one burst (an import, a recompute) arriving meanwhile share one refresh
 _TOUCHED = "feeds_touched"
 
 
@@ -63,7 +63,7 @@ def refresh_scope(scope: FeedScope, now: datetime | None = None) -> int:
     The plain feed always; the `?events=1` variant when someone fetched it
     before (it has a stored body).
     """
-    from tracker.feeds.render import feed_for, feed_key, stored_feed
+    from tracker.feeds.render import feed_for, feed_key, has_stored
 
     variants = [False]
     if db.session.scalar(select(FeedBody.id).where(FeedBody.scope_key == scope.key, FeedBody.variant == "events")):
@@ -71,7 +71,7 @@ def refresh_scope(scope: FeedScope, now: datetime | None = None) -> int:
     rendered = 0
     for include_events in variants:
         key = feed_key(scope, include_events=include_events, now=now)
-        if stored_feed(key) is None:
+        if not has_stored(key):
             feed_for(key)
             rendered += 1
         db.session.commit()

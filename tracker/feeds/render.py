@@ -200,6 +200,14 @@ def stored_feed(key: FeedKey) -> RenderedFeed | None:
     return RenderedFeed(body, row.etag, row.last_modified, row.valid_from, row.valid_until)
 
 
+def has_stored(key: FeedKey) -> bool:
+    """Whether `feed_bodies` holds the feed at `key` (without reading or checking the bytes)."""
+    return db.session.scalar(
+        select(FeedBody.id).where(FeedBody.scope_key == key.scope.key, FeedBody.variant == key.variant,
+                                  FeedBody.version == key.version, FeedBody.valid_from <= key.today,
+                                  FeedBody.valid_until > key.today)) is not None
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
