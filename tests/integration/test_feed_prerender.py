@@ -197,3 +197,21 @@ def test_racing_fetches_on_two_workers_render_a_version_once(app, live_server, c
     assert len(answers) == 2 and answers[0] == answers[1]
     assert len(renders) == 1
     assert parse_all(answers[0]) and _stored_body(team_scope(team)) == answers[0]
+
+
+def test_only_the_feeds_of_the_teams_a_commit_touched_are_rendered(app, client, clock, prerender, renders):
+    changed, other = make_team(), make_team()
+    obligation = make_obligation(team=changed)
+    make_obligation(team=other)
+    fetch_feed(client, changed)
+    fetch_feed(client, other)
+    assert prerender.wait_idle(30)
+    before = len(renders)
+    clock.move_to(datetime(2026, 11, 29, 13, tzinfo=timezone.utc))
+    obligation.title = "Renamed, then rolled back"
+    db.session.flush()
+    db.session.rollback()  # nothing committed: nothing to render
+    set_status(db.session.get(type(obligation), obligation.id), "in_progress", SYSTEM)
+    assert prerender.wait_idle(30)
+    assert renders[before:] == [render_module.feed_key(team_scope(changed)).version]
+    assert b"Renamed" not in _stored_body(team_scope(changed))

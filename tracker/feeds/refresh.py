@@ -167,8 +167,13 @@ def _note_flush(session: Session, flush_context) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Obligation):
             touched = touched or _touched(session)
-            touched["teams"].add(obj.team_id)
-            touched["teams"].update(inspect(obj).attrs.team_id.history.deleted or ())
+            # Read from the loaded state only: no SQL inside a flush. Unknown team: every feed.
+            state = inspect(obj)
+            team_id = state.dict.get("team_id")
+            if team_id is None:
+                touched["every"] = True
+            touched["teams"].add(team_id)
+            touched["teams"].update(state.attrs.team_id.history.deleted or ())
         elif isinstance(obj, (Event, Source)):
             touched = touched or _touched(session)
             touched["every"] = True
