@@ -27,7 +27,7 @@ from tracker.db import db
 from tracker.models.feeds import FeedRenderClaim
 from tracker.txn import begin_write, is_sqlite
 
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=15)  # renders take well under a second; a dead claimant holds waiters this long at most
 # A waiter looks for the stored body this often (seconds), a little less often the longer it waits.
 FIRST_POLL, LONGEST_POLL = 0.02, 0.25
 
