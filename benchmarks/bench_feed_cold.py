@@ -1,22 +1,30 @@
-"""Cold feed render measured end to end: a real server process, a real HTTP client.
+"""Feeds end to end: cold render, fetch after restart and first fetch after a change, over HTTP.
 
 Seeds a SQLite file with `flask seed-synthetic` (7,500 obligations in three teams, about
-2,500 each), then for each team: starts a server process (`flask run`, or gunicorn with
---server gunicorn, one worker), waits until it has loaded the app and accepts connections and fetches the team's feed once
-over HTTP (nothing stored: a cold render, first request of the process). Each fetch is
-paired with the icalendar library alone building the same events in this process, right
-before it; the ratio is per pair. Then the server is restarted and the unchanged feed
-fetched again (a fresh process with no in-memory cache: served from the stored body).
+2,500 each). The floor every figure is compared with is the icalendar library alone building
+the same events (read from our own feed, then rebuilt from plain values) in this process,
+measured right before each team's fetches. For each team:
 
-Also prints the in-process ratio (get_feed with caches and stored bodies cleared, in a
-process that already rendered) so the two can be compared.
+1. cold render: a new server process (`flask run`, or gunicorn with --server gunicorn, one
+   worker) fetches the team's feed once with nothing stored or cached (its first request);
+2. fetch after restart: a second server process (another worker, or the first one
+   restarted) fetches the unchanged feed: the stored body;
+3. first fetch after a change: an obligation's status is changed through the JSON API on the
+   first server; its refresher renders the feed after the commit; once the stored body is the
+   new version, the second server fetches it (that worker has not seen the version). Also
+   measured: a fetch sent right after the API call returns, while the render may be under way.
 
-Run: python benchmarks/bench_feed_cold.py [--rounds 2] [--server flask|gunicorn]
+Ratios are per team, then the median of the three teams. Also prints the in-process render
+with the narrow serializer and with the icalendar one it replaced (issue 29), and the CPU a
+deploy restart of 1,000 such teams costs.
+
+Run: python benchmarks/bench_feed_cold.py [--repeat 3] [--server flask|gunicorn]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -86,7 +94,10 @@ class Server:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
                 for task in Path(f"/proc/{pid}/task").iterdir():
-                    pids += [int(child) for child in (task / "children").read_text().split()]
+                    try:
+                        pids += [int(child) for child in (task / "children").read_text().split()]
+                    except OSError:
+                        pass  # a thread that just ended
         except (OSError, ValueError, IndexError):
             return None
         return total
@@ -117,11 +128,83 @@ def _alone(values: list[dict], repeat: int = 3) -> tuple[float, float]:
     return statistics.median(s for s, _ in samples), statistics.median(c for _, c in samples)
 
 
+def _api(server: Server, token: str, obligation_id: int, status: str) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/api/v1/obligations/{obligation_id}/status", method="POST",
+        data=json.dumps({"status": status}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+
+
+def _stored_etag(scope_key: str) -> str | None:
+    from sqlalchemy import select
+
+    from tracker.db import db
+    from tracker.models import FeedBody
+
+    etag = db.session.scalar(select(FeedBody.etag).where(FeedBody.scope_key == scope_key,
+                                                         FeedBody.variant == "plain"))
+    db.session.commit()
+    return etag
+
+
+def _wait_for_new_body(scope_key: str, old_etag: str | None, timeout: float = 60) -> float:
+    """Seconds until the stored body of `scope_key` is another version than `old_etag`."""
+    start = time.perf_counter()
+    while _stored_etag(scope_key) == old_etag:
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError("the change was not rendered off the request path")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def _forget(scope_key: str) -> None:
+    """Drop one feed's stored body and validators (the others stay)."""
+    from sqlalchemy import delete
+
+    from tracker.db import db
+    from tracker.feeds.cache import caches
+    from tracker.models import FeedBody, FeedValidator
+
+    caches().clear()
+    db.session.execute(delete(FeedBody).where(FeedBody.scope_key == scope_key))
+    db.session.execute(delete(FeedValidator).where(FeedValidator.scope_key == scope_key))
+    db.session.commit()
+
+
+def _in_process(teams, url: str) -> list[tuple]:
+    """(team, render with the narrow serializer, with icalendar's, icalendar alone) in this process."""
+    import tracker.feeds.render as render_module
+    from tests.unit.test_ical_serializer import icalendar_vevent_bytes
+    from tracker.db import db
+    from tracker.feeds.scope import team_scope
+    from tracker.models import Team
+
+    rows = []
+    for team_id, _, _, values, _, _ in teams:
+        scope = team_scope(db.session.get(Team, team_id))
+        timings = []
+        for serializer in (render_module.vevent_bytes, icalendar_vevent_bytes):
+            original = render_module.vevent_bytes
+            render_module.vevent_bytes = serializer
+            try:
+                forget_feeds()
+                start = time.perf_counter()
+                render_module.render(render_module.feed_key(scope))
+                timings.append(time.perf_counter() - start)
+            finally:
+                render_module.vevent_bytes = original
+        rows.append((team_id, *timings, _alone(values, 1)[0]))
+    forget_feeds()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--obligations", type=int, default=7500)
     parser.add_argument("--teams", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=2, help="cold fetches per team")
+    parser.add_argument("--repeat", type=int, default=3, help="fetches after restart and after a change, per team")
     parser.add_argument("--server", choices=("flask", "gunicorn"), default="flask")
     args = parser.parse_args()
 
@@ -133,7 +216,7 @@ def main() -> None:
     from tracker.feeds import tokens
     from tracker.feeds.render import get_feed
     from tracker.feeds.scope import team_scope
-    from tracker.models import Team
+    from tracker.models import Obligation, Team
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'cold.db'}"
@@ -142,89 +225,98 @@ def main() -> None:
         _flask(env, "db", "upgrade")
         print(_flask(env, "seed-synthetic", "--obligations", str(args.obligations), "--teams", str(args.teams),
                      "--seed", "7").strip())
+        _flask(env, "create-user", "bench@example.com", "--role", "admin", "--password", "bench-password-1")
+        api_token = _flask(env, "create-token", "bench@example.com", "bench").strip()
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": BASE_URL,
-                          "SECRET_KEY": "bench-secret-key"})
+                          "SECRET_KEY": "bench-secret-key", "TRACKER_FEED_PRERENDER": False,
+                          "TRACKER_FEED_WARM_UP": False})
         with app.app_context():
             teams = []
             for team in db.session.scalars(select(Team).order_by(Team.id)):
                 path = "/" + tokens.feed_url(tokens.ensure_token(team, SYSTEM)).split("/", 3)[3]
                 body, values = feed_values(team_scope(team))
-                teams.append((team.id, path, body, values))
+                changed = db.session.scalar(select(Obligation.id).where(
+                    Obligation.team_id == team.id, Obligation.deleted_at.is_(None), Obligation.status == "open",
+                    Obligation.rule == "fixed", Obligation.due_date.is_not(None)).order_by(Obligation.due_date.desc()))
+                teams.append((team.id, path, body, values, f"team:{team.id}", changed))
             db.session.remove()
 
-            cold, restarted, starts = [], [], []
-            for _ in range(args.rounds):
-                for team_id, path, expected, values in teams:
-                    forget_feeds()
-                    db.session.remove()
-                    alone, alone_cpu = _alone(values)
-                    server = Server(args.server, env, tmp)
-                    try:
-                        seconds, cpu, body = server.fetch(path)
-                    finally:
-                        server.stop()
+            # Every feed has its stored body, as in a running deployment; each team's is dropped before its turn.
+            for team_id, *_ in teams:
+                get_feed(team_scope(db.session.get(Team, team_id)))
+            results = []
+            for team_id, path, expected, values, scope_key, changed in teams:
+                _forget(scope_key)
+                alone, alone_cpu = _alone(values)
+                first = Server(args.server, env, tmp)
+                try:
+                    cold, cold_cpu, body = first.fetch(path)
                     assert body == expected, "the server rendered other bytes"
-                    cold.append((team_id, seconds, alone, cpu, alone_cpu))
-                    starts.append(server.start_seconds)
-                    # Unchanged content, fresh process: served from the stored body.
-                    server = Server(args.server, env, tmp)
+                    restarts = []  # the unchanged feed, first fetch of a fresh process: the stored body
+                    for _ in range(args.repeat):
+                        second = Server(args.server, env, tmp)
+                        restarts.append(second.fetch(path))
+                        assert restarts[-1][2] == expected
+                        if len(restarts) < args.repeat:
+                            second.stop()
                     try:
-                        again, _, body = server.fetch(path)
+                        afters, settles = [], []
+                        for turn in range(args.repeat):
+                            # A change through the API on the first server; its refresher renders after the
+                            # commit; the second server has not seen the new version: the stored body.
+                            old = _stored_etag(scope_key)
+                            _api(first, api_token, changed, ("in_progress", "open")[turn % 2])
+                            settles.append(_wait_for_new_body(scope_key, old))
+                            afters.append(second.fetch(path))
+                            assert afters[-1][2] != expected
+                        # One more change, fetched as soon as the API call returns: the render may be under way.
+                        old = _stored_etag(scope_key)
+                        _api(first, api_token, changed, "done")
+                        at_once = second.fetch(path)
+                        _wait_for_new_body(scope_key, old)
+                        assert b"Done: " in at_once[2]
                     finally:
-                        server.stop()
-                    assert body == expected
-                    restarted.append((again, seconds))
-
-            # In process: this process has rendered before; only caches and stored feeds are cleared.
-            in_process, fresh_app = [], []
-            for team_id, _, _, values in teams:
-                scope = team_scope(db.session.get(Team, team_id))
-                for _ in range(3):
-                    forget_feeds()
-                    start = time.perf_counter()
-                    get_feed(scope)
-                    render_seconds = time.perf_counter() - start
-                    in_process.append((render_seconds, _alone(values, 1)[0]))
-                # A fresh app in this process (no in-memory cache): the stored body.
-                other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACKER_SCHEDULER": "off",
-                                    "TRACKER_BASE_URL": BASE_URL, "SECRET_KEY": "bench-secret-key"})
-                with other.app_context():
-                    other_scope = team_scope(db.session.get(Team, team_id))
-                    get_feed(other_scope)  # first use of this app's engine and connection
-                    other.extensions["feed_caches"].clear()
-                    start = time.perf_counter()
-                    get_feed(other_scope)
-                    fresh_app.append((time.perf_counter() - start, render_seconds))
-                    db.session.remove()
-                    db.engine.dispose()
+                        second.stop()
+                finally:
+                    first.stop()
+                results.append(dict(
+                    team=team_id, events=len(values), alone=alone, alone_cpu=alone_cpu, cold=cold, cold_cpu=cold_cpu,
+                    restart=statistics.median(r[0] for r in restarts), after=statistics.median(a[0] for a in afters),
+                    restart_cpu=statistics.median([r[1] for r in restarts if r[1] is not None] or [0.0]), settle=statistics.median(settles),
+                    at_once=at_once[0]))
+            in_process = _in_process(teams, url)
             db.session.remove()
             db.engine.dispose()
 
-    events = [len(values) for _, _, _, values in teams]
-    print(f"server: {args.server}; teams: {len(teams)}, VEVENTs per team feed: {events}; "
-          f"server ready in {statistics.median(starts):.2f} s (median)")
-    print("end to end, first HTTP fetch after the server started (cold render):")
-    for team_id, seconds, alone, cpu, alone_cpu in cold:
-        cpu_text = f"; server CPU {cpu * 1000:5.0f} ms vs {alone_cpu * 1000:5.0f} ms, {cpu / alone_cpu:5.2f}x" if cpu else ""
-        print(f"  team {team_id}: {seconds * 1000:7.0f} ms, icalendar alone {alone * 1000:6.0f} ms, "
-              f"ratio {seconds / alone:5.2f}x{cpu_text}")
-    e2e = statistics.median(seconds / alone for _, seconds, alone, _, _ in cold)
-    print(f"  median ratio end to end / icalendar alone:     {e2e:5.2f}x  (target <= 1.2x; wall clock)")
-    if all(cpu for _, _, _, cpu, _ in cold):
-        e2e_cpu = statistics.median(cpu / alone_cpu for _, _, _, cpu, alone_cpu in cold)
-        print(f"  median ratio by CPU time (server / alone):     {e2e_cpu:5.2f}x  (less disturbed by other load)")
-    ratio = statistics.median(render / alone for render, alone in in_process)
-    print(f"in process, get_feed after clearing caches and stored feeds: "
-          f"{statistics.median(r for r, _ in in_process) * 1000:.0f} ms")
-    print(f"  median ratio in process / icalendar alone:     {ratio:5.2f}x")
-    share = statistics.median(again / seconds for again, seconds in restarted)
-    print(f"unchanged feed, first fetch of a restarted server (stored body): "
-          f"{statistics.median(a for a, _ in restarted) * 1000:.1f} ms = {share * 100:.1f}% of its cold fetch")
-    share = statistics.median(again / render for again, render in fresh_app)
-    print(f"unchanged feed, fresh app in process (stored body):              "
-          f"{statistics.median(a for a, _ in fresh_app) * 1000:.1f} ms = {share * 100:.1f}% of a cold render "
-          f"(target <= 5%)")
+    median = lambda name: statistics.median(r[name] for r in results)  # noqa: E731
+    ratio = lambda name, base="alone": statistics.median(r[name] / r[base] for r in results)  # noqa: E731
+    print(f"server: {args.server}; teams: {len(teams)}, VEVENTs per team feed: {[r['events'] for r in results]}")
+    print(f"per team, wall clock (server CPU in brackets; after restart and after a change: "
+          f"medians of {args.repeat}):")
+    for r in results:
+        r["cold_cpu"] = r["cold_cpu"] or float("nan")
+        print(f"  team {r['team']}: icalendar alone {r['alone'] * 1000:5.0f} ms [{r['alone_cpu'] * 1000:4.0f}]; "
+              f"cold {r['cold'] * 1000:5.0f} ms [{r['cold_cpu'] * 1000:4.0f}]; "
+              f"after restart {r['restart'] * 1000:5.1f} ms [{r['restart_cpu'] * 1000:4.0f}]; "
+              f"first fetch after a change {r['after'] * 1000:5.1f} ms "
+              f"(stored {r['settle'] * 1000:.0f} ms after the API call); at once {r['at_once'] * 1000:5.1f} ms")
+    print(f"cold render / icalendar alone, same events:          {ratio('cold'):5.2f}x wall, "
+          f"{ratio('cold_cpu', 'alone_cpu'):5.2f}x CPU  (target <= 0.75x)")
+    print(f"fetch after restart (stored body) / icalendar alone: {ratio('restart'):6.3f}x ({median('restart') * 1000:.1f} ms)")
+    print(f"first fetch after a change / icalendar alone:        {ratio('after'):6.3f}x ({median('after') * 1000:.1f} ms)")
+    print(f"first fetch after a change / stored-body fetch:      {ratio('after', 'restart'):5.2f}x  (target <= 3x)")
+    print(f"fetch sent as the change commits / icalendar alone:  {ratio('at_once'):6.3f}x ({median('at_once') * 1000:.1f} ms)")
+    print("in process (render only, caches and stored bodies cleared):")
+    for team_id, narrow, old, alone in in_process:
+        print(f"  team {team_id}: {narrow * 1000:5.0f} ms; with icalendar's serializer {old * 1000:5.0f} ms; "
+              f"icalendar alone {alone * 1000:5.0f} ms")
+    print(f"  median ratio to icalendar alone: {statistics.median(n / a for _, n, _, a in in_process):5.2f}x; "
+          f"with icalendar's serializer {statistics.median(o / a for _, _, o, a in in_process):5.2f}x")
+    per_team_cpu = median("restart_cpu")
+    print(f"deploy restart of 1,000 teams of this size: first fetch of each from its stored body "
+          f"{per_team_cpu * 1000:.0f} CPU-s in all; if the render format changed (every feed rendered once) "
+          f"{median('cold_cpu') * 1000:.0f} CPU-s")
 
 
 if __name__ == "__main__":

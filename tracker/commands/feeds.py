@@ -1,4 +1,4 @@
-"""`feed-url TEAM`: print a team's calendar feed URL, creating its token once."""
+"""`feed-url TEAM`: print a team's calendar feed URL, creating its token once; `refresh-feeds`."""
 
 from __future__ import annotations
 
@@ -32,4 +32,25 @@ def feed_url_command(team_ref: str) -> None:
     click.echo(tokens.feed_url(tokens.ensure_token(team, CLI)))
 
 
-COMMANDS = [feed_url_command]
+@click.command("refresh-feeds")
+@click.option("--now", "now_text", metavar="ISO-8601", help="The clock for the pass (default: now).")
+@with_appcontext
+def refresh_feeds_command(now_text: str | None) -> None:
+    """Render every subscribed feed whose stored body is not its current version (e.g. after a deploy)."""
+    from datetime import datetime, timezone
+
+    from tracker.jobs.feed_refresh import run_feed_refresh
+
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            click.echo(f"Error: --now: not an ISO-8601 time: '{now_text}'", err=True)
+            sys.exit(1)
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    checked, rendered = run_feed_refresh(now)
+    click.echo(f"feeds checked: {checked}, rendered: {rendered}")
+
+
+COMMANDS = [feed_url_command, refresh_feeds_command]

@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import partial_from
+from tracker.feeds import claims
 from tracker.feeds import scope as scopes
 from tracker.feeds.cache import caches
 from tracker.feeds.items import PAST_DAYS, build_spec, leaves_on, load_details, plan_row, window_start
@@ -136,12 +137,31 @@ def feed_for(key: FeedKey) -> RenderedFeed:
         cached = _cached(key)  # rendered by the thread we waited for
         if cached is not None:
             return cached
-        feed = stored_feed(key)
-        if feed is None:
-            feed = render(key)
-            _store(key, feed)
+        feed = stored_feed(key) or _render_once(key)
         caches().feeds.put(key.cache_key, feed)
         return feed
+
+
+def _render_once(key: FeedKey) -> RenderedFeed:
+    """Render and store the feed at `key`, unless another process is rendering it: then its body.
+
+    Once per content version across the deployment (tracker.feeds.claims); a
+    claim that ends without a body, or a wait as long as the lease, costs one
+    render here, never a failed fetch.
+    """
+    token = claims.claim(key.scope.key, key.variant, key.version)
+    if token is None:
+        feed = claims.wait_for(key.scope.key, key.variant, key.version, lambda: stored_feed(key))
+        if feed is not None:
+            return feed
+        token = claims.claim(key.scope.key, key.variant, key.version)
+    feed = stored_feed(key)  # stored by another process between our look and our claim
+    if feed is None:
+        feed = render(key)
+        _store(key, feed, token)
+    elif token is not None:
+        claims.release_now(key.scope.key, key.variant, token)
+    return feed
 
 
 def _cached(key: FeedKey) -> RenderedFeed | None:
@@ -180,16 +200,25 @@ def stored_feed(key: FeedKey) -> RenderedFeed | None:
     return RenderedFeed(body, row.etag, row.last_modified, row.valid_from, row.valid_until)
 
 
+def has_stored(key: FeedKey) -> bool:
+    """Whether `feed_bodies` holds the feed at `key` (without reading or checking the bytes)."""
+    return db.session.scalar(
+        select(FeedBody.id).where(FeedBody.scope_key == key.scope.key, FeedBody.variant == key.variant,
+                                  FeedBody.version == key.version, FeedBody.valid_from <= key.today,
+                                  FeedBody.valid_until > key.today)) is not None
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
 
-def _store(key: FeedKey, feed: RenderedFeed) -> None:
+def _store(key: FeedKey, feed: RenderedFeed, claim: str | None = None) -> None:
     """Keep this render's validator and compressed body for other workers; drop outdated ones.
 
     Best effort: if a write loses a race or the database is busy, the only cost
     is that a later request renders once more. One body per scope and variant:
-    a new render replaces the previous one.
+    a new render replaces the previous one. Ends our render claim, if any, in
+    the same transaction.
     """
     now = utcnow()
     dialect = sqlite if is_sqlite() else postgresql
@@ -207,9 +236,13 @@ def _store(key: FeedKey, feed: RenderedFeed) -> None:
             or_(FeedValidator.version != key.version, FeedValidator.valid_until <= key.today)))
         db.session.execute(validator)
         db.session.execute(body)
+        if claim is not None:
+            claims.release(key.scope.key, key.variant, claim)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
+        if claim is not None:
+            claims.release_now(key.scope.key, key.variant, claim)
 
 
 def _plans(rows, today: date) -> tuple[dict, dict]:

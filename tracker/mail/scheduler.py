@@ -82,6 +82,12 @@ def build_scheduler(app: Flask, blocking: bool = False):
                       seconds=int(app.config.get("TRACKER_WATCH_CHECK_SECONDS") or WATCH_CHECK_SECONDS),
                       next_run_time=first + timedelta(seconds=FIRST_RUN_DELAY_SECONDS), max_instances=1,
                       coalesce=True, misfire_grace_time=None)
+    from tracker.jobs import feed_refresh
+
+    scheduler.add_job(feed_refresh.run_feed_refresh_job, "interval", args=[app], id="feeds",
+                      seconds=feed_refresh.interval_seconds(app),
+                      next_run_time=first + timedelta(seconds=2 * FIRST_RUN_DELAY_SECONDS), max_instances=1,
+                      coalesce=True, misfire_grace_time=None)
     return scheduler
 
 

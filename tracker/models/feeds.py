@@ -124,3 +124,23 @@ class FeedBody(_RenderedVersion, Base):
 
     body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedRenderClaim(Base):
+    """Who is rendering a feed's content version right now, across the whole deployment.
+
+    A worker (or the refresher after a commit) that finds no stored body for a
+    version claims (scope, variant) for that version before rendering; another
+    process that needs the same version meanwhile waits for the stored body
+    instead of rendering it too. A claim ends when its body is stored, or when
+    `expires_at` passes (its process died): then the next one takes it over.
+    One row per feed and variant, reused for each new version.
+    """
+
+    __tablename__ = "feed_render_claims"
+
+    scope_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    claimed_by: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.extensions import csrf
-from tracker.feeds import cache, logfilter, tokens
+from tracker.feeds import cache, logfilter, refresh, tokens
 from tracker.feeds.render import Validator, feed_for, feed_key, validator_for
 from tracker.feeds.scope import scope_for
+from tracker.mail.scheduler import serving_process
 from tracker.models import Team
 from tracker.navigation import add_account_link, add_nav_item
 from tracker.views.common import load_or_404
@@ -149,6 +150,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     csrf.exempt(feed)  # token-authenticated and GET-only
     cache.init_app(app)
+    refresh.install(app, serving=serving_process(app))
     logfilter.install(app)
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set())
     app.config["VIEWER_WRITABLE_ENDPOINTS"] = set(app.config["VIEWER_WRITABLE_ENDPOINTS"]) | {
