@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0019'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
