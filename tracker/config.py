@@ -107,4 +107,10 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "TRACKER_OPENSTATES_API_URL": env("TRACKER_OPENSTATES_API_URL") or "https://v3.openstates.org",
         "TRACKER_OPENSTATES_API_KEY": env("TRACKER_OPENSTATES_API_KEY") or None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Operations (docs/deployment.md): /metrics off unless 1; the token, or else the
+        # addresses (loopback by default), decide who may scrape it; text or json log lines.
+        "TRACKER_METRICS": env("TRACKER_METRICS", "0") == "1",
+        "TRACKER_METRICS_TOKEN": env("TRACKER_METRICS_TOKEN") or None,
+        "TRACKER_METRICS_ALLOW": env("TRACKER_METRICS_ALLOW") or None,
+        "TRACKER_LOG_FORMAT": (env("TRACKER_LOG_FORMAT") or "text").strip().lower(),
     }

@@ -24,6 +24,7 @@ computed from its rows, and the caches honour it.
 from __future__ import annotations
 
 import hashlib
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,6 +39,7 @@ from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.feeds import scope as scopes
 from tracker.feeds.cache import caches
+from tracker.operations import metrics
 from tracker.feeds.items import PAST_DAYS, build_spec, leaves_on, load_details, plan_row, window_start
 from tracker.feeds.scope import FeedScope, midnight, scope_today
 from tracker.feeds.sequence import cancelled_since, flips_for, record_flips, stored_states
@@ -131,15 +133,20 @@ def feed_for(key: FeedKey) -> RenderedFeed:
     """
     cached = _cached(key)
     if cached is not None:
+        metrics.feed_fetch("cached")
         return cached
     with caches().renders.hold(key.cache_key, before_waiting=db.session.commit):
         cached = _cached(key)  # rendered by the thread we waited for
         if cached is not None:
+            metrics.feed_fetch("cached")
             return cached
-        feed = stored_feed(key)
+        feed, result = stored_feed(key), "stored"
         if feed is None:
-            feed = render(key)
+            started = time.perf_counter()
+            feed, result = render(key), "rendered"
+            metrics.feed_rendered(time.perf_counter() - started)
             _store(key, feed)
+        metrics.feed_fetch(result)
         caches().feeds.put(key.cache_key, feed)
         return feed
 
