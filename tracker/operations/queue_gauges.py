@@ -53,5 +53,5 @@ class QueueCollector:
         last = db.session.scalar(select(func.max(ReminderRun.finished_at)))
         yield GaugeMetricFamily("tracker_reminder_last_pass_age_seconds",
                                 "Time since the last reminder pass finished (-1: none yet)",
-                                value=(self.now - last).total_seconds() if last else -1.0)
+                                value=max((self.now - last).total_seconds(), 0.0) if last else -1.0)
         db.session.rollback()  # end the read transaction the scrape opened
