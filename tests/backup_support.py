@@ -136,7 +136,7 @@ def answers(app, paths: dict) -> dict[str, tuple[int, bytes]]:
         response = client.get(path)
         found[path] = (response.status_code, response.get_data())
     with app.app_context():
-        result = app.test_cli_runner().invoke(args=["export-pack", "-"])
+        result = app.test_cli_runner().invoke(args=["export-pack"])
         assert result.exit_code == 0, result.output
         found["export-pack"] = (0, result.output.encode())
         db.session.remove()
