@@ -27,7 +27,10 @@ from sqlalchemy.engine import Connection
 from tracker.db import Base
 from tracker.operations import archive, connections, rows
 
-FETCH_ROWS = 200
+FETCH_ROWS = 500
+# Rows holding bytes (512 KB evidence chunks, feed bodies, messages) are fetched a few at a time:
+# a fetch of 500 chunks would hold 250 MB.
+FETCH_BINARY_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ class _FileSums:
 
 def _dump_table(conn: Connection, tar: tarfile.TarFile, index: int, table: sa.Table) -> dict:
     order = list(table.primary_key.columns) or list(table.columns)
-    result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(
+    batch = FETCH_BINARY_ROWS if rows.binary_columns(table) else FETCH_ROWS
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
         sa.select(table).order_by(*order))
     parts, count, sums = [], 0, _FileSums(table)
     part = archive.PartWriter(f"tables/{index:03d}-{table.name}.{len(parts):04d}.jsonl")
