@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.backup_support import fresh_database, make_app, team_count
+from tests.conftest import PG_URL, is_postgresql
 from tests.factories import make_obligation, make_team
 from tracker import PROJECT_ROOT
 from tracker.db import db
+from tracker.operations import file_stores
 
 
 def archived_rows(path: Path, table: str) -> list[dict]:
@@ -97,3 +101,66 @@ def test_a_full_disk_fails_the_backup_with_a_message_and_leaves_no_archive(app, 
     assert "no archive was left under that name" in run.stderr
     assert "Traceback" not in run.stderr
     assert run.stdout.strip() == ""  # nothing left in the full file system: no archive, no temporary file
+
+
+@pytest.fixture
+def disk_store(monkeypatch, tmp_path):
+    """A store of files on disk, registered as a domain would (its directory named by an app setting)."""
+    monkeypatch.setitem(file_stores.STORES, "uploads", "TEST_UPLOADS_DIR")
+    source = tmp_path / "uploads"
+    (source / "2026" / "12").mkdir(parents=True)
+    (source / "2026" / "12" / "evidence.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4000)
+    (source / "notes.txt").write_text("kept beside the database\n")
+    return source
+
+
+def _restore_into(tmp_path, archive_path, uploads):
+    kind = "postgresql" if is_postgresql() else "sqlite"
+    with fresh_database(kind, tmp_path, PG_URL) as url:
+        target = make_app(url, TEST_UPLOADS_DIR=str(uploads))
+        with target.app_context():
+            result = target.test_cli_runner().invoke(args=["restore", str(archive_path)])
+        return result, team_count(target)
+
+
+def test_files_kept_on_disk_are_backed_up_and_restored_beside_the_rows(app, disk_store, tmp_path):
+    app.config["TEST_UPLOADS_DIR"] = str(disk_store)
+    make_team(key="with-files")
+    backup = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "files.tar")])
+    assert backup.exit_code == 0 and "2 stored files" in backup.output, backup.output
+    result, teams = _restore_into(tmp_path, tmp_path / "files.tar", tmp_path / "restored" / "uploads")
+    assert result.exit_code == 0, result.output
+    assert teams == 1 and "2 stored files" in result.output
+    restored = tmp_path / "restored" / "uploads"
+    for path in disk_store.rglob("*"):
+        if path.is_file():
+            assert (restored / path.relative_to(disk_store)).read_bytes() == path.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "restored").iterdir()) == ["uploads"]  # no staging left
+
+
+def test_an_altered_file_on_disk_in_the_archive_restores_neither_files_nor_rows(app, disk_store, tmp_path):
+    app.config["TEST_UPLOADS_DIR"] = str(disk_store)
+    make_team(key="with-files")
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "files.tar")]).exit_code == 0
+    altered = tmp_path / "altered.tar"
+    with tarfile.open(tmp_path / "files.tar") as source, tarfile.open(altered, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name.endswith("notes.txt"):
+                data = data.replace(b"kept", b"lost")
+            target.addfile(member, io.BytesIO(data))
+    result, teams = _restore_into(tmp_path, altered, tmp_path / "restored" / "uploads")
+    assert result.exit_code == 1 and "uploads/notes.txt does not match its SHA-256 sum" in result.output
+    assert teams == 0
+    assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").iterdir())  # no staging left
+
+
+def test_a_restore_refuses_a_directory_that_already_holds_files(app, disk_store, tmp_path):
+    app.config["TEST_UPLOADS_DIR"] = str(disk_store)
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "files.tar")]).exit_code == 0
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "old.pdf").write_bytes(b"old")
+    result, teams = _restore_into(tmp_path, tmp_path / "files.tar", occupied)
+    assert result.exit_code == 1 and "is not empty" in result.output and "Nothing was restored" in result.output
+    assert sorted(p.name for p in occupied.iterdir()) == ["old.pdf"] and teams == 0

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import DBAPIError
 
 from tracker.clock import utcnow
+from tracker.operations import file_stores
 from tracker.operations.archive import BackupError
 from tracker.operations.backup import write_backup
 from tracker.operations.restore import restore_backup
@@ -33,7 +34,7 @@ def backup_command(path: Path) -> None:
     """Write every table and stored file to the archive FILE, from one consistent snapshot."""
     try:
         report = write_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["SECRET_KEY"],
-                              path, utcnow())
+                              path, utcnow(), file_stores.configured(current_app.config))
     except BackupError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -50,11 +51,13 @@ def restore_command(path: Path) -> None:
     """Restore the archive FILE into this empty, migrated database (all of it, or nothing)."""
     try:
         report = restore_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["SECRET_KEY"],
-                                path)
+                                path, file_stores.configured(current_app.config))
     except BackupError as exc:
         _fail(f"{exc}. Nothing was restored.")
     except (ValueError, TypeError, KeyError) as exc:
         _fail(f"the archive's content cannot be read ({type(exc).__name__}): it is damaged. Nothing was restored.")
+    except OSError as exc:
+        _fail(f"could not write a restored file: {exc.strerror or exc}. Nothing was restored.")
     except DBAPIError as exc:
         first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         _fail(f"the database refused a restored row ({first_line}). Nothing was restored.")

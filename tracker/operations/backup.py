@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.db import Base
-from tracker.operations import archive, connections, rows
+from tracker.operations import archive, connections, file_stores, rows
 
 FETCH_ROWS = 500
 # Rows holding bytes (512 KB evidence chunks, feed bodies, messages) are fetched a few at a time:
@@ -106,8 +106,10 @@ def _dump_table(conn: Connection, tar: tarfile.TarFile, index: int, table: sa.Ta
     return entry
 
 
-def write_backup(database_url: str, secret_key: str, target: Path, now: datetime) -> BackupReport:
-    """Snapshot the database at `database_url` into the archive `target` (replaced only when complete)."""
+def write_backup(database_url: str, secret_key: str, target: Path, now: datetime,
+                 directories: dict[str, Path] | None = None) -> BackupReport:
+    """Snapshot the database at `database_url`, and the stored-file `directories` ({store name: path}),
+    into the archive `target` (replaced only when complete)."""
     target = Path(target)
     if target.is_dir():
         raise archive.BackupError(f"{target} is a directory; give the archive's file name")
@@ -121,9 +123,13 @@ def write_backup(database_url: str, secret_key: str, target: Path, now: datetime
                 raise archive.BackupError("the database has no tables yet; nothing to back up")
             with tarfile.open(fileobj=raw, mode="w:", format=tarfile.PAX_FORMAT) as tar:
                 tables = [_dump_table(conn, tar, index, table) for index, table in enumerate(all_tables())]
+                # After the snapshot's rows: a file is written before the row that names it commits,
+                # so every file a backed-up row names is on disk by now.
+                stores = {name: file_stores.add_store(tar, name, directory)
+                          for name, directory in (directories or {}).items()}
                 manifest = {
                     "format": archive.FORMAT, "version": archive.VERSION, "created_at": now.isoformat(),
-                    "database": conn.dialect.name, "revision": revision, "tables": tables,
+                    "database": conn.dialect.name, "revision": revision, "tables": tables, "stores": stores,
                     "key_check": archive.key_check(secret_key),
                 }
                 manifest["mac"] = archive.manifest_mac(manifest, secret_key)
@@ -132,5 +138,6 @@ def write_backup(database_url: str, secret_key: str, target: Path, now: datetime
     finally:
         temporary.unlink(missing_ok=True)
     files = [info for table in tables for info in table.get("files", {}).values()]
+    files += [entry for entries in stores.values() for entry in entries]
     return BackupReport(target, len(tables), sum(t["rows"] for t in tables), len(files),
                         sum(info["bytes"] for info in files), revision)

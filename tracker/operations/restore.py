@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tracker.operations import archive, connections, rows
+from tracker.operations import archive, connections, file_stores, rows
 from tracker.operations.backup import all_tables
 
 BATCH_ROWS = 500
@@ -164,26 +164,43 @@ def _reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
                                  f'"{table.name}"), 0) + 1, false)'), {"sequence": sequence})
 
 
-def restore_backup(database_url: str, secret_key: str, source: Path) -> RestoreReport:
-    """Restore the archive `source` into the empty database at `database_url`, whole or not at all."""
+def restore_backup(database_url: str, secret_key: str, source: Path,
+                   directories: dict[str, Path] | None = None) -> RestoreReport:
+    """Restore the archive `source` into the empty database at `database_url`, and its stored files into
+    the empty `directories` ({store name: path}), whole or not at all."""
     with archive.open_archive(Path(source)) as tar:
         manifest = archive.read_manifest(tar)
         _check_key(manifest, secret_key)
+        stores = manifest.get("stores", {})
+        file_stores.check_targets(stores, directories or {})
         tables = {table.name: table for table in all_tables()}
-        with connections.write_transaction(database_url) as conn:
-            _check_target(conn, manifest, tables)
-            for entry in manifest["tables"]:  # every sum before the first row: a bad archive writes nothing
-                for part in entry["parts"]:
-                    archive.verify_part(tar, part)
-            total, files = 0, 0
-            for entry in manifest["tables"]:
-                loader = _TableLoader(conn, tables[entry["name"]], entry)
-                for part in entry["parts"]:
-                    for line in archive.part_lines(tar, part):
-                        loader.add(line)
-                loader.finish()
-                total += loader.count
-                files += len(loader.files)
-            if conn.dialect.name == "postgresql":
-                _reset_sequences(conn, [tables[entry["name"]] for entry in manifest["tables"]])
+        staged = file_stores.extract_stores(tar, stores, directories or {})  # checked, beside their places
+        try:
+            total, files = _restore_rows(tar, manifest, tables, database_url)
+        except BaseException:
+            file_stores.discard(staged)
+            raise
+        file_stores.move_into_place(staged, directories or {})
+    files += sum(len(entries) for entries in stores.values())
     return RestoreReport(len(manifest["tables"]), total, files, manifest["database"], manifest["revision"])
+
+
+def _restore_rows(tar, manifest: dict, tables: dict[str, sa.Table], database_url: str) -> tuple[int, int]:
+    """Every row in one transaction (committed at the end, or rolled back); (rows, stored files in rows)."""
+    with connections.write_transaction(database_url) as conn:
+        _check_target(conn, manifest, tables)
+        for entry in manifest["tables"]:  # every sum before the first row: a bad archive writes nothing
+            for part in entry["parts"]:
+                archive.verify_part(tar, part)
+        total, files = 0, 0
+        for entry in manifest["tables"]:
+            loader = _TableLoader(conn, tables[entry["name"]], entry)
+            for part in entry["parts"]:
+                for line in archive.part_lines(tar, part):
+                    loader.add(line)
+            loader.finish()
+            total += loader.count
+            files += len(loader.files)
+        if conn.dialect.name == "postgresql":
+            _reset_sequences(conn, [tables[entry["name"]] for entry in manifest["tables"]])
+    return total, files
