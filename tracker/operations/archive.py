@@ -21,6 +21,7 @@ import json
 import os
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -71,7 +72,7 @@ class PartWriter:
     def add_to(self, tar: tarfile.TarFile) -> dict:
         """Append the part to `tar`; its manifest entry."""
         info = tarfile.TarInfo(self.name)
-        info.size, info.mode = self.size, 0o600
+        info.size, info.mode, info.mtime = self.size, 0o600, time.time()
         self.buffer.seek(0)
         tar.addfile(info, self.buffer)
         self.buffer = io.BytesIO()  # let the bytes go now, not at the next part
@@ -81,7 +82,7 @@ class PartWriter:
 def add_manifest(tar: tarfile.TarFile, manifest: dict) -> None:
     data = json.dumps(manifest, indent=1, sort_keys=True).encode()
     info = tarfile.TarInfo(MANIFEST)
-    info.size, info.mode = len(data), 0o600
+    info.size, info.mode, info.mtime = len(data), 0o600, time.time()
     tar.addfile(info, io.BytesIO(data))
 
 
