@@ -184,3 +184,19 @@ def test_passes_of_other_processes_are_added_up_in_multiprocess_mode(app, databa
             found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     assert value(found, "tracker_reminder_passes_total", result="ok") == 2
     assert value(found, "tracker_reminder_pass_duration_seconds_count") == 2
+
+
+def test_watch_polls_are_counted_by_provider_and_result(metered, client, runner):
+    from tracker.watches.polling import run_poll_pass
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: every provider fails
+    metered.config.update(TRACKER_CONGRESS_API_URL=dead, TRACKER_CONGRESS_API_KEY="k",
+                          TRACKER_FEDERAL_REGISTER_API_URL=dead)
+    before = samples(client)
+    report = run_poll_pass(due_only=False, http_options={"sleep": lambda s: None})
+    after = samples(client)
+    assert len(report.failed) == 2
+    for provider in ("congress", "federal_register"):
+        assert value(after, "tracker_watch_polls_total", provider=provider, result="failed") == \
+            value(before, "tracker_watch_polls_total", provider=provider, result="failed") + 1, provider
