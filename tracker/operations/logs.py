@@ -1,8 +1,8 @@
 """Log lines that carry the request id, as text or (TRACKER_LOG_FORMAT=json) one JSON object per line.
 
-The formatter is set on the handlers of the loggers that print (the app's, werkzeug's
-and gunicorn's); the secrets filters keep working, since they rewrite the record
-before any formatter sees it. gunicorn's access log is written after the request has
+The formatter is set on the app's handlers, and in JSON mode on werkzeug's and
+gunicorn's as well (in text mode their lines keep their own format); the secrets
+filters keep working, since they rewrite the record before any formatter sees it. gunicorn's access log is written after the request has
 ended: put `%({x-request-id}o)s` in its access_log_format to print the id there.
 """
 
@@ -66,6 +66,9 @@ def init_app(app: Flask) -> None:
     if log_format not in FORMATS:
         raise ValueError(f"TRACKER_LOG_FORMAT must be text or json, not {log_format!r}")
     configure_handler(default_handler, log_format)
-    for logger in [app.logger] + [logging.getLogger(name) for name in LOGGER_NAMES]:
-        for handler in logger.handlers:
-            configure_handler(handler, log_format)
+    for handler in app.logger.handlers:
+        configure_handler(handler, log_format)
+    if log_format == "json":  # the servers' own text lines (access log) stay as they are in text mode
+        for logger in (logging.getLogger(name) for name in LOGGER_NAMES):
+            for handler in logger.handlers:
+                configure_handler(handler, log_format)
