@@ -39,8 +39,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.people import auth
     from tracker.commands import register_commands
     from tracker.feeds import warmup as feed_warmup
+    from tracker.operations import logs, requests as request_ids
     from tracker.views import register_blueprints
 
+    request_ids.init_app(app)  # first: every later hook and log line has the request id
+    logs.init_app(app)
     auth.init_app(app)
     templating.init_app(app)
     navigation.init_app(app)

@@ -120,4 +120,10 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "TRACKER_BREAK_GLASS_ADMINS": sorted({part.strip().lower() for part in
                                               (env("TRACKER_BREAK_GLASS_ADMINS") or "").split(",")
                                               if part.strip()}),
+        # Operations (docs/deployment.md): /metrics off unless 1; the token, or else the
+        # addresses (loopback by default), decide who may scrape it; text or json log lines.
+        "TRACKER_METRICS": env("TRACKER_METRICS", "0") == "1",
+        "TRACKER_METRICS_TOKEN": env("TRACKER_METRICS_TOKEN") or None,
+        "TRACKER_METRICS_ALLOW": env("TRACKER_METRICS_ALLOW") or None,
+        "TRACKER_LOG_FORMAT": (env("TRACKER_LOG_FORMAT") or "text").strip().lower(),
     }

@@ -35,7 +35,7 @@ def small_register():
     return team, source, enacted, obligation
 
 
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "errors"}
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "errors", "request_id"}
 
 
 def expect_problem(response, status: int) -> dict:
@@ -45,6 +45,7 @@ def expect_problem(response, status: int) -> dict:
     body = response.get_json()
     assert set(body) == PROBLEM_FIELDS
     assert body["status"] == status
+    assert body["request_id"] == response.headers["X-Request-ID"]  # the id the log lines carry
     return body
 
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
+from tracker.operations import metrics, requests as request_ids
 
 API_PREFIX = "/api/v1"
 PROBLEM_TYPE_BASE = "/api/docs#problem-"
@@ -48,6 +49,7 @@ def problem(status: int, detail: str = "", errors: Iterable[dict] = (),
         "status": status,
         "detail": detail or title,
         "errors": list(errors),
+        "request_id": request_ids.current_id(),  # the X-Request-ID header, and in every log line
     }
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
@@ -132,6 +134,7 @@ def register_blueprint_handlers(bp) -> None:
 
     def database_error(exc: DBAPIError):
         if busy_database(exc):
+            metrics.database_busy()
             return problem(503, "the database was busy and nothing was changed; try again",
                            headers={"Retry-After": "1"})
         return unexpected(exc)

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 
 from flask import url_for
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.deadlines import due_wording, partial_from
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team
@@ -207,6 +207,7 @@ class Problem(Out):
     status: int
     detail: str
     errors: list[ProblemItem]
+    request_id: str | None = Field(None, description="The request's X-Request-ID, also in the server's log lines")
 
 
 def etag_of(model: BaseModel) -> str:

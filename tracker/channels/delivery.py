@@ -26,6 +26,7 @@ from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import Channel, ChannelDelivery
+from tracker.operations import metrics
 from tracker.retry_after import retry_after
 
 LEASE = timedelta(minutes=5)
@@ -149,6 +150,7 @@ def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: Deliv
             db.session.execute(update(Channel).where(Channel.id == row.channel_id, Channel.consecutive_failures != 0)
                                .values(consecutive_failures=0).execution_options(synchronize_session=False))
             result.delivered += 1
+            metrics.channel_delivery(row.kind, "delivered")
         db.session.commit()
         return
     result.errors.append(outcome.message)
@@ -160,6 +162,7 @@ def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: Deliv
     if disable or attempts >= MAX_ATTEMPTS:
         _finish(row.id, worker, {"status": "failed", "last_error": outcome.message[:2000], **common})
         result.failed += 1
+        metrics.channel_delivery(row.kind, "failed")
     else:
         delay = backoff(attempts, rng)
         if outcome.retry_after is not None:
@@ -167,6 +170,7 @@ def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: Deliv
         _finish(row.id, worker, {"status": "pending", "last_error": outcome.message[:2000],
                                  "next_attempt_at": at + delay, **common})
         result.retried += 1
+        metrics.channel_delivery(row.kind, "retried")
     if disable:
         channel = db.session.get(Channel, row.channel_id)
         reason = (outcome.message if outcome.disable

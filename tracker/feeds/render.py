@@ -24,6 +24,7 @@ computed from its rows, and the caches honour it.
 from __future__ import annotations
 
 import hashlib
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -39,6 +40,7 @@ from tracker.deadlines import partial_from
 from tracker.feeds import claims
 from tracker.feeds import scope as scopes
 from tracker.feeds.cache import caches
+from tracker.operations import metrics
 from tracker.feeds.items import PAST_DAYS, build_spec, leaves_on, load_details, plan_row, window_start
 from tracker.feeds.scope import FeedScope, midnight, scope_today
 from tracker.feeds.sequence import cancelled_since, flips_for, record_flips, stored_states
@@ -132,12 +134,17 @@ def feed_for(key: FeedKey) -> RenderedFeed:
     """
     cached = _cached(key)
     if cached is not None:
+        metrics.feed_fetch("cached")
         return cached
     with caches().renders.hold(key.cache_key, before_waiting=db.session.commit):
         cached = _cached(key)  # rendered by the thread we waited for
         if cached is not None:
+            metrics.feed_fetch("cached")
             return cached
-        feed = stored_feed(key) or _render_once(key)
+        feed, result = stored_feed(key), "stored"
+        if feed is None:
+            feed, result = _render_once(key), "rendered"
+        metrics.feed_fetch(result)
         caches().feeds.put(key.cache_key, feed)
         return feed
 
@@ -157,7 +164,9 @@ def _render_once(key: FeedKey) -> RenderedFeed:
         token = claims.claim(key.scope.key, key.variant, key.version)
     feed = stored_feed(key)  # stored by another process between our look and our claim
     if feed is None:
+        started = time.perf_counter()
         feed = render(key)
+        metrics.feed_rendered(time.perf_counter() - started)
         _store(key, feed, token)
     elif token is not None:
         claims.release_now(key.scope.key, key.variant, token)

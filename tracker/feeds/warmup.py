@@ -49,7 +49,7 @@ def warm_up(app: Flask) -> None:
             render.stored_feed(key)
             render.render(key)
             load_details([0])
-            app.test_client().get("/feeds/" + "0" * 43 + ".ics")
+            app.test_client().get("/feeds/" + "0" * 43 + ".ics", environ_base={"tracker.warm_up": True})
         except SQLAlchemyError as error:
             log.info("feed warm-up skipped: %s", error.__class__.__name__)
         finally:

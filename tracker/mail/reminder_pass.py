@@ -18,6 +18,7 @@ from tracker.mail.digest import plan_digests
 from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import ReminderRun
+from tracker.operations import metrics
 from tracker.mail.planning import plan_obligations
 from tracker.vendors.mail import plan_vendor_mail
 from tracker.vendors.mail_progress import plan_progress
@@ -43,6 +44,7 @@ class PassReport:
         return line
 
 
+@metrics.observe_reminder_pass
 def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> PassReport:
     """Plan everything due at `now`, send what the outbox holds, record the run."""
     now = now or utcnow()

@@ -213,6 +213,8 @@ class VendorEvidenceChunk(Base):
     """A slice of an evidence file's bytes, in order (`seq` from 0)."""
 
     __tablename__ = "vendor_evidence_chunks"
+    # Backups list a SHA-256 per evidence file (tracker/operations/backup.py).
+    __table_args__ = {"info": {"stored_files": True}}
 
     evidence_id: Mapped[int] = mapped_column(
         ForeignKey("vendor_evidence.id", ondelete="CASCADE"), primary_key=True)

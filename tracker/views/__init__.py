@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         events,
         feeds,
         health,
+        metrics,
         notifications,
         obligations,
         outbox,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
     health.init_app(app)
+    metrics.init_app(app)
     for module in (obligations, deadline_form, sources, events, timeline, teams, users, transfer, account):
         module.register(app)
     errors.init_app(app)

@@ -17,6 +17,7 @@ from tracker.feeds.scope import scope_for
 from tracker.mail.scheduler import serving_process
 from tracker.models import Team
 from tracker.navigation import add_account_link, add_nav_item
+from tracker.operations import metrics
 from tracker.views.common import load_or_404
 
 bp = Blueprint("feeds", __name__)
@@ -50,6 +51,7 @@ def feed(token: str):
     if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
         validator = validator_for(key)
     if validator is not None and _not_modified(validator.etag, validator.last_modified):
+        metrics.feed_fetch("not_modified")
         response = Response(status=304)
     else:
         rendered = feed_for(key)

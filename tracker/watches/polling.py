@@ -24,6 +24,7 @@ from sqlalchemy import or_, select
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import Watch
+from tracker.operations import metrics
 from tracker.txn import begin_write, claim_ids
 from tracker.watches.notify import notify_new_proposals
 from tracker.watches.proposals import auto_apply
@@ -70,6 +71,11 @@ class WatchOutcome:
     applied: list[int] = field(default_factory=list)
     error: str = ""
     skipped: str = ""
+    provider: str = ""
+
+    @property
+    def result(self) -> str:
+        return "failed" if self.error else "skipped" if self.skipped else "ok"
 
 
 @dataclass
@@ -175,7 +181,7 @@ def poll_watch(watch_id: int, token: str, now: datetime, providers: ProviderFact
     name = f"{watch.key} ({watch.source.title})"
     provider_name, kind, item = watch.provider, watch.item_kind, watch.item
     db.session.rollback()  # no transaction open while the provider is asked
-    outcome = WatchOutcome(watch_id, name)
+    outcome = WatchOutcome(watch_id, name, provider=provider_name)
     try:
         fetched: list[Observation] = providers(provider_name).fetch(kind, item)
     except ProviderSkipped as exc:
@@ -251,6 +257,7 @@ def run_poll_pass(now: datetime | None = None, *, due_only: bool = True, config:
             done.add(watch_id)
             report.outcomes.append(poll_watch(watch_id, token, now, providers,
                                               lambda ids: auto_apply(ids, now)))
+            metrics.watch_poll(report.outcomes[-1].provider, report.outcomes[-1].result)
     if notify:
         applied = {pid for o in report.outcomes for pid in o.applied}
         try:

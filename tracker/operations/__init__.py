@@ -1,0 +1,1 @@
+"""Running the tracker in production: backups, metrics, request ids and log formats."""
