@@ -18,6 +18,7 @@ from tracker.register.queries import require_unique
 from tracker.fields import TITLE_MAX, check_key, check_line, check_timezone, line_value
 from tracker.fields import normalize_email as email_in_normal_form
 from tracker.txn import owns_transaction
+from tracker.people.api_tokens import revoke_user_tokens
 
 TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",
                "remind_projected", "digest_weekday")
@@ -155,8 +156,6 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
 
 
 def _revoke_api_tokens(user: User, actor: Actor, reason: str, now: datetime) -> None:
-    from tracker.api.tokens import revoke_user_tokens  # the API package imports this module
-
     revoke_user_tokens(user, actor, reason, now)
 
 
