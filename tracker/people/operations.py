@@ -46,8 +46,9 @@ def _check_team(key: str, name: str, timezone: str) -> None:
 
 @owns_transaction
 def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime | None = None,
-                commit: bool = True) -> Team:
-    """Add a team with the default reminder policy."""
+                commit: bool = True, **policy) -> Team:
+    """Add a team, with the default reminder policy or the `policy` fields given (the same
+    names as update_team's), in one transaction: a bad policy value creates no team."""
     key, name, timezone = (line_value(value) for value in (key, name, timezone))
     _check_team(key, name, timezone)
     require_unique(Team.key, key, noun="a team")
@@ -55,6 +56,8 @@ def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime 
     team = Team(key=key, name=name.strip(), timezone=timezone, created_at=now, updated_at=now)
     db.session.add(team)
     audit.log_created(actor, team, at=now)
+    if policy:
+        update_team(team, actor, now, commit=False, **policy)
     return team
 
 
