@@ -44,6 +44,7 @@ ENTITY_NAMES = {
     "VendorRequest": "vendor_request",
     "ObligationVendorScope": "vendor_scope",
     "OidcGroupMapping": "group_mapping",
+    "OutboxMessage": "outbox_message",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

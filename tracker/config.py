@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from tracker.watches.providers.registry import settings_defaults as provider_settings_defaults
+
 log = logging.getLogger(__name__)
 
 
@@ -99,13 +101,9 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         # seed-demo: the demo admin's password; unset, a random one is made
         # and kept in instance/demo_password.
         "TRACKER_DEMO_PASSWORD": env("TRACKER_DEMO_PASSWORD") or None,
-        # Regulator watches (docs/watches.md): the providers' APIs; no key skips a provider.
-        "TRACKER_CONGRESS_API_URL": env("TRACKER_CONGRESS_API_URL") or "https://api.congress.gov/v3",
-        "TRACKER_CONGRESS_API_KEY": env("TRACKER_CONGRESS_API_KEY") or None,
-        "TRACKER_FEDERAL_REGISTER_API_URL": env("TRACKER_FEDERAL_REGISTER_API_URL")
-        or "https://www.federalregister.gov/api/v1",
-        "TRACKER_OPENSTATES_API_URL": env("TRACKER_OPENSTATES_API_URL") or "https://v3.openstates.org",
-        "TRACKER_OPENSTATES_API_KEY": env("TRACKER_OPENSTATES_API_KEY") or None,
+        # Regulator watches (docs/watches.md): each provider's API URL (its public API by
+        # default) and key (none skips the provider), as the providers declare them.
+        **{name: env(name) or default for name, default in provider_settings_defaults().items()},
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         # Sign-in with an identity provider (OpenID Connect, docs/security.md): on when the
         # issuer and client id are set. The redirect URI is <TRACKER_BASE_URL>/login/oidc/callback.

@@ -9,7 +9,7 @@ import urllib.request
 from datetime import date
 
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 
 

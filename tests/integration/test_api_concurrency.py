@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 
 from tests.factories import make_obligation, make_user
 from tests.integration.api_helpers import http_request
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, Obligation

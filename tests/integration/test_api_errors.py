@@ -6,7 +6,7 @@ import json
 
 from tests.factories import login, make_user
 from tests.integration.api_helpers import auth, expect_problem, small_register, token_for
-from tracker.api.tokens import revoke_token
+from tracker.people.api_tokens import revoke_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import ApiToken, Obligation

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
 from tracker.api.openapi import build_document
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 
 schema = schemathesis.openapi.from_dict(build_document())

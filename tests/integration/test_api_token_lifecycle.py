@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from tests.factories import login, make_team, make_user
 from tests.integration.api_helpers import auth, expect_problem, http_request
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.feeds import tokens as feed_tokens

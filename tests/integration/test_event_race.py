@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
 from tests.integration.api_helpers import http_request
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation

@@ -57,3 +57,15 @@ def test_team_with_obligations_cannot_be_deleted(app):
     empty = make_team()
     people.delete_team(empty, SYSTEM)
     assert last_changes("team")  # the deletion is logged
+
+
+def test_a_team_is_created_with_its_policy_in_one_step_or_not_at_all(app):
+    from tracker.models import Team
+
+    team = people.create_team("legal", "Legal", "Europe/Berlin", SYSTEM, overdue_every_days=14,
+                              reminder_lead_days="30,7")
+    assert (team.overdue_every_days, team.lead_days) == (14, [30, 7])
+    with pytest.raises(ValidationFailed):
+        people.create_team("tax", "Tax", "UTC", SYSTEM, overdue_every_days=7, colour="red")
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Team).where(Team.key == "tax")) is None

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import login, make_obligation, make_team, make_user
 from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.mail.render import unsubscribe_token
-from tracker.models import OutboxMessage
+from tracker.models import AuditEntry, OutboxMessage
 from tracker.mail.reminder_pass import run_pass
 
 
@@ -57,6 +57,15 @@ def test_admin_retries_a_failed_message(client, clock):
     assert "queued again" in response.get_data(as_text=True)
     db.session.refresh(message)
     assert message.status == "pending" and message.attempts == 0
+    # The retry is in the audit trail: who asked, and the state the message was in.
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "outbox_message")).one()
+    assert entry.action == "retry" and entry.entity_id == message.id and entry.actor_id is not None
+    assert entry.changes == {"status": ["failed", "pending"], "attempts": [10, 0]}
+    # A message that is not failed is refused and nothing is logged.
+    again = client.post(f"/outbox/{message.id}/retry", follow_redirects=True)
+    assert "Only failed messages can be retried." in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.entity == "outbox_message")) == 1
 
 
 def test_viewer_changes_own_email_preferences(client):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.factories import make_team, make_user
 from tests.oidc_support import oidc_config, oidc_provider, path_of, sign_in_at_provider, signin_log
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, OidcIdentity, User

@@ -162,7 +162,7 @@ def test_vendor_forms_survive_hostile_values_and_store_nothing_when_refused(clie
 
 
 def _matrix_statements(client, vendors: int) -> int:
-    from tests.integration.test_vendors_service import _Statements
+    from tests.integration.test_vendor_service import _Statements
 
     team = make_team()
     for _ in range(vendors):
@@ -181,7 +181,7 @@ def test_matrix_statement_count_does_not_grow_with_vendors(client):
 
 
 def test_vendor_list_and_csv_statements_do_not_grow_with_vendors(client):
-    from tests.integration.test_vendors_service import _Statements
+    from tests.integration.test_vendor_service import _Statements
 
     team = make_team()
     _editor(client)

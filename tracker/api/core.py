@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from tracker.api.problems import ApiProblem, field_errors, pydantic_errors
 from tracker.api.representations import etag_of
-from tracker.api.tokens import TokenRefused, authenticate_token
+from tracker.people.api_tokens import TokenRefused, authenticate_token
 from tracker.db import db
 from tracker.models import ApiToken, User
 

@@ -52,11 +52,9 @@ def list_teams(query: TeamQuery):
            response=TeamOut, status=201, errors=(409,))
 def create_team_view(body: TeamCreate):
     actor = Actor.of(api_user())
-    team = create_team(body.key, body.name, body.timezone, actor, commit=False)
     policy = _policy(body.model_dump(include={"reminder_lead_days", "overdue_every_days",
                                               "remind_projected", "digest_weekday"}))
-    update_team(team, actor, commit=False, **policy)
-    db.session.commit()
+    team = create_team(body.key, body.name, body.timezone, actor, **policy)
     out = team_out(_load(team.id))
     return respond(out, 201, headers={"Location": out.links.self})
 

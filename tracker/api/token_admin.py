@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tracker.api.core import ApiProblem, api_user, id_page, next_link, no_content, operation, respond
 from tracker.api.representations import Out, UserRef
 from tracker.api.schemas import Cursor, Query
-from tracker.api.tokens import all_tokens_query, revoke_token, where_status
+from tracker.people.api_tokens import all_tokens_query, revoke_token, where_status
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.models import ApiToken, User

@@ -10,12 +10,6 @@ from tracker.forms.errors import as_choices
 from tracker.watches.providers import ITEM_KINDS, NAMES
 from tracker.watches.wording import provider_label
 
-ITEM_HELP = {
-    "congress:bill": "congress-type-number, e.g. 119-hr-3447",
-    "federal_register:document": "a document number, e.g. 2026-01234",
-    "federal_register:docket": "a docket id, e.g. BIS-2026-0001",
-    "openstates:bill": "jurisdiction/session/identifier, e.g. ca/20252026/SB 53",
-}
 WHAT_CHOICES = [(f"{name}:{kind}", f"{provider_label(name)} {kind}") for name in NAMES for kind in ITEM_KINDS[name]]
 
 

@@ -18,6 +18,7 @@ from tracker.register.queries import require_unique
 from tracker.fields import TITLE_MAX, check_key, check_line, check_timezone, line_value
 from tracker.fields import normalize_email as email_in_normal_form
 from tracker.txn import owns_transaction
+from tracker.people.api_tokens import revoke_user_tokens
 
 TEAM_FIELDS = ("key", "name", "timezone", "reminder_lead_days", "overdue_every_days",
                "remind_projected", "digest_weekday")
@@ -45,8 +46,9 @@ def _check_team(key: str, name: str, timezone: str) -> None:
 
 @owns_transaction
 def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime | None = None,
-                commit: bool = True) -> Team:
-    """Add a team with the default reminder policy."""
+                commit: bool = True, **policy) -> Team:
+    """Add a team, with the default reminder policy or the `policy` fields given (the same
+    names as update_team's), in one transaction: a bad policy value creates no team."""
     key, name, timezone = (line_value(value) for value in (key, name, timezone))
     _check_team(key, name, timezone)
     require_unique(Team.key, key, noun="a team")
@@ -54,6 +56,8 @@ def create_team(key: str, name: str, timezone: str, actor: Actor, now: datetime 
     team = Team(key=key, name=name.strip(), timezone=timezone, created_at=now, updated_at=now)
     db.session.add(team)
     audit.log_created(actor, team, at=now)
+    if policy:
+        update_team(team, actor, now, commit=False, **policy)
     return team
 
 
@@ -155,8 +159,6 @@ def update_user(user: User, actor: Actor, now: datetime | None = None, commit: b
 
 
 def _revoke_api_tokens(user: User, actor: Actor, reason: str, now: datetime) -> None:
-    from tracker.api.tokens import revoke_user_tokens  # the API package imports this module
-
     revoke_user_tokens(user, actor, reason, now)
 
 

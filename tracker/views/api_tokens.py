@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
 
 from tracker.api import openapi_cached
-from tracker.api.tokens import (
+from tracker.people.api_tokens import (
     DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS, all_tokens_query, check_token_fields, create_token,
     revoke_token, user_tokens,
 )

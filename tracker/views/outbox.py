@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from tracker.audit import Actor
+from tracker.errors import Conflict
+from tracker.mail.outbox import retry_message
 from tracker.people.auth import admin_required
 from tracker.clock import utcnow
 from tracker.db import db
@@ -63,11 +67,11 @@ def show(message_id: int):
 def retry(message_id: int):
     """Put a failed message back in the queue, to go out at the next pass."""
     message = load_or_404(OutboxMessage, message_id)
-    if message.status != "failed":
-        flash("Only failed messages can be retried.", "warning")
+    try:
+        retry_message(message, Actor.of(current_user))
+    except Conflict as refusal:
+        flash(str(refusal), "warning")
     else:
-        message.status, message.next_attempt_at, message.attempts = "pending", utcnow(), 0
-        db.session.commit()
         flash(f"Message to {message.recipient} queued again; it goes out at the next reminder pass.", "success")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("outbox.index"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm, show_service_errors
-from tracker.forms.watches import ITEM_HELP, WHAT_CHOICES, WatchForm
+from tracker.forms.watches import WHAT_CHOICES, WatchForm
 from tracker.models import Event, Proposal, Source, Watch
 from tracker.navigation import add_nav_item
 from tracker.people.auth import editor_required
@@ -20,7 +20,7 @@ from tracker.watches import queries
 from tracker.watches.operations import create_watch, delete_watch, make_event_of_stage, update_watch
 from tracker.watches.proposals import accept_proposal, preview, reject_proposal
 from tracker.watches.provenance import provenance_of
-from tracker.watches.providers import STAGES
+from tracker.watches.providers import ITEM_HELP, STAGES
 from tracker.watches.wording import change_words, provider_label, reported, stage_words
 
 bp = Blueprint("watches", __name__)

@@ -6,7 +6,8 @@
 
 from tracker.watches.providers.base import (CHAMBER, SUPERSEDES, ItemError, Observation, Provider, ProviderError,
                                             ProviderSkipped, occurrence)
-from tracker.watches.providers.registry import ITEM_KINDS, LABELS, NAMES, STAGES, UnknownProvider, get_provider
+from tracker.watches.providers.registry import (ITEM_HELP, ITEM_KINDS, LABELS, NAMES, PROVIDERS, STAGES,
+                                                UnknownProvider, get_provider)
 
-__all__ = ["CHAMBER", "ITEM_KINDS", "LABELS", "NAMES", "STAGES", "SUPERSEDES", "ItemError", "Observation",
+__all__ = ["CHAMBER", "ITEM_HELP", "ITEM_KINDS", "PROVIDERS", "LABELS", "NAMES", "STAGES", "SUPERSEDES", "ItemError", "Observation",
            "Provider", "ProviderError", "ProviderSkipped", "UnknownProvider", "get_provider", "occurrence"]

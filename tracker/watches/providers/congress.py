@@ -156,6 +156,8 @@ class CongressProvider:
     label = LABEL
     item_kinds = ("bill",)
     stages = STAGES
+    item_help = {"bill": "congress-type-number, e.g. 119-hr-3447"}
+    url_setting, key_setting, default_url = "TRACKER_CONGRESS_API_URL", "TRACKER_CONGRESS_API_KEY", DEFAULT_URL
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")

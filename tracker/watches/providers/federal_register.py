@@ -180,8 +180,10 @@ class FederalRegisterProvider:
     label = LABEL
     item_kinds = ("document", "docket")
     stages = STAGES
+    item_help = {"document": "a document number, e.g. 2026-01234", "docket": "a docket id, e.g. BIS-2026-0001"}
+    url_setting, key_setting, default_url = "TRACKER_FEDERAL_REGISTER_API_URL", None, DEFAULT_URL
 
-    def __init__(self, base_url: str | None = None, **http_options):
+    def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
         self.http = Http(LABEL, self.base_url, **http_options)
 

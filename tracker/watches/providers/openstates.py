@@ -100,6 +100,8 @@ class OpenStatesProvider:
     label = LABEL
     item_kinds = ("bill",)
     stages = STAGES
+    item_help = {"bill": "jurisdiction/session/identifier, e.g. ca/20252026/SB 53"}
+    url_setting, key_setting, default_url = "TRACKER_OPENSTATES_API_URL", "TRACKER_OPENSTATES_API_KEY", DEFAULT_URL
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")

@@ -20,7 +20,7 @@ from sqlalchemy import event, select
 from tests.conftest import is_postgresql
 from tests.factories import make_obligation, make_team, make_user
 from tests.integration.api_helpers import http_request
-from tracker.api.tokens import create_token
+from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.mail import planning

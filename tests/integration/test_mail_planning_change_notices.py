@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from tests.factories import make_obligation, make_team, make_user
-from tests.integration.test_planning_locks import (  # noqa: F401 (fixtures)
+from tests.integration.test_mail_planning_locks import (  # noqa: F401 (fixtures)
     PASS_AT, QUICK, _join, held_pass, patch_while_rendering, setup_obligation, short_lock_timeout)
 from tracker.audit import SYSTEM
 from tracker.db import db
