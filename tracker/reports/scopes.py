@@ -123,10 +123,10 @@ def check_request(kind: str, ref: str, fmt: str, as_of: date | None, user: User 
         raise ValidationFailed(errors)
     if not may_read(user, scope):
         raise ReportForbidden(f"you may not read the {scope.kind} '{scope.key}'")
-    if as_of is None or as_of >= today:
-        return ReportRequest(scope, fmt, today, now, historical=False)
-    cutoff = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=timezone.utc)
-    return ReportRequest(scope, fmt, as_of, cutoff, historical=True)
+    # The end of the day (UTC); for today that takes in everything recorded so far.
+    day = today if as_of is None else as_of
+    cutoff = datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    return ReportRequest(scope, fmt, day, cutoff, historical=day < today)
 
 
 # The scope kinds and the words the form and the API use for them.

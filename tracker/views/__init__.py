@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         obligations,
         outbox,
+        reports,
         sources,
         teams,
         timeline,
@@ -49,4 +50,5 @@ def register_blueprints(app: Flask) -> None:
     vendor_matrix.register(app)
     respond.register(app)
     vendor_requests.register(app)
+    reports.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
