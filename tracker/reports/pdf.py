@@ -10,10 +10,45 @@ from __future__ import annotations
 
 from flask import render_template
 
-from tracker.reports.model import DUE_STATE_DEFINITIONS, Report, status_label
+from tracker.reports.model import DUE_STATE_DEFINITIONS, ObligationRow, Report, RequestRow, status_label
 from tracker.reports.xlsx import banner
 
 MATRIX_COLUMNS = 6  # vendors per matrix table: a wider one would not fit a landscape page
+# An obligation's history, status changes and evidence are lines of one paragraph, not
+# tables: WeasyPrint lays out every table cell as a box of its own, which made a
+# 2,000-obligation report take minutes; a paragraph per obligation takes seconds.
+STAMP = "%Y-%m-%d %H:%M"
+
+
+def _due(day, state) -> str:
+    if state is None:
+        return "—"
+    return f"{state} {day.isoformat()}" if day else state
+
+
+def detail_lines(ob: ObligationRow) -> list[str]:
+    """The lines under an obligation's heading: deadline moves, status changes, evidence."""
+    lines = [f"Due date · {h.changed_at.strftime(STAMP)} · {_due(h.old_date, h.old_state)} → "
+             f"{_due(h.new_date, h.new_state)} · {h.reason}" for h in ob.history]
+    lines += [f"Status · {s.at.strftime(STAMP)} · "
+              f"{status_label(s.old) + ' → ' if s.old else ''}{status_label(s.new)} · by {s.actor}"
+              f"{' · ' + s.note if s.note else ''}" for s in ob.status_changes]
+    lines += [f"Evidence · {e.filename} · SHA-256 {e.sha256} · "
+              f"{'valid until ' + e.valid_until.isoformat() if e.valid_until else 'no expiry'} · {e.origin} · {e.link}"
+              for e in ob.evidence]
+    if not ob.history:
+        lines.insert(0, "Due date · never moved")
+    if not ob.evidence:
+        lines.append("Evidence · none")
+    return lines
+
+
+def answer_lines(request: RequestRow) -> list[str]:
+    """A vendor request's answers: who signed what, when, with which files."""
+    if not request.answers:
+        return ["No answer yet."]
+    return [f"Answer · {a.signed_at.strftime(STAMP)} · {a.signer}{', ' + a.signer_title if a.signer_title else ''}"
+            f" · files: {', '.join(a.files) or 'none'} · “{a.statement}”" for a in request.answers]
 
 
 def _refuse_fetch(url: str, *args, **kwargs):
@@ -33,7 +68,8 @@ def report_html(report: Report) -> str:
         "reports/report.html", report=report, summary=report.summary(), bars=bars, overdue=overdue, later=later,
         undated=undated, widest=widest, banner=banner(report) if report.historical else "",
         definitions=DUE_STATE_DEFINITIONS, status_label=status_label, vendor_groups=vendor_groups,
-        matrix_rows=matrix_rows, cells=cells, stamp=stamp)
+        matrix_rows=matrix_rows, cells=cells, stamp=stamp, detail_lines=detail_lines,
+        answer_lines=answer_lines)
 
 
 def render_pdf(report: Report) -> bytes:
