@@ -153,3 +153,14 @@ def test_the_contents_give_the_page_each_section_starts_on_and_every_page_is_num
 def _layout_text(content: bytes, page: int) -> str:
     return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), "-", "-"], input=content,
                           capture_output=True, check=True).stdout.decode()
+
+
+def test_a_day_before_the_scope_existed_is_refused(runner, register, out, clock):
+    clock.move_to("2026-12-02T10:00:00Z")
+    from tests.factories import make_team
+
+    make_team(key="late", name="Late team")
+    result, _ = _report(runner, out, "--team", "late", "--format", "xlsx", "--as-of", "2026-12-01")
+    assert result.exit_code == 1 and "the team 'late' did not exist yet on 2026-12-01 (added 2026-12-02)" in result.output
+    result, path = _report(runner, out, "--team", "late", "--format", "xlsx", "--as-of", "2026-12-02", name="ok")
+    assert result.exit_code == 0 and path.exists()

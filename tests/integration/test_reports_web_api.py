@@ -102,3 +102,17 @@ def test_the_api_needs_a_token_and_documents_both_formats(client, register):
         assert media in operation["responses"]["200"]["content"]
         assert {p["name"] for p in operation["parameters"]} == {"team", "source", "vendor", "as_of"}
         assert {"401", "403", "422"} <= set(operation["responses"])
+
+
+def test_a_control_character_in_a_scope_is_refused_before_it_reaches_the_database(client, register):
+    response = client.get("/api/v1/reports/xlsx?team=proc%00urement", headers=auth(token_for("viewer")))
+    assert response.status_code == 422 and response.get_json()["errors"][0]["path"] == "/query/team"
+
+
+def test_a_user_who_may_not_read_the_register_gets_no_report(register):
+    from tracker.reports.scopes import ReportForbidden, check_request
+
+    gone = make_user(email="gone@example.com", role="viewer", password=None)
+    gone.active = False
+    with pytest.raises(ReportForbidden, match="may not read the team 'procurement'"):
+        check_request("team", "procurement", "pdf", None, gone)

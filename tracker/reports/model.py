@@ -132,6 +132,8 @@ class RequestRow:
 
 @dataclass(frozen=True)
 class VendorRow:
+    """A vendor as it stood: its name and status reconstructed, the rest as today."""
+
     key: str
     name: str
     status: str
@@ -189,6 +191,8 @@ class Bar:
 
 @dataclass
 class Report:
+    """Everything one report says, in the order both formats say it."""
+
     organization: str
     scope: Scope
     as_of: date

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
+from tracker.fields import check_line
 from tracker.models import AuditEntry, Obligation, Source, Team, User, Vendor
 from tracker.reports.model import FORMATS, SCOPE_KINDS, Scope
 
@@ -62,6 +63,8 @@ def _find_scope(kind: str, ref: str) -> Scope:
         raise ValidationFailed({"scope": "choose a team, a source or a vendor"})
     if not ref:
         raise ValidationFailed({kind: f"name the {kind}"})
+    if problem := check_line(ref, 300):  # a NUL or control character would reach the database
+        raise ValidationFailed({kind: problem})
     if kind == "team":
         team = db.session.scalar(select(Team).where(Team.key == ref))
         if team is None:
