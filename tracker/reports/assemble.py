@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
+from tracker.errors import ValidationFailed
 from tracker.models import DeadlineHistory, Event, Obligation, Team, VendorRequest, obligation_events
 from tracker.register.explanation import deadline_explanation
 from tracker.reports.evidence import evidence_for
@@ -79,7 +80,7 @@ def _why(obligation: Obligation, moves: list[DeadlineHistory], before: list[Dead
     if not historical or not moves:
         try:
             return deadline_explanation(obligation)
-        except Exception:  # an explanation is a courtesy: a report must not fail for want of one
+        except (ValueError, ValidationFailed):  # a rule the engine cannot word: fall back to the record
             return before[-1].reason if before else ""
     return before[-1].reason if before else "as first computed when the obligation was added"
 
