@@ -17,7 +17,7 @@ from tests.vendor_files import pdf_bytes
 from tests.vendor_support import make_vendor, scope
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.models import VendorRequest
+from tracker.models import Obligation, VendorRequest
 from tracker.vendors import review
 from tracker.vendors.submissions import submit
 from tracker.vendors.uploads import Upload
@@ -112,3 +112,27 @@ def test_an_as_of_report_shows_what_the_register_showed_at_the_end_of_that_day(a
     assert sheet_rows(later, "Evidence")[0]["Valid until"] is None
     assert isinstance(sheet_rows(later, "Evidence")[0]["Added (UTC)"], datetime)
     assert vendor.key == "acme"
+
+
+def test_a_regulation_report_of_a_past_day_follows_the_links_as_they_were(app, client, clock):
+    team = make_team(key="procurement", name="Procurement")
+    source = make_source(key="chip-act", title="Chip Act")
+    enacted = make_event(source=source, key="chip-enacted", title="Chip Act enacted", on=date(2027, 3, 1))
+    linked = make_obligation(team=team, key="linked", title="Linked at first", rule_date=date(2027, 1, 15),
+                             event_ids=[enacted.id])
+    make_obligation(team=team, key="later", title="Linked later", rule_date=date(2027, 2, 1))
+    token = token_for("editor")
+    clock.move_to("2026-11-30T15:00:00Z")
+    later = db.session.scalar(db.select(Obligation).where(Obligation.key == "later"))
+    assert client.patch(f"/api/v1/obligations/{linked.id}", headers=auth(token),
+                        json={"event_ids": []}).status_code == 200
+    assert client.patch(f"/api/v1/obligations/{later.id}", headers=auth(token),
+                        json={"event_ids": [enacted.id]}).status_code == 200
+
+    def titles(query):
+        response = client.get(f"/api/v1/reports/xlsx?source=chip-act{query}", headers=auth(token))
+        assert response.status_code == 200
+        return [row["Title"] for row in sheet_rows(workbook(response.data), "Obligations")]
+
+    assert titles("&as_of=2026-11-29") == ["Linked at first"]
+    assert titles("") == ["Linked later"]

@@ -35,14 +35,16 @@ def _candidates(request: ReportRequest) -> list[Obligation]:
              .where(Obligation.created_at < cutoff,
                     or_(Obligation.deleted_at.is_(None), Obligation.deleted_at >= cutoff))
              .options(joinedload(Obligation.anchor_event).joinedload(Event.source)))
+    # Rows that left the scope since the cutoff are found through the audit log, which
+    # is searched (a scan of its obligation updates) only for a past day.
     if scope.kind == "team":
-        query = query.where(or_(Obligation.team_id == scope.id,
-                                Obligation.id.in_(ids_with_changed_field("obligation", "team_id"))))
+        moved = [Obligation.id.in_(ids_with_changed_field("obligation", "team_id"))] if request.historical else []
+        query = query.where(or_(Obligation.team_id == scope.id, *moved))
     elif scope.kind == "source":
         linked = (select(obligation_events.c.obligation_id)
                   .join(Event, Event.id == obligation_events.c.event_id).where(Event.source_id == scope.id))
-        query = query.where(or_(Obligation.id.in_(linked),
-                                Obligation.id.in_(ids_with_changed_field("obligation", "events"))))
+        relinked = [Obligation.id.in_(ids_with_changed_field("obligation", "events"))] if request.historical else []
+        query = query.where(or_(Obligation.id.in_(linked), *relinked))
     else:
         query = query.where(Obligation.id.in_(
             select(VendorRequest.obligation_id).where(VendorRequest.vendor_id == scope.id,
