@@ -43,10 +43,10 @@ def _database_errors_as_messages(callback: Callable) -> Callable:
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.commands import (api, backup, channels, feeds, mail, register, signin, synthetic, vendor_links,
-                                  watches)
+    from tracker.commands import (api, backup, channels, feeds, mail, register, reports, signin, synthetic,
+                                  vendor_links, watches)
 
-    for module in (register, synthetic, feeds, mail, api, channels, vendor_links, watches, signin, backup):
+    for module in (register, synthetic, feeds, mail, api, channels, vendor_links, watches, signin, backup, reports):
         for command in module.COMMANDS:
             command.callback = _database_errors_as_messages(command.callback)
             app.cli.add_command(command)

@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         obligations,
         outbox,
+        reports,
         sources,
         teams,
         timeline,
@@ -53,4 +54,5 @@ def register_blueprints(app: Flask) -> None:
     respond.register(app)
     signin.register(app)
     vendor_requests.register(app)
+    reports.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
