@@ -81,3 +81,24 @@ def test_pure_parts_import_neither_flask_nor_the_database():
         impure |= {n for n in names if n.startswith("tracker") and not n.startswith(("tracker.deadlines", "tracker.channels.payloads", "tracker.channels.signing",
                                                                          "tracker.watches.providers", "tracker.retry_after", "tracker.fields"))}
         assert not impure, (path.name, impure)
+
+
+def _with_package_inits(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` first: add those edges, except
+    to a module's own parent packages (already being imported when it runs)."""
+    def ancestors(name: str) -> list[str]:
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(2, len(parts))]
+
+    result = {}
+    for name, deps in graph.items():
+        own = set(ancestors(name))
+        extra = {parent for dep in deps for parent in ancestors(dep) if parent in graph and parent not in own}
+        result[name] = (deps | extra) - {name}
+    return result
+
+
+def test_no_import_cycle_through_package_init_files():
+    """The cycle tracker.api -> api.teams -> api.token_admin -> people.operations -> tracker.api
+    (through the package's __init__) is gone, and no other one may come back."""
+    assert _cycle(_with_package_inits(_imports())) is None
