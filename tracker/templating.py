@@ -8,7 +8,7 @@ from flask import Flask
 
 from tracker.clock import local_today
 from tracker.deadlines import due_date_note, due_wording
-from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
+from tracker.models.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
 DUE_STATE_LABELS = {
     "firm": "Firm",

@@ -86,4 +86,4 @@ def test_the_report_model_and_the_reconstruction_import_neither_flask_nor_the_da
         names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         assert not {n for n in names if n.split(".")[0] in ("flask", "sqlalchemy", "flask_sqlalchemy")}, name
-        assert {n for n in names if n.startswith("tracker")} <= {"tracker.register.vocabulary"}, name
+        assert {n for n in names if n.startswith("tracker")} <= {"tracker.models.vocabulary"}, name

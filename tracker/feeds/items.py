@@ -23,7 +23,7 @@ from tracker.feeds.ical import VEventSpec
 from tracker.feeds.uids import obligation_uid
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obligation_events
 from tracker.register.queries import event_date_column, obligation_page_url
-from tracker.register.vocabulary import STATUS_LABELS
+from tracker.models.vocabulary import STATUS_LABELS
 
 PAST_DAYS = 90          # the window: the past 90 days plus everything ahead
 CANCELLED_DAYS = 30     # cancelled events stay this long, then disappear

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from tracker.fields import CITATION_MAX, TITLE_MAX, check_jurisdiction, check_key, check_line, check_text, check_url, line_value
 from tracker.forms.errors import as_choices
-from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
+from tracker.models.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
 
 PARTIAL_DATE_HELP = "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when only the month, quarter or year is known"
 RULE_CHOICES = [("fixed", "Fixed date"), ("relative", "Relative to an event"), ("recurring", "Recurring"),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tracker.db import db
 from tracker.mail.render import KIND_LABELS, PREFERENCE_OF_KIND
 from tracker.models import Obligation, User, team_members
-from tracker.register.vocabulary import ACTIVE_STATUSES, STATUS_LABELS
+from tracker.models.vocabulary import ACTIVE_STATUSES, STATUS_LABELS
 
 # The kinds whose content is deadlines (and so can go stale); the rest (digests,
 # admin notices) are never stale.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
-from tracker.register.vocabulary import ROLES  # noqa: F401 (re-exported)
+from tracker.models.vocabulary import ROLES  # noqa: F401 (re-exported)
 
 DEFAULT_LEAD_DAYS = "30,7,1,0"
 

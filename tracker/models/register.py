@@ -22,7 +22,7 @@ from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
 from tracker.deadlines import Anchor, DeadlineRule, PartialDate, partial_from
 from tracker.models.people import Team, User
-from tracker.register.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
+from tracker.models.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
 
 # "Plan this obligation at the next pass": earlier than any real clock.
 PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)

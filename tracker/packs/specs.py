@@ -22,7 +22,7 @@ from tracker.fields import (  # noqa: F401 (the pack's limits are the services' 
     URL_MAX,
     VALUE_SHOWN_MAX,
 )
-from tracker.register.vocabulary import ROLES, SOURCE_KINDS  # noqa: F401 (part of the pack vocabulary)
+from tracker.models.vocabulary import ROLES, SOURCE_KINDS  # noqa: F401 (part of the pack vocabulary)
 
 MAX_PACK_BYTES = 10 * 1024 * 1024
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tracker.register.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, STATUS_LABELS
+from tracker.models.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, STATUS_LABELS
 
 FORMATS = ("pdf", "xlsx")
 SCOPE_KINDS = ("team", "source", "vendor")

@@ -19,7 +19,7 @@ from tracker.forms.errors import as_choices
 from tracker.forms.register import ObligationForm, StatusForm
 from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Source, Team, User
 from tracker.models.register import OBLIGATION_STATUSES
-from tracker.register.vocabulary import STATUS_LABELS
+from tracker.models.vocabulary import STATUS_LABELS
 from tracker.navigation import add_nav_item
 from tracker.register.obligations import (
     ObligationInput,
