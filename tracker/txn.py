@@ -4,18 +4,39 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Callable, ParamSpec, TypeVar
+from typing import Callable, Iterator, ParamSpec, Sequence, TypeVar
 
 from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.db import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 def is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
+
+
+def insert_ignoring(table, keys: Sequence[str]):
+    """`INSERT ... ON CONFLICT (keys) DO NOTHING` on either backend: a row whose unique key is
+    already there is skipped, not an error (queues and stores made idempotent by their keys).
+    Add `.values(...)` or pass rows to `execute`; `.returning(...)` tells which went in (psycopg
+    reports no row count for this statement)."""
+    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+# Bound parameters per statement stay under SQLite's old limit of 999.
+IN_CHUNK = 900
+
+
+def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """`values` in slices of at most `size`, for `column.in_(...)` over a long list."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def begin_write() -> None:

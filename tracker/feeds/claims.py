@@ -19,13 +19,12 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models.feeds import FeedRenderClaim
-from tracker.txn import begin_write, is_sqlite
+from tracker.txn import begin_write, insert_ignoring
 
 LEASE = timedelta(seconds=15)  # renders take well under a second; a dead claimant holds waiters this long at most
 # A waiter looks for the stored body this often (seconds), a little less often the longer it waits.
@@ -49,10 +48,9 @@ def claim(scope_key: str, variant: str, version: str) -> str | None:
                    or_(FeedRenderClaim.version != version, FeedRenderClaim.expires_at <= now))
             .values(**values).returning(FeedRenderClaim.claimed_by)).first()
         if taken is None:
-            dialect = sqlite if is_sqlite() else postgresql
             taken = db.session.execute(
-                dialect.insert(FeedRenderClaim.__table__).values(scope_key=scope_key, variant=variant, **values)
-                .on_conflict_do_nothing(index_elements=["scope_key", "variant"])
+                insert_ignoring(FeedRenderClaim.__table__, ["scope_key", "variant"])
+                .values(scope_key=scope_key, variant=variant, **values)
                 .returning(FeedRenderClaim.claimed_by)).first()
         db.session.commit()
     except SQLAlchemyError:

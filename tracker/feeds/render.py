@@ -48,7 +48,7 @@ from tracker.feeds.ical import VEventSpec, calendar_bytes, calendar_header, veve
 from tracker.feeds.uids import event_uid
 from tracker.register.queries import event_date_column
 from tracker.models import FeedBody, FeedValidator
-from tracker.txn import is_sqlite
+from tracker.txn import insert_ignoring, is_sqlite
 
 EVENT_STATUS = {"occurred": "CONFIRMED", "expected": "TENTATIVE", "withdrawn": "CANCELLED"}
 # Part of every content version: change it whenever the bytes a version renders to change
@@ -231,10 +231,9 @@ def _store(key: FeedKey, feed: RenderedFeed, claim: str | None = None) -> None:
     """
     now = utcnow()
     dialect = sqlite if is_sqlite() else postgresql
-    validator = dialect.insert(FeedValidator.__table__).values(
+    validator = insert_ignoring(FeedValidator.__table__, ["scope_key", "variant", "version", "valid_from"]).values(
         scope_key=key.scope.key, variant=key.variant, version=key.version, valid_from=feed.valid_from,
-        valid_until=feed.valid_until, etag=feed.etag, last_modified=feed.last_modified, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["scope_key", "variant", "version", "valid_from"])
+        valid_until=feed.valid_until, etag=feed.etag, last_modified=feed.last_modified, created_at=now)
     stored = dict(version=key.version, valid_from=feed.valid_from, valid_until=feed.valid_until, etag=feed.etag,
                   last_modified=feed.last_modified, body=zlib.compress(feed.body, BODY_COMPRESSION), created_at=now)
     body = dialect.insert(FeedBody.__table__).values(scope_key=key.scope.key, variant=key.variant, **stored)

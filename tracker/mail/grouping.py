@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import db
@@ -36,7 +35,7 @@ from tracker.mail.render_groups import (
 )
 from tracker.mail.timing import Policy
 from tracker.models import ChangeCause, DeadlineHistory, Obligation, OutboxItem, OutboxMessage, Team, User
-from tracker.txn import begin_write, is_sqlite
+from tracker.txn import begin_write, in_chunks, insert_ignoring
 
 GROUP_BATCH = 100_000
 # Messages of up to this many deadlines are built when planned (the outbox shows
@@ -45,7 +44,6 @@ GROUP_BATCH = 100_000
 BUILD_WHEN_PLANNED = 25
 # A concurrent pass may take some items first; what is left is grouped again, a few times at most.
 ROUNDS = 4
-CHUNK = 900
 
 ITEM_COLUMNS = (OutboxItem.id, OutboxItem.obligation_id, OutboxItem.team_id, OutboxItem.recipient_id,
                 OutboxItem.kind, OutboxItem.revision, OutboxItem.lead_days, OutboxItem.cause_id,
@@ -72,24 +70,19 @@ def group_key(item, user) -> tuple:
     return (item.recipient_id, "due")
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 class Content:
     """What rendering a set of items needs, read in a few queries for all of them."""
 
     def __init__(self, items: list):
         ids = sorted({item.obligation_id for item in items})
         self.obligations = {}
-        for chunk in _chunks(ids, 5000):
+        for chunk in in_chunks(ids, 5000):
             self.obligations.update({ob.id: ob for ob in db.session.scalars(
                 select(Obligation).where(Obligation.id.in_(chunk))
                 .options(selectinload(Obligation.team), selectinload(Obligation.anchor_event)))})
         history_ids = sorted({item.history_id for item in items if item.history_id is not None})
         self.history = {}
-        for chunk in _chunks(history_ids, 5000):
+        for chunk in in_chunks(history_ids, 5000):
             self.history.update({row.id: row for row in db.session.scalars(
                 select(DeadlineHistory).where(DeadlineHistory.id.in_(chunk)))})
         cause_ids = {item.cause_id for item in items if item.cause_id is not None}
@@ -196,9 +189,8 @@ def _insert_messages(rows: list[dict]) -> dict[str, int]:
     """Insert messages (a key queued meanwhile is skipped); {dedupe key: id} of those that went in."""
     if not rows:
         return {}
-    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
     table = OutboxMessage.__table__
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = insert_ignoring(table, ["dedupe_key"])
     return {key: row_id for row_id, key in
             db.session.execute(statement.returning(table.c.id, table.c.dedupe_key), rows).all()}
 
@@ -230,11 +222,11 @@ def _store(messages: list[tuple[dict, list[int]]], left_out: list[tuple[int, str
     if updates:
         db.session.execute(_ASSIGN, updates)
     got: dict[int, int] = {}
-    for chunk in _chunks(list(wanted)):
+    for chunk in in_chunks(list(wanted)):
         got.update(db.session.execute(select(OutboxItem.message_id, func.count()).where(
             OutboxItem.message_id.in_(chunk)).group_by(OutboxItem.message_id)).all())
     short = [message_id for message_id, count in wanted.items() if got.get(message_id, 0) != count]
-    for chunk in _chunks(short):
+    for chunk in in_chunks(short):
         # Some of its items went into a concurrent pass's message: give the rest back, drop this one.
         db.session.execute(update(OutboxItem).where(OutboxItem.message_id.in_(chunk))
                            .values(message_id=None).execution_options(synchronize_session=False))

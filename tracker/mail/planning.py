@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker.db import UTCDateTime, db
@@ -39,7 +38,7 @@ from tracker.mail.render import PREFERENCE_OF_KIND
 from tracker.models import DeadlineHistory, Obligation, OutboxItem, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
 from tracker.mail.timing import Due, Policy, due_now, next_send_after
-from tracker.txn import begin_write, is_sqlite
+from tracker.txn import begin_write, insert_ignoring, is_sqlite
 
 # What the timing rules need; obligations are loaded whole only when something is due.
 SCHEDULE_COLUMNS = (Obligation.id, Obligation.team_id, Obligation.due_date, Obligation.due_state,
@@ -152,9 +151,8 @@ def insert_items(rows: list[dict]) -> int:
     """Insert outbox items, silently skipping keys that exist; returns how many went in."""
     if not rows:
         return 0
-    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
     table = OutboxItem.__table__
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=list(ITEM_COLUMNS))
+    statement = insert_ignoring(table, ITEM_COLUMNS)
     return len(db.session.execute(statement.returning(table.c.id), rows).all())
 
 

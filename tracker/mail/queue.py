@@ -7,13 +7,12 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.db import db
 from tracker.mail.message import build_message, mime_bytes
 from tracker.mail.render import Rendered
 from tracker.models import OutboxMessage, User
-from tracker.txn import is_sqlite
+from tracker.txn import in_chunks, insert_ignoring
 
 
 def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: datetime, *,
@@ -41,8 +40,7 @@ def outbox_row(key: str, kind: str, rendered: Rendered, recipient: User, now: da
 
 def existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start:start + 900]
+    for chunk in in_chunks(keys):
         found.update(db.session.scalars(select(OutboxMessage.dedupe_key).where(
             OutboxMessage.dedupe_key.in_(chunk))))
     return found
@@ -52,9 +50,8 @@ def insert_new(rows: list[dict]) -> int:
     """Insert outbox rows, silently skipping keys that exist; returns how many went in."""
     if not rows:
         return 0
-    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
     table = OutboxMessage.__table__
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = insert_ignoring(table, ["dedupe_key"])
     return len(db.session.execute(statement.returning(table.c.id), rows).all())
 
 

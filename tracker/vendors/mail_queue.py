@@ -11,25 +11,18 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.db import db
 from tracker.models import OutboxMessage, VendorMailItem
-from tracker.txn import is_sqlite
+from tracker.txn import in_chunks, insert_ignoring
 
 
 def present_keys(keys: list[str]) -> set[str]:
     """Which of these item keys are already in some message."""
     found: set[str] = set()
-    for start in range(0, len(keys), 900):
-        found.update(db.session.scalars(select(VendorMailItem.item_key)
-                                        .where(VendorMailItem.item_key.in_(keys[start:start + 900]))))
+    for chunk in in_chunks(keys):
+        found.update(db.session.scalars(select(VendorMailItem.item_key).where(VendorMailItem.item_key.in_(chunk))))
     return found
-
-
-def _insert(table, rows: list[dict], index: str):
-    dialect_insert = sqlite.insert if is_sqlite() else postgresql.insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=[index])
 
 
 def queue(values: dict, item_keys: list[str]) -> bool:
@@ -41,13 +34,13 @@ def queue(values: dict, item_keys: list[str]) -> bool:
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
     values = dict(values, dedupe_key=f"{values['kind']}:{who}:{digest}")
     outbox = OutboxMessage.__table__
-    inserted = db.session.execute(_insert(outbox, [values], "dedupe_key").returning(outbox.c.id), [values]).all()
+    inserted = db.session.execute(insert_ignoring(outbox, ["dedupe_key"]).returning(outbox.c.id), [values]).all()
     if not inserted:
         return False
     outbox_id = inserted[0][0]
     items = VendorMailItem.__table__
     rows = [{"item_key": key, "outbox_id": outbox_id, "created_at": values["created_at"]} for key in keys]
-    taken = db.session.execute(_insert(items, rows, "item_key").returning(items.c.item_key), rows).all()
+    taken = db.session.execute(insert_ignoring(items, ["item_key"]).returning(items.c.item_key), rows).all()
     if len(taken) != len(keys):
         # Another planner queued some of these items meanwhile: undo ours, theirs stands.
         db.session.execute(delete(items).where(items.c.outbox_id == outbox_id))
