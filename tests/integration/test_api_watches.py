@@ -13,9 +13,9 @@ from tests.watch_support import GivenProvider, committee, enacted, poll, watched
 
 
 def test_watches_are_created_read_edited_and_removed_through_the_api(client, app):
-    watch, _, _, _, _ = watched_bill()
+    watch, _, _, team, _ = watched_bill()
     source_id = watch.source_id
-    editor = token_for("editor")
+    editor = token_for("editor", teams=[team])  # an editor of the team whose deadlines the source drives
     listed = client.get(f"/api/v1/sources/{source_id}/watches", headers=auth(editor)).get_json()
     assert listed["items"][0]["stages"] == {"passed_committee": "csa-committee", "enacted": "csa-enacted"}
     assert listed["items"][0]["status"] == "new" and listed["items"][0]["kind"] == "bill"

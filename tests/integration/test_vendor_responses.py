@@ -160,7 +160,7 @@ def test_evidence_downloads_as_an_attachment_for_signed_in_users_only(client, se
     _post(client, setup["token"], files=[('cert "final"\r\n.pdf', pdf)])
     evidence = db.session.scalar(sa.select(VendorEvidence))
     assert client.get(f"/vendors/evidence/{evidence.id}").status_code in (302, 401)
-    login(client, make_user(role="viewer"))
+    login(client, make_user(role="viewer", teams=[setup["team"]]))
     response = client.get(f"/vendors/evidence/{evidence.id}")
     assert response.status_code == 200 and response.data == pdf
     disposition = response.headers["Content-Disposition"]
@@ -170,7 +170,7 @@ def test_evidence_downloads_as_an_attachment_for_signed_in_users_only(client, se
 
 
 def test_api_accept_and_reject_name_the_missing_reason(client, setup, runner):
-    user = make_user(role="editor", email="api@example.com")
+    user = make_user(role="editor", email="api@example.com", teams=[setup["team"]])
     token = runner.invoke(args=["create-token", user.email, "bot"]).output.strip().split()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     _post(client, setup["token"], files=[("cert.pdf", pdf_bytes())])
@@ -255,7 +255,7 @@ def test_each_contact_has_a_calendar_feed_of_what_their_company_owes(client, set
 def test_send_again_replaces_the_link_and_mails_the_new_one(client, setup):
     import re
 
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[setup["team"]]))
     response = client.post(f"/vendor-requests/{setup['request'].id}/link", data={"action": "resend"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"

@@ -57,7 +57,8 @@ def _audit(actor: Actor, action: str, link: VendorLink, now: datetime) -> None:
     audit.log(actor, "update", link.request, {"response_link": [None, f"link {link.id} {action}"]}, at=now)
 
 
-def _create(request: VendorRequest, actor: Actor, now: datetime) -> tuple[VendorLink, str]:
+def _create(request: VendorRequest, actor: Actor, now: datetime,
+            issued_by_hand: bool = False) -> tuple[VendorLink, str]:
     while True:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         selector = token[:SELECTOR_LENGTH]
@@ -65,7 +66,8 @@ def _create(request: VendorRequest, actor: Actor, now: datetime) -> tuple[Vendor
             break
     digest, sealed = seal(token)
     link = VendorLink(request_id=request.id, selector=selector, digest=digest, sealed=sealed,
-                      created_at=now, expires_at=expiry_for(request, now))
+                      created_at=now, expires_at=expiry_for(request, now),
+                      issued_by_id=actor.user_id if issued_by_hand else None)
     db.session.add(link)
     db.session.flush()
     _audit(actor, "created", link, now)
@@ -95,13 +97,18 @@ def ensure_link(request: VendorRequest, actor: Actor, now: datetime | None = Non
 
 @owns_transaction
 def replace_link(request: VendorRequest, actor: Actor, now: datetime | None = None, commit: bool = True) -> str:
-    """Resend: every live link of the request is replaced by a new one; returns the new token."""
+    """Resend: every live link of the request is replaced by a new one; returns the new token.
+
+    The new link records who re-issued it (`issued_by_id`), and so does every
+    attestation sent through it: a team member could answer through a link
+    they re-issued, so such an answer is never taken for the vendor's own.
+    """
     now = now or utcnow()
     for link in db.session.scalars(select(VendorLink).where(
             VendorLink.request_id == request.id, VendorLink.revoked_at.is_(None), VendorLink.replaced_at.is_(None))):
         link.replaced_at = now
         _audit(actor, "replaced", link, now)
-    return _create(request, actor, now)[1]
+    return _create(request, actor, now, issued_by_hand=True)[1]
 
 
 @owns_transaction

@@ -18,7 +18,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.fields import check_line, line_value
-from tracker.models import VendorAttestation, VendorRequest
+from tracker.models import VendorAttestation, VendorLink, VendorRequest
 from tracker.models.vendors import REQUEST_OWED_STATUSES
 from tracker.txn import owns_transaction
 from tracker.vendors.requests import set_request_status
@@ -69,7 +69,7 @@ def _file_problems(uploads: list[Upload]) -> tuple[list[str], list[str]]:
 
 @owns_transaction
 def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploads: list[Upload],
-           now: datetime | None = None, commit: bool = True) -> str:
+           now: datetime | None = None, commit: bool = True, link: VendorLink | None = None) -> str:
     """Store an attested submission and mark the request submitted; returns the submission id.
 
     Raises ValidationFailed (fields 'name', 'title', 'confirm', 'files',
@@ -93,14 +93,16 @@ def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploa
     now = now or utcnow()
     submission_id = uuid.uuid4().hex
     signer = line_value(name)
-    actor = Actor(user_id=None, label=f"{signer[:200]} (response link)")
+    issuer = link.issued_by if link is not None else None
+    via = f"response link re-issued by {issuer.email}" if issuer is not None else "response link"
+    actor = Actor(user_id=None, label=f"{signer[:150]} ({via})")
     db.session.add(VendorAttestation(request_id=request.id, submission_id=submission_id, signer_name=signer,
                                      signer_title=line_value(title), statement=statement_for(request),
-                                     signed_at=now))
+                                     signed_at=now, link_issued_by_id=issuer.id if issuer else None))
     stored = [store_file(request.id, submission_id, upload, content_type)
               for upload, content_type in zip(uploads, types)]
     audit.log(actor, "update", request, {"submission": [None, {
-        "id": submission_id, "signer": signer, "files": [f"{e.filename} ({e.size} bytes, sha256 {e.sha256})"
+        "id": submission_id, "signer": signer, "link_issued_by": issuer.email if issuer else None, "files": [f"{e.filename} ({e.size} bytes, sha256 {e.sha256})"
                                                          for e in stored]}]}, at=now)
     set_request_status(request, "submitted", actor, now=now, commit=False)
     from tracker.vendors.notices import queue_receipt

@@ -20,7 +20,7 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import csrf
 from tracker.mail.render import long_date
 from tracker.deadlines import due_wording
-from tracker.models import VendorAttestation, VendorContact, VendorEvidence, VendorRequest
+from tracker.models import VendorAttestation, VendorContact, VendorEvidence, VendorLink, VendorRequest
 from tracker.register.explanation import deadline_explanation
 from tracker.register.queries import team_todays
 from tracker.vendors.contact_feeds import contact_feed, contact_feed_url, ensure_contact_token, find_contact
@@ -38,13 +38,17 @@ FORM_MEMORY = 1024 * 1024
 
 
 def _open(token: str) -> VendorRequest:
+    return _open_link(token).request
+
+
+def _open_link(token: str) -> VendorLink:
     lookup = find(token)
     if lookup.state == "unknown":
         abort(404)
     if lookup.state == "gone":
         abort(Response(render_template("respond/gone.html", why=lookup.why, title="This link no longer works"),
                        status=410))
-    return lookup.link.request
+    return lookup.link
 
 
 def submissions_of(vendor_request: VendorRequest) -> list[dict]:
@@ -80,7 +84,8 @@ def page(token: str):
 @bp.route("/respond/<token>", methods=["POST"])
 @csrf.exempt
 def answer(token: str):
-    vendor_request = _open(token)
+    link = _open_link(token)
+    vendor_request = link.request
     if not accepts_answers(vendor_request):
         return _page(token, vendor_request, {"request": "This request was already answered. It can be answered "
                                                         "again only if the team rejects the answer."}, code=409)
@@ -100,7 +105,7 @@ def answer(token: str):
                for f in files.getlist("files") if f.filename]
     typed = {"name": form.get("name", ""), "title": form.get("title", "")}
     try:
-        submit(vendor_request, typed["name"], typed["title"], form.get("confirm") == "yes", uploads)
+        submit(vendor_request, typed["name"], typed["title"], form.get("confirm") == "yes", uploads, link=link)
     except ValidationFailed as error:
         db.session.rollback()
         return _page(token, db.session.get(VendorRequest, vendor_request.id), error.errors, typed, code=400)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.db import db
@@ -15,6 +15,7 @@ from tracker.forms.vendors import ContactForm, VendorForm
 from tracker.models import AuditEntry, User, Vendor, VendorContact, VendorEvidence, VendorRequestHistory, VendorRequest
 from tracker.models.vendors import VENDOR_STATUSES
 from tracker.navigation import add_nav_item
+from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.register.queries import team_todays
 from tracker.vendors.exports import vendors_csv
@@ -79,7 +80,9 @@ def _detail_page(vendor: Vendor, contact_form: ContactForm | None = None, code: 
                                  | ((AuditEntry.entity == "vendor_request") & AuditEntry.entity_id.in_(request_ids)))
         .order_by(AuditEntry.id.desc()).limit(100)))
     by_id = {r.id: r for r in requests}
+    evidence = [e for e in evidence if permissions.may_read_answers(current_user, by_id[e.request_id])]
     return render_template("vendors/detail.html", vendor=vendor, requests=requests, evidence=evidence,
+                           may_edit=permissions.may_edit_vendor(current_user, vendor),
                            history=history, trail=trail, by_id=by_id, todays=team_todays(),
                            labels=REQUEST_STATUS_LABELS, contact_form=contact_form or ContactForm(),
                            confirm=ConfirmForm(), title=vendor.name), code
@@ -102,6 +105,8 @@ def _values(form: VendorForm) -> dict:
 def _save(form: VendorForm, vendor: Vendor | None):
     if not form.validate_on_submit():
         return None, 400 if request.method == "POST" else 200
+    if form.team_id.data is not None:
+        _require_vendor_team(form.team_id.data)
     try:
         if vendor is None:
             return create_vendor(actor(), **_values(form)), 200
@@ -131,6 +136,7 @@ def create():
 @editor_required
 def edit(vendor_id: int):
     vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
     form = VendorForm(obj=vendor if request.method == "GET" else None)
     _fill_choices(form, vendor.owner_id)
     if request.method == "GET":
@@ -148,6 +154,7 @@ def edit(vendor_id: int):
 @editor_required
 def offboard(vendor_id: int):
     vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
     if ConfirmForm().validate_on_submit() and offboard_vendor(vendor, actor()):
         flash(f"Vendor “{vendor.name}” offboarded. Its open requests are now not applicable; "
               "their history is kept.", "success")
@@ -158,6 +165,7 @@ def offboard(vendor_id: int):
 @editor_required
 def add_contact_view(vendor_id: int):
     vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
     form = ContactForm()
     if form.validate_on_submit():
         try:
@@ -176,7 +184,13 @@ def _contact(vendor_id: int, contact_id: int) -> VendorContact:
         from flask import abort
 
         abort(404)
+    _require_vendor_team(contact.vendor.team_id)
     return contact
+
+
+def _require_vendor_team(team_id: int) -> None:
+    permissions.require(permissions.may_edit_team(current_user, team_id),
+                        "vendors are managed by their team: you need the editor role in that team")
 
 
 @bp.route("/vendors/<int:vendor_id>/contacts/<int:contact_id>/remove", methods=["POST"])
