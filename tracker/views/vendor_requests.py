@@ -38,6 +38,8 @@ def _page(vendor_request: VendorRequest, errors: dict | None = None, typed: dict
                                .order_by(VendorLink.id.desc())).all()
     today = team_todays().get(vendor_request.obligation.team_id)
     readable = permissions.may_read_answers(current_user, vendor_request)
+    if not readable:  # what was sent (names, hashes) is for the owning teams only
+        trail = [entry for entry in trail if "submission" not in (entry.changes or {})]
     return render_template("vendors/request.html", req=vendor_request, obligation=vendor_request.obligation,
                            vendor=vendor_request.vendor, explanation=deadline_explanation(vendor_request.obligation),
                            submissions=submissions_of(vendor_request) if readable else [], history=history, trail=trail, links=links,

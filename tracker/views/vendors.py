@@ -80,7 +80,10 @@ def _detail_page(vendor: Vendor, contact_form: ContactForm | None = None, code: 
                                  | ((AuditEntry.entity == "vendor_request") & AuditEntry.entity_id.in_(request_ids)))
         .order_by(AuditEntry.id.desc()).limit(100)))
     by_id = {r.id: r for r in requests}
-    evidence = [e for e in evidence if permissions.may_read_answers(current_user, by_id[e.request_id])]
+    readable = {r.id for r in requests if permissions.may_read_answers(current_user, r)}
+    evidence = [e for e in evidence if e.request_id in readable]
+    trail = [a for a in trail if a.entity != "vendor_request" or a.entity_id in readable
+             or "submission" not in (a.changes or {})]  # what was sent: the owning teams only
     return render_template("vendors/detail.html", vendor=vendor, requests=requests, evidence=evidence,
                            may_edit=permissions.may_edit_vendor(current_user, vendor),
                            history=history, trail=trail, by_id=by_id, todays=team_todays(),
