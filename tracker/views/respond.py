@@ -35,6 +35,8 @@ bp = Blueprint("respond", __name__)
 # The text fields are short, but the multipart decoder checks this against its read buffer (64 KB
 # slices) too, so it must be well above that.
 FORM_MEMORY = 1024 * 1024
+# The form's own fields (name, title, confirm) and up to MAX_FILES files, with room to spare.
+MAX_FORM_PARTS = MAX_FILES + 10
 
 
 def _open(token: str) -> VendorRequest:
@@ -89,11 +91,16 @@ def answer(token: str):
     if not accepts_answers(vendor_request):
         return _page(token, vendor_request, {"request": "This request was already answered. It can be answered "
                                                         "again only if the team rejects the answer."}, code=409)
+    too_many_parts = {"files": f"at most {MAX_FILES} files per submission (and short text fields). Nothing was "
+                                         "stored: send fewer files."}
     try:
+        # max_form_parts: a body of 150,000 empty parts is refused after the first few, not parsed whole.
         _, form, files = parse_form_data(request.environ, stream_factory=capped_stream_factory,
                                          max_form_memory_size=FORM_MEMORY, max_content_length=BODY_LIMIT,
-                                         silent=False)
+                                         silent=False, max_form_parts=MAX_FORM_PARTS)
     except RequestEntityTooLarge:
+        if (request.content_length or 0) <= BODY_LIMIT:
+            return _page(token, vendor_request, too_many_parts, code=413)
         return _page(token, vendor_request, {"files": f"The submission is larger than this form takes "
                                                       f"({BODY_LIMIT // (1024 * 1024)} MB in all, at most 25 MB a "
                                                       "file). Nothing was stored: send fewer or smaller files."},
