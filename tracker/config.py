@@ -107,4 +107,6 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "TRACKER_OPENSTATES_API_URL": env("TRACKER_OPENSTATES_API_URL") or "https://v3.openstates.org",
         "TRACKER_OPENSTATES_API_KEY": env("TRACKER_OPENSTATES_API_KEY") or None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Finished mail (sent, cancelled, failed) keeps its body this long, then only its record.
+        "TRACKER_OUTBOX_RETENTION_DAYS": _positive("TRACKER_OUTBOX_RETENTION_DAYS", 30),
     }

@@ -82,6 +82,11 @@ def build_scheduler(app: Flask, blocking: bool = False):
                       seconds=int(app.config.get("TRACKER_WATCH_CHECK_SECONDS") or WATCH_CHECK_SECONDS),
                       next_run_time=first + timedelta(seconds=FIRST_RUN_DELAY_SECONDS), max_instances=1,
                       coalesce=True, misfire_grace_time=None)
+    from tracker.jobs.outbox_purge import PURGE_EVERY_SECONDS, run_purge_job
+
+    scheduler.add_job(run_purge_job, "interval", args=[app], id="outbox-purge", seconds=PURGE_EVERY_SECONDS,
+                      next_run_time=first + timedelta(seconds=3 * FIRST_RUN_DELAY_SECONDS), max_instances=1,
+                      coalesce=True, misfire_grace_time=None)
     return scheduler
 
 

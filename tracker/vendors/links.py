@@ -157,3 +157,32 @@ def find(token: str, now: datetime | None = None) -> Lookup:
 def response_url(token: str) -> str:
     """The public URL of a response link, from TRACKER_BASE_URL."""
     return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/respond/{token}"
+
+
+# Mail holds a placeholder naming the link's row, never the token: the outbox (and every backup of it)
+# gives a reader no working link. The URL is filled in from the sealed copy when the message is sent.
+PLACEHOLDER = re.compile(r"/respond/\[link-(\d{1,10})\]")
+
+
+def placeholder_url(link_id: int) -> str:
+    """What queued mail holds instead of a response link's URL."""
+    return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/respond/[link-{link_id}]"
+
+
+def link_id_of(token: str) -> int:
+    """The row id of a token this process just made (found by its selector)."""
+    return db.session.scalar(select(VendorLink.id).where(VendorLink.selector == token[:SELECTOR_LENGTH]))
+
+
+def fill_placeholders(text: str) -> str:
+    """`text` with every link placeholder replaced by the link's URL (unsealed now, never stored).
+
+    A link that cannot be unsealed (another SECRET_KEY) becomes the word "unavailable" in the
+    URL, which answers 404: the contact asks for a new one.
+    """
+    def url(match: re.Match) -> str:
+        link = db.session.get(VendorLink, int(match.group(1)))
+        token = unseal(link.digest, link.sealed) if link is not None and link.sealed else None
+        return f"/respond/{token}" if token else "/respond/unavailable"
+
+    return PLACEHOLDER.sub(url, text)
