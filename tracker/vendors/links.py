@@ -108,6 +108,7 @@ def replace_link(request: VendorRequest, actor: Actor, now: datetime | None = No
             VendorLink.request_id == request.id, VendorLink.revoked_at.is_(None), VendorLink.replaced_at.is_(None))):
         link.replaced_at = now
         _audit(actor, "replaced", link, now)
+    _revoke_feeds(request, actor, "its response link was replaced", now)
     return _create(request, actor, now, issued_by_hand=True)[1]
 
 
@@ -121,7 +122,14 @@ def revoke_links(request: VendorRequest, actor: Actor, now: datetime | None = No
         link.revoked_at = now
         _audit(actor, "revoked", link, now)
         count += 1
+    _revoke_feeds(request, actor, "its response link was revoked", now)
     return count
+
+
+def _revoke_feeds(request: VendorRequest, actor: Actor, reason: str, now: datetime) -> None:
+    from tracker.vendors.contact_feeds import revoke_vendor_feeds
+
+    revoke_vendor_feeds(request.vendor_id, actor, reason, now)
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,7 @@ def response_url(token: str) -> str:
 # Mail holds a placeholder naming the link's row, never the token: the outbox (and every backup of it)
 # gives a reader no working link. The URL is filled in from the sealed copy when the message is sent.
 PLACEHOLDER = re.compile(r"/respond/\[link-(\d{1,10})\]")
+FEED_PLACEHOLDER = re.compile(r"/feeds/v/\[contact-(\d{1,10})\]")
 
 
 def placeholder_url(link_id: int) -> str:
@@ -185,4 +194,11 @@ def fill_placeholders(text: str) -> str:
         token = unseal(link.digest, link.sealed) if link is not None and link.sealed else None
         return f"/respond/{token}" if token else "/respond/unavailable"
 
-    return PLACEHOLDER.sub(url, text)
+    def feed(match: re.Match) -> str:
+        from tracker.models import VendorContact
+        from tracker.vendors.contact_feeds import ensure_contact_token
+
+        contact = db.session.get(VendorContact, int(match.group(1)))
+        return f"/feeds/v/{ensure_contact_token(contact)}" if contact is not None else "/feeds/v/unavailable"
+
+    return FEED_PLACEHOLDER.sub(feed, PLACEHOLDER.sub(url, text))

@@ -59,12 +59,12 @@ def mime_with_links(row) -> bytes:
 
     from tracker.mail.message import build_message, mime_bytes
     from tracker.models import OutboxMessage
-    from tracker.vendors.links import PLACEHOLDER, fill_placeholders
+    from tracker.vendors.links import FEED_PLACEHOLDER, PLACEHOLDER, fill_placeholders
 
-    if b"/respond/[link-" not in bytes(row.mime or b""):
-        return row.mime
+    # Looked up in the stored bodies, not the MIME bytes: quoted-printable may have wrapped a long line.
     stored = db.session.get(OutboxMessage, row.id)
-    if stored is None or not PLACEHOLDER.search(stored.body_text + stored.body_html):
+    if stored is None or not (PLACEHOLDER.search(stored.body_text + stored.body_html)
+                              or FEED_PLACEHOLDER.search(stored.body_text)):
         return row.mime
     filled = SimpleNamespace(recipient=stored.recipient, recipient_name=stored.recipient_name,
                              subject=stored.subject, message_id=stored.message_id,

@@ -23,7 +23,7 @@ from tracker.deadlines import due_wording
 from tracker.models import VendorAttestation, VendorContact, VendorEvidence, VendorLink, VendorRequest
 from tracker.register.explanation import deadline_explanation
 from tracker.register.queries import team_todays
-from tracker.vendors.contact_feeds import contact_feed, contact_feed_url, ensure_contact_token, find_contact
+from tracker.vendors.contact_feeds import contact_feed, find_contact
 from tracker.vendors.links import find
 from tracker.vendors.mail_render import read_contact_token
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
@@ -66,7 +66,6 @@ def _page(token: str, vendor_request: VendorRequest, errors: dict | None = None,
           code: int = 200):
     obligation = vendor_request.obligation
     today = team_todays().get(obligation.team_id)
-    contacts = [(c, contact_feed_url(ensure_contact_token(c))) for c in vendor_request.vendor.contacts]
     return render_template(
         "respond/page.html", token=token, req=vendor_request, obligation=obligation,
         vendor=vendor_request.vendor, explanation=deadline_explanation(obligation),
@@ -74,7 +73,7 @@ def _page(token: str, vendor_request: VendorRequest, errors: dict | None = None,
         overdue=today is not None and vendor_request.is_overdue(today), statement=statement_for(vendor_request),
         submissions=submissions_of(vendor_request), open_for_answers=accepts_answers(vendor_request),
         status_label=REQUEST_STATUS_LABELS[vendor_request.status], errors=errors or {}, typed=typed or {},
-        confirm_label=CONFIRM_LABEL, max_files=MAX_FILES, contacts=contacts,
+        confirm_label=CONFIRM_LABEL, max_files=MAX_FILES,
         title=f"Request: {obligation.title}"), code
 
 

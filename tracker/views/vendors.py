@@ -18,6 +18,7 @@ from tracker.navigation import add_nav_item
 from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.register.queries import team_todays
+from tracker.vendors.contact_feeds import revoke_vendor_feeds
 from tracker.vendors.exports import vendors_csv
 from tracker.vendors.queries import REQUEST_STATUS_LABELS, known_tags, team_names, vendor_list, vendor_requests
 from tracker.vendors.register import (
@@ -161,6 +162,19 @@ def offboard(vendor_id: int):
     if ConfirmForm().validate_on_submit() and offboard_vendor(vendor, actor()):
         flash(f"Vendor “{vendor.name}” offboarded. Its open requests are now not applicable; "
               "their history is kept.", "success")
+    return redirect(url_for("vendors.detail", vendor_id=vendor.id))
+
+
+@bp.route("/vendors/<int:vendor_id>/feeds/revoke", methods=["POST"])
+@editor_required
+def revoke_feeds(vendor_id: int):
+    vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
+    if ConfirmForm().validate_on_submit():
+        count = revoke_vendor_feeds(vendor.id, actor(), "revoked by hand")
+        db.session.commit()
+        flash(f"{count} calendar feed{'s' if count != 1 else ''} revoked: they answer 404 now. Each contact gets "
+              "a new one with their next request email.", "success")
     return redirect(url_for("vendors.detail", vendor_id=vendor.id))
 
 
