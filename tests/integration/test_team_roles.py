@@ -283,3 +283,22 @@ def test_migration_makes_each_global_role_the_role_in_each_team(tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_an_admin_sets_a_members_role_in_the_team_on_the_team_page(client, teams):
+    a = teams["a"]
+    login(client, make_user(role="admin"))
+    pat = make_user(role="editor", email="pat@example.com")
+    added = client.post(f"/teams/{a['team'].id}/members", data={"user_id": pat.id, "role": "viewer"})
+    assert added.status_code == 302
+    assert permissions.team_roles(pat) == {a["team"].id: "viewer"}
+    page = client.get(f"/teams/{a['team'].id}").get_data(as_text=True)
+    assert "pat@example.com&gt; — <span data-team-role>viewer</span>" in page
+    made = client.post(f"/teams/{a['team'].id}/members/{pat.id}/role", data={"role": "editor"})
+    assert made.status_code == 302 and permissions.team_roles(pat) == {a["team"].id: "editor"}
+    bad = client.post(f"/teams/{a['team'].id}/members/{pat.id}/role", data={"role": "owner"})
+    assert bad.status_code == 400 and "unknown team role" in bad.get_data(as_text=True)
+    client.get("/logout")
+    login(client, make_user(role="editor", teams=[a["team"]]))
+    assert client.post(f"/teams/{a['team'].id}/members/{pat.id}/role", data={"role": "viewer"}).status_code == 403
+    assert permissions.team_roles(pat) == {a["team"].id: "editor"}

@@ -58,6 +58,13 @@ def team_roles(user: User) -> dict[int, str]:
     return {team_id: _membership_role(role, user) for team_id, role in rows}
 
 
+def member_roles(team_id: int) -> dict[int, str]:
+    """{user id: 'admin', 'editor' or 'viewer'} for every member of a team (one query)."""
+    rows = db.session.execute(select(User, team_members.c.role).join(team_members, team_members.c.user_id == User.id)
+                              .where(team_members.c.team_id == team_id))
+    return {user.id: ADMIN if user.role == ADMIN else _membership_role(role, user) for user, role in rows}
+
+
 def role_in_team(user: User, team_id: int) -> str | None:
     """'admin' for a deployment admin, else the user's role in that team, None for a non-member."""
     if is_admin(user):
