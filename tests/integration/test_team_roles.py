@@ -302,3 +302,22 @@ def test_an_admin_sets_a_members_role_in_the_team_on_the_team_page(client, teams
     login(client, make_user(role="editor", teams=[a["team"]]))
     assert client.post(f"/teams/{a['team'].id}/members/{pat.id}/role", data={"role": "viewer"}).status_code == 403
     assert permissions.team_roles(pat) == {a["team"].id: "editor"}
+
+
+def test_an_editor_of_another_team_cannot_decide_a_proposal_that_moves_this_teams_deadlines(client, app):
+    from tests.watch_support import GivenProvider, enacted, poll, watched_bill
+    from tracker.models import Proposal
+
+    _, _, _, team, _ = watched_bill()
+    provider = GivenProvider()
+    provider.observations = [enacted(date(2026, 12, 3))]
+    poll(provider)
+    proposal = db.session.scalar(sa.select(Proposal))
+    other = token_for("editor", teams=[make_team()])
+    for action in ("accept", "reject"):
+        refused = client.post(f"/api/v1/proposals/{proposal.id}/{action}", headers=auth(other))
+        assert refused.status_code == 403, refused.get_json()
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).status == "open"
+    accepted = client.post(f"/api/v1/proposals/{proposal.id}/accept", headers=auth(token_for("editor", teams=[team])))
+    assert accepted.status_code == 200

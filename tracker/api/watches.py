@@ -117,7 +117,8 @@ def get_proposal(proposal_id: int):
 
 
 def _decided(call, proposal_id: int):
-    _load(Proposal, proposal_id, "proposal")
+    proposal = _load(Proposal, proposal_id, "proposal")
+    _require_watch_editor(proposal.source_id)  # accepting records the event: it moves those teams' deadlines
     try:
         return call()
     except LookupError:

@@ -180,6 +180,7 @@ def detail(proposal_id: int):
 @editor_required
 def accept(proposal_id: int):
     proposal = load_or_404(Proposal, proposal_id)
+    _require_watch_editor(proposal.source_id)  # accepting records the event: it moves those teams' deadlines
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("watches.detail", proposal_id=proposal_id))
     try:
@@ -201,7 +202,7 @@ def accept(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
 @editor_required
 def reject(proposal_id: int):
-    load_or_404(Proposal, proposal_id)
+    _require_watch_editor(load_or_404(Proposal, proposal_id).source_id)
     if ConfirmForm().validate_on_submit():
         try:
             reject_proposal(proposal_id, actor())
