@@ -159,3 +159,18 @@ def test_6to4_and_teredo_addresses_carrying_a_private_ipv4_are_refused(address, 
 def test_a_public_6to4_address_is_still_allowed():
     target = check_url("webhook", "https://[2002:808:808::1]/x", allow_private=False)  # 8.8.8.8 inside
     assert "2002:808:808::1" in target.connect_url
+
+
+def test_a_watch_pass_past_its_deadline_gives_the_rest_back_for_the_next_pass(app, monkeypatch):
+    from tests.watch_support import GivenProvider, poll, watched_bill
+    from tracker.models import Watch
+    from tracker.watches import polling
+
+    watch, *_ = watched_bill()
+    monkeypatch.setattr(polling, "PASS_DEADLINE_SECONDS", -1.0)  # already past: nothing may start
+    report = poll(GivenProvider())
+    assert report.outcomes == [] and "stopped after" in report.notice
+    row = db.session.get(Watch, watch.id)
+    assert (row.claimed_by, row.lease_expires_at, row.last_polled_at) == (None, None, None)  # free, still due
+    monkeypatch.setattr(polling, "PASS_DEADLINE_SECONDS", 600.0)
+    assert len(poll(GivenProvider()).outcomes) == 1
