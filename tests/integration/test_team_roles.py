@@ -321,3 +321,16 @@ def test_an_editor_of_another_team_cannot_decide_a_proposal_that_moves_this_team
     assert db.session.get(Proposal, proposal.id).status == "open"
     accepted = client.post(f"/api/v1/proposals/{proposal.id}/accept", headers=auth(token_for("editor", teams=[team])))
     assert accepted.status_code == 200
+
+
+def test_pages_offer_team_actions_only_to_those_who_may_take_them(client, teams):
+    a, b = teams["a"], teams["b"]
+    login(client, make_user(role="editor", teams=[a["team"]]))
+    source_b = client.get(f"/sources/{b['source'].id}").get_data(as_text=True)
+    assert "Edit watch" not in source_b and "Add a watch" not in source_b
+    assert "Edit watch" in client.get(f"/sources/{a['source'].id}").get_data(as_text=True)
+    ob_b = client.get(f"/obligations/{b['obligation'].id}").get_data(as_text=True)
+    assert "Change the vendor scope" not in ob_b
+    assert "Change the vendor scope" in client.get(f"/obligations/{a['obligation'].id}").get_data(as_text=True)
+    vendor_b = client.get(f"/vendors/{b['vendor'].id}").get_data(as_text=True)
+    assert "Offboard" not in vendor_b and "Revoke calendar feeds" not in vendor_b

@@ -169,3 +169,4 @@ def register(app: Flask) -> None:
     add_nav_item(app, "Vendor matrix", "vendor_matrix.matrix", order=26)
     app.jinja_env.globals["obligation_vendor_panel"] = obligation_vendor_panel
     app.jinja_env.globals["dashboard_vendor_counts"] = dashboard_vendor_counts
+    app.jinja_env.globals["may_edit_obligation"] = lambda ob: permissions.may_edit_obligation(current_user, ob)

@@ -219,5 +219,5 @@ def register(app: Flask) -> None:
         source_proposals=queries.source_proposals, open_proposals=queries.open_proposals,
         open_proposal_count=queries.open_proposal_count, event_provenance=provenance_of,
         provider_label=provider_label, stage_words=stage_words, change_words=change_words,
-        reported=reported)
+        reported=reported, may_edit_watch=lambda source_id: permissions.may_edit_watch(current_user, source_id))
     add_nav_item(app, "Proposals", "watches.index", order=27)
