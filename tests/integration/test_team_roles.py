@@ -25,7 +25,7 @@ from tracker.db import db
 from tracker.models import AuditEntry, Vendor, VendorAttestation, VendorEvidence, VendorLink, VendorRequest, Watch
 from tracker.people import operations as people
 from tracker.people import permissions
-from tracker.vendors import links, review
+from tracker.vendors import links
 
 
 @pytest.fixture

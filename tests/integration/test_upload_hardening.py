@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 import sqlalchemy as sa
 
 from tests.factories import login, make_user

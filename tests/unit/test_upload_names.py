@@ -8,7 +8,7 @@ import pytest
 
 from tracker.vendors.filenames import MAX_NAME, safe_filename, stored_filename
 from tracker.vendors.sniff import MAX_ZIP_ENTRIES, sniff
-from tests.vendor_files import docx_bytes
+
 
 
 @pytest.mark.parametrize("data", [
