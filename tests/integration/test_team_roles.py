@@ -334,3 +334,22 @@ def test_pages_offer_team_actions_only_to_those_who_may_take_them(client, teams)
     assert "Change the vendor scope" in client.get(f"/obligations/{a['obligation'].id}").get_data(as_text=True)
     vendor_b = client.get(f"/vendors/{b['vendor'].id}").get_data(as_text=True)
     assert "Offboard" not in vendor_b and "Revoke calendar feeds" not in vendor_b
+
+
+def test_set_team_role_command_changes_a_role_or_says_why_not(app, runner):
+    from tracker.models import Team, User
+
+    make_team(key="proc", name="Procurement")
+    make_user(email="pat@example.com", role="editor")
+    result = runner.invoke(args=["set-team-role", "pat@example.com", "proc", "viewer"])
+    assert result.exit_code == 0 and "pat@example.com is viewer in team Procurement" in result.output
+    pat = db.session.scalar(sa.select(User).where(User.email == "pat@example.com"))
+    team = db.session.scalar(sa.select(Team).where(Team.key == "proc"))
+    assert permissions.team_roles(pat) == {team.id: "viewer"}
+    again = runner.invoke(args=["set-team-role", "pat@example.com", "Procurement", "viewer"])
+    assert again.exit_code == 0 and "(unchanged)" in again.output
+    for args, words in ((["nobody@example.com", "proc", "editor"], "no user"),
+                        (["pat@example.com", "nope", "editor"], "no team"),
+                        (["pat@example.com", "proc", "owner"], "Invalid value")):
+        bad = runner.invoke(args=["set-team-role", *args])
+        assert bad.exit_code != 0 and words in (bad.stderr or bad.output), bad.output
