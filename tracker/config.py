@@ -124,4 +124,6 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "TRACKER_METRICS_TOKEN": env("TRACKER_METRICS_TOKEN") or None,
         "TRACKER_METRICS_ALLOW": env("TRACKER_METRICS_ALLOW") or None,
         "TRACKER_LOG_FORMAT": (env("TRACKER_LOG_FORMAT") or "text").strip().lower(),
+        # Finished mail (sent, cancelled, failed) keeps its body this long, then only its record.
+        "TRACKER_OUTBOX_RETENTION_DAYS": _positive("TRACKER_OUTBOX_RETENTION_DAYS", 30),
     }

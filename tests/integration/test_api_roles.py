@@ -89,3 +89,56 @@ def test_each_role_gets_what_the_document_promises(app, client, name, minimum, s
         else:
             assert response.status_code == 403, (role, response.status_code)
             assert response.get_json()["title"] == "Forbidden"
+
+
+# Roles per team (issue 23): each case acts on team B's objects. (name, success status, prepare(ctx)).
+# An editor (and a viewer) of team A gets 403; an editor of team B and an admin get the success status.
+def _vendor_world(team):
+    from sqlalchemy import select
+
+    from tests.vendor_support import make_vendor, scope
+    from tracker.db import db
+    from tracker.models import VendorRequest, Watch
+
+    vendor = make_vendor(team, key=_key("v"))
+    source = make_source()
+    ob = make_obligation(team=team, rule="relative", anchor=make_event(source=source), rule_offset=30)
+    scope(ob, keys=[vendor.key])
+    request = db.session.scalar(select(VendorRequest).where(VendorRequest.vendor_id == vendor.id))
+    watch = Watch(source_id=source.id, provider="congress", item_kind="bill", item=_key("119-hr"), stages={})
+    db.session.add(watch)
+    db.session.commit()
+    return {"vendor": vendor, "ob": ob, "request": request, "watch": watch, "source": source}
+
+
+TEAM_CASES = [
+    ("edit vendor", 200, lambda w: ("PATCH", f"/api/v1/vendors/{w['vendor'].id}", {"notes": "x"})),
+    ("create vendor", 201, lambda w: ("POST", "/api/v1/vendors", {"key": _key("nv"), "name": "N",
+                                                                  "team_id": w["team"].id})),
+    ("set vendor scope", 200, lambda w: ("PUT", f"/api/v1/obligations/{w['ob'].id}/vendor-scope",
+                                         {"keys": [w["vendor"].key]})),
+    ("clear vendor scope", 204, lambda w: ("DELETE", f"/api/v1/obligations/{w['ob'].id}/vendor-scope", None)),
+    ("reject request", 422, lambda w: ("POST", f"/api/v1/vendor-requests/{w['request'].id}/reject",
+                                       {"reason": "no"})),  # owed, not submitted: 422 for those who may
+    ("edit watch", 200, lambda w: ("PATCH", f"/api/v1/watches/{w['watch'].id}", {"auto_apply": True})),
+    ("delete watch", 204, lambda w: ("DELETE", f"/api/v1/watches/{w['watch'].id}", None)),
+    ("add watch", 201, lambda w: ("POST", f"/api/v1/sources/{w['source'].id}/watches",
+                                  {"provider": "congress", "bill": f"119-hr-{next(_n)}"})),
+]
+
+
+@pytest.mark.parametrize("name,success,prepare", TEAM_CASES, ids=[case[0] for case in TEAM_CASES])
+def test_an_editor_of_another_team_is_refused_on_this_teams_objects(app, client, name, success, prepare):
+    team_a, team_b = make_team(), make_team()
+    tokens = {"editor of A": token_for("editor", teams=[team_a]), "viewer of B": token_for("viewer", teams=[team_b]),
+              "editor of B": token_for("editor", teams=[team_b]), "admin": token_for("admin")}
+    for who, token in tokens.items():
+        world = {**_vendor_world(team_b), "team": team_b}
+        method, url, body = prepare(world)
+        response = client.open(url, method=method, headers=auth(token, **{"If-Match": "*"}),
+                               data=json.dumps(body) if body is not None else None,
+                               content_type="application/json" if body is not None else None)
+        expected = success if who in ("editor of B", "admin") else 403
+        assert response.status_code == expected, (who, response.get_json())
+        if expected == 403:
+            assert response.get_json()["title"] == "Forbidden"

@@ -15,7 +15,7 @@ from tracker.register.events import EventDate, record_event_change
 
 def test_vendor_crud_with_contacts_and_field_errors(client):
     team, *_ = small_register()
-    editor = token_for("editor")
+    editor = token_for("editor", teams=[team])
     created = client.post("/api/v1/vendors", headers=auth(editor), json={
         "key": "acme-gpu", "name": "Acme GPU Servers", "country": "US", "categories": ["gpu_hardware"],
         "markets": ["US", "US-CA"], "team_id": team.id,
@@ -49,7 +49,7 @@ def test_scope_and_vendor_requests_follow_the_anchor(client):
     for n in range(3):
         make_vendor(team, key=f"gpu-{n}")
     make_vendor(team, key="model-co", categories=["ai_model_provider"])
-    editor = token_for("editor")
+    editor = token_for("editor", teams=[team])
     scope_url = f"/api/v1/obligations/{obligation.id}/vendor-scope"
     assert client.get(scope_url, headers=auth(editor)).status_code == 404
     refused = client.put(scope_url, headers=auth(editor), json={"keys": ["gpu-0", "ghost"]})

@@ -13,9 +13,9 @@ from tests.watch_support import GivenProvider, committee, enacted, poll, watched
 
 
 def test_watches_are_created_read_edited_and_removed_through_the_api(client, app):
-    watch, _, _, _, _ = watched_bill()
+    watch, _, _, team, _ = watched_bill()
     source_id = watch.source_id
-    editor = token_for("editor")
+    editor = token_for("editor", teams=[team])  # an editor of the team whose deadlines the source drives
     listed = client.get(f"/api/v1/sources/{source_id}/watches", headers=auth(editor)).get_json()
     assert listed["items"][0]["stages"] == {"passed_committee": "csa-committee", "enacted": "csa-enacted"}
     assert listed["items"][0]["status"] == "new" and listed["items"][0]["kind"] == "bill"
@@ -41,11 +41,11 @@ def test_watches_are_created_read_edited_and_removed_through_the_api(client, app
 
 
 def test_proposals_list_accept_and_reject(client, app):
-    watched_bill()
+    _, _, _, team, _ = watched_bill()
     provider = GivenProvider()
     provider.observations = [committee(date(2026, 9, 10)), enacted(date(2026, 12, 3))]
     poll(provider)
-    viewer, editor = token_for("viewer"), token_for("editor")
+    viewer, editor = token_for("viewer"), token_for("editor", teams=[team])  # editor of the team it moves
     page = client.get("/api/v1/proposals?status=open", headers=auth(viewer)).get_json()
     assert [p["event"] for p in page["items"]] == ["csa-committee", "csa-enacted"]
     enactment = page["items"][1]

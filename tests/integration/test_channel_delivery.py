@@ -222,7 +222,9 @@ def test_team_admin_manages_channels_on_the_team_page(private_ok, client, httpse
     assert channel.event_types == ["deadline.overdue"]
     httpserver.expect_ordered_request("/hook").respond_with_data("nope", status=500)
     httpserver.expect_ordered_request("/hook").respond_with_data("ok")
-    client.post(f"/channels/{channel.id}/test")
+    queued = client.post(f"/channels/{channel.id}/test", follow_redirects=True)
+    assert "Test message queued" in queued.get_data(as_text=True) and len(httpserver.log) == 0  # not sent yet
+    deliver_due(utcnow())
     page = client.get(f"/channels/{channel.id}").get_data(as_text=True)
     [delivery] = _deliveries()
     assert delivery.webhook_id in page and "HTTP 500" in page and delivery.status == "pending"

@@ -16,7 +16,8 @@ from tracker.audit import SYSTEM
 from tracker.channels import operations
 from tracker.channels.planning import enqueue_for_team
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.deliveries import delivery_pass
+from tracker.mail.reminder_pass import run_pass as reminder_pass
 from tracker.models import Channel, ChannelDelivery, OutboxMessage
 from tracker.people import operations as people
 
@@ -25,6 +26,12 @@ from tracker.people import operations as people
 def private_ok(app):
     app.config["TRACKER_WEBHOOK_ALLOW_PRIVATE"] = "1"
     return app
+
+
+def run_pass(now):
+    """The scheduler's two jobs at the same moment: the reminder mail, then the channel deliveries."""
+    reminder_pass(now)
+    delivery_pass(now)
 
 
 def deliveries() -> list[ChannelDelivery]:

@@ -72,14 +72,16 @@ def test_pure_parts_import_neither_flask_nor_the_database():
     pure = [*ROOT.joinpath("deadlines").glob("*.py"), ROOT / "feeds" / "ical.py", ROOT / "vendors" / "sniff.py",
             ROOT / "channels" / "payloads.py", ROOT / "channels" / "signing.py",
             *ROOT.joinpath("watches", "providers").glob("*.py"), ROOT / "watches" / "decide.py",
-            ROOT / "watches" / "wording.py", ROOT / "retry_after.py", ROOT / "fields.py"]
+            ROOT / "watches" / "wording.py", ROOT / "retry_after.py", ROOT / "fields.py",
+            ROOT / "http_limits.py", ROOT / "vendors" / "filenames.py"]
     for path in pure:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         impure = {n for n in names if n.split(".")[0] in ("flask", "sqlalchemy", "flask_sqlalchemy")}
         impure |= {n for n in names if n.startswith("tracker") and not n.startswith(("tracker.deadlines", "tracker.channels.payloads", "tracker.channels.signing",
-                                                                         "tracker.watches.providers", "tracker.retry_after", "tracker.fields"))}
+                                                                         "tracker.watches.providers", "tracker.retry_after", "tracker.fields",
+                                                                         "tracker.http_limits"))}
         assert not impure, (path.name, impure)
 
 

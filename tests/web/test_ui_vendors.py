@@ -42,7 +42,7 @@ def test_creating_a_vendor_fans_out_and_the_detail_shows_its_requests(client, cl
     team = make_team(name="Buyers")
     obligation = make_obligation(team, title="BIS supply-chain audit", rule_date=date(2026, 11, 1))
     scope(obligation, categories=["gpu_hardware"])
-    _editor(client)
+    _editor(client, [team])
     response = client.post("/vendors/new", data={
         "key": "acme-gpu", "name": "Acme GPU Servers", "website": "https://acme.example", "country": "us",
         "categories": "gpu_hardware cloud", "markets": "us, us-ca", "status": "active", "team_id": team.id,

@@ -13,11 +13,11 @@ from tests.watch_support import GivenProvider, committee, enacted, poll, watched
 
 
 def test_editor_adds_a_watch_with_its_stage_map_on_the_source_page(client, app):
-    watch, enacted_event, committee_event, _, _ = watched_bill()
+    watch, enacted_event, committee_event, team, _ = watched_bill()
     source = watch.source
     db.session.delete(watch)
     db.session.commit()
-    editor = make_user(role="editor")
+    editor = make_user(role="editor", teams=[team])
     login(client, editor)
     page = client.get(f"/sources/{source.id}/watches/new?what=congress:bill")
     assert page.status_code == 200 and "passed committee" in page.text and "119-hr-3447" in page.text
@@ -37,13 +37,13 @@ def test_editor_adds_a_watch_with_its_stage_map_on_the_source_page(client, app):
 
 
 def test_failed_poll_shows_on_the_source_page_and_unmapped_stage_becomes_an_event(client, app):
-    watch, _, _, _, _ = watched_bill()
+    watch, _, _, team, _ = watched_bill()
     provider = GivenProvider()
     from tracker.watches.providers import Observation, ProviderError
 
     provider.error = ProviderError("Congress.gov: HTTP 500: internal error")
     poll(provider)
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     page = client.get(f"/sources/{watch.source_id}")
     assert "failing" in page.text and "Congress.gov: HTTP 500: internal error" in page.text
     provider.error = None
@@ -66,7 +66,7 @@ def test_failed_poll_shows_on_the_source_page_and_unmapped_stage_becomes_an_even
 
 
 def test_proposal_page_previews_and_accepting_records_the_event(client, app):
-    watch, enacted_event, _, _, _ = watched_bill()
+    watch, enacted_event, _, team, _ = watched_bill()
     provider = GivenProvider()
     provider.observations = [enacted(date(2026, 12, 3))]
     poll(provider)
@@ -79,7 +79,7 @@ def test_proposal_page_previews_and_accepting_records_the_event(client, app):
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).status == "open"  # a viewer cannot accept
     client.get("/logout")
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     dashboard = client.get("/")
     assert "Proposals from regulator watches" in dashboard.text
     page = client.get(f"/proposals/{proposal.id}")
@@ -100,7 +100,7 @@ def test_a_stale_preview_is_shown_again_instead_of_accepted(client, app):
     provider.observations = [enacted(date(2026, 12, 3))]
     poll(provider)
     (proposal,) = db.session.scalars(select(Proposal)).all()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     page = client.get(f"/proposals/{proposal.id}")
     token = page.text.split('name="preview" value="', 1)[1].split('"', 1)[0]
     from tests.factories import make_obligation
@@ -113,12 +113,12 @@ def test_a_stale_preview_is_shown_again_instead_of_accepted(client, app):
 
 
 def test_rejecting_keeps_the_proposal(client, app):
-    watched_bill()
+    _, _, _, team, _ = watched_bill()
     provider = GivenProvider()
     provider.observations = [committee(date(2026, 9, 10))]
     poll(provider)
     (proposal,) = db.session.scalars(select(Proposal)).all()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     assert client.post(f"/proposals/{proposal.id}/reject").status_code == 302
     listed = client.get("/proposals?status=rejected")
     assert "Chip Security Act passed committee" in listed.text
@@ -127,11 +127,11 @@ def test_rejecting_keeps_the_proposal(client, app):
 def test_removing_a_watch_keeps_what_was_recorded_from_it(client, app):
     from tracker.models import EventProvenance, WatchObservation
 
-    watch, enacted_event, _, _, _ = watched_bill(auto_apply=True)
+    watch, enacted_event, _, team, _ = watched_bill(auto_apply=True)
     provider = GivenProvider()
     provider.observations = [enacted(date(2026, 12, 3))]
     poll(provider)
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     assert client.post(f"/watches/{watch.id}/delete").status_code == 302
     db.session.expire_all()
     assert db.session.scalars(select(Watch)).all() == []

@@ -19,6 +19,7 @@ from tracker.api.vendors import _request_query, _requests_out
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.models import VendorEvidence, VendorRequest
+from tracker.people import permissions
 from tracker.vendors import review
 from tracker.vendors.downloads import evidence_response
 
@@ -44,6 +45,9 @@ def _locked(request_id: int) -> VendorRequest:
     row = db.session.scalar(_request_query().where(VendorRequest.id == request_id))
     if row is None:
         raise ApiProblem(404, f"no vendor request {request_id}")
+    permissions.require(permissions.may_edit_request(api_user(), row),
+                        "this request belongs to another team: this needs the editor role in the team that "
+                        "collects it or manages the vendor")
     return row
 
 
@@ -70,11 +74,13 @@ def reject_vendor_request(request_id: int, body: RejectBody):
 
 
 @operation("GET", "/vendor-evidence/<int:evidence_id>", summary="Download an evidence file", tag="vendors",
-           media_type="application/octet-stream", errors=(404,),
+           media_type="application/octet-stream", errors=(403, 404),
            description="The file's bytes as an attachment, with its sniffed content type and "
                        "X-Content-Type-Options: nosniff.")
 def download_vendor_evidence(evidence_id: int):
     evidence = db.session.get(VendorEvidence, evidence_id)
     if evidence is None:
         raise ApiProblem(404, f"no evidence file {evidence_id}")
+    permissions.require(permissions.may_read_answers(api_user(), evidence.request),
+                        "evidence files are readable by the members of the team that collects them")
     return evidence_response(evidence)

@@ -18,6 +18,7 @@ from tracker.api.vendor_schemas import (
 from tracker.audit import Actor
 from tracker.db import db
 from tracker.models import Obligation, Team, Vendor, VendorRequest
+from tracker.people import permissions
 from tracker.register.queries import team_todays
 from tracker.vendors.fanout import scope_of
 from tracker.vendors.queries import evidence_and_attestations, evidence_url
@@ -54,6 +55,16 @@ def request_out(request: VendorRequest, evidence: list, attestation, todays: dic
         if attestation is not None else None,
         links=Links(self=url_for("api.get_vendor_request", request_id=request.id),
                     html=url_for("vendors.detail", vendor_id=request.vendor_id)))
+
+
+def _require_vendor_team(team_id: int | None) -> None:
+    permissions.require(team_id is None or permissions.may_edit_team(api_user(), team_id),
+                        "vendors are managed by their team: this needs the editor role in that team")
+
+
+def _require_obligation_editor(obligation: Obligation) -> None:
+    permissions.require(permissions.may_edit_obligation(api_user(), obligation),
+                        "this obligation belongs to another team: this needs the editor role in that team")
 
 
 def _vendor(vendor_id: int) -> Vendor:
@@ -97,6 +108,7 @@ def list_vendors(query: VendorQuery):
            description="The vendor gains a request for every vendor-scoped obligation whose scope it is in.")
 def create_vendor_view(body: VendorCreate):
     values = body.model_dump()
+    _require_vendor_team(values.get("team_id"))
     vendor = create_vendor(Actor.of(api_user()), **values)
     out = vendor_out(_vendor(vendor.id))
     return respond(out, 201, headers={"Location": out.links.self})
@@ -139,6 +151,9 @@ def update_vendor_view(vendor_id: int, body: VendorPatch):
     vendor = _locked_vendor(vendor_id)
     actor = Actor.of(api_user())
     values = body.model_dump(exclude_unset=True)
+    _require_vendor_team(vendor.team_id)
+    if values.get("team_id") is not None:
+        _require_vendor_team(values["team_id"])
     contacts = values.pop("contacts", None)
     update_vendor(vendor, actor, commit=False, **values)
     if contacts is not None:
@@ -152,6 +167,7 @@ def update_vendor_view(vendor_id: int, body: VendorPatch):
            description="Refused (409) once the vendor has requests: offboard it instead (PATCH status).")
 def delete_vendor_view(vendor_id: int):
     vendor = _locked_vendor(vendor_id)
+    _require_vendor_team(vendor.team_id)
     delete_vendor(vendor, Actor.of(api_user()))
     return no_content()
 
@@ -166,7 +182,10 @@ def _request_query():
 def _requests_out(rows: list[VendorRequest]) -> list[VendorRequestOut]:
     evidence, attestations = evidence_and_attestations([r.id for r in rows])
     todays = team_todays()
-    return [request_out(r, evidence.get(r.id, []), attestations.get(r.id), todays) for r in rows]
+    user = api_user()
+    readable = {r.id for r in rows if permissions.may_read_answers(user, r)}  # answers: the owning teams only
+    return [request_out(r, evidence.get(r.id, []) if r.id in readable else [],
+                        attestations.get(r.id) if r.id in readable else None, todays) for r in rows]
 
 
 @operation("GET", "/vendor-requests", summary="List vendor requests", tag="vendors", query=VendorRequestQuery,
@@ -223,6 +242,7 @@ def get_vendor_scope(obligation_id: int):
            description="Fans out one request per vendor in scope; the counts say what changed.")
 def put_vendor_scope(obligation_id: int, body: ScopeIn):
     obligation = _obligation(obligation_id)
+    _require_obligation_editor(obligation)
     counts = set_scope(obligation, normalized_scope(body.categories, body.markets, body.keys),
                        Actor.of(api_user()))
     return respond(_scope_out(obligation, counts), etag=False)
@@ -232,5 +252,7 @@ def put_vendor_scope(obligation_id: int, body: ScopeIn):
            tag="vendors", role="editor", status=204,
            description="The requests are kept, marked not applicable.")
 def delete_vendor_scope(obligation_id: int):
-    clear_scope(_obligation(obligation_id), Actor.of(api_user()))
+    obligation = _obligation(obligation_id)
+    _require_obligation_editor(obligation)
+    clear_scope(obligation, Actor.of(api_user()))
     return no_content()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tracker.people import permissions
 from tracker.api.core import ApiProblem, api_user, id_page, next_link, no_content, operation, respond
 from tracker.api.watch_schemas import (
     ITEM_FIELDS, ProposalOut, ProposalPage, ProposalQuery, WatchIn, WatchList, WatchOut, WatchPatch, proposal_out,
@@ -43,6 +44,12 @@ def _proposal_out(proposal: Proposal) -> ProposalOut:
     return proposal_out(proposal, moves_json(moves))
 
 
+def _require_watch_editor(source_id: int) -> None:
+    permissions.require(permissions.may_edit_watch(api_user(), source_id),
+                        "a watch moves the deadlines of every team its source drives: this needs the editor "
+                        "role in each of them")
+
+
 @operation("GET", "/sources/<int:source_id>/watches", summary="List a source's watches", tag="watches",
            response=WatchList)
 def list_watches(source_id: int):
@@ -56,6 +63,7 @@ def list_watches(source_id: int):
                        "watch is polled at the next pass (every 6 hours after that).")
 def create_watch_view(source_id: int, body: WatchIn):
     source = _load(Source, source_id, "source")
+    _require_watch_editor(source.id)
     kind, item = body.item()
     watch = create_watch(source, Actor.of(api_user()), provider=body.provider, item_kind=kind, item=item,
                          stages=body.stages, auto_apply=body.auto_apply)
@@ -72,6 +80,7 @@ def get_watch(watch_id: int):
            body=WatchPatch, response=WatchOut, errors=(409,))
 def update_watch_view(watch_id: int, body: WatchPatch):
     watch = _load(Watch, watch_id, "watch")
+    _require_watch_editor(watch.source_id)
     values = {"stages": body.stages, "auto_apply": body.auto_apply}
     items = [(name, getattr(body, name)) for name in ITEM_FIELDS if getattr(body, name) is not None]
     if len(items) > 1:
@@ -85,7 +94,9 @@ def update_watch_view(watch_id: int, body: WatchPatch):
 
 @operation("DELETE", "/watches/<int:watch_id>", summary="Stop watching", tag="watches", role="editor", status=204)
 def delete_watch_view(watch_id: int):
-    delete_watch(_load(Watch, watch_id, "watch"), Actor.of(api_user()))
+    watch = _load(Watch, watch_id, "watch")
+    _require_watch_editor(watch.source_id)
+    delete_watch(watch, Actor.of(api_user()))
     return no_content()
 
 
@@ -106,7 +117,8 @@ def get_proposal(proposal_id: int):
 
 
 def _decided(call, proposal_id: int):
-    _load(Proposal, proposal_id, "proposal")
+    proposal = _load(Proposal, proposal_id, "proposal")
+    _require_watch_editor(proposal.source_id)  # accepting records the event: it moves those teams' deadlines
     try:
         return call()
     except LookupError:

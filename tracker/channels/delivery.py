@@ -25,6 +25,7 @@ from tracker.channels.signing import signed_headers
 from tracker.channels.targets import TargetRefused, check_url
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.http_limits import ACCEPT_ENCODING, Deadline, DeadlineExceeded, TooLarge, read_capped
 from tracker.models import Channel, ChannelDelivery
 from tracker.operations import metrics
 from tracker.retry_after import retry_after
@@ -34,6 +35,10 @@ CLAIM_BATCH = queue.CLAIM_BATCH
 # Unsent rows of a batch are given back once half the lease has gone (see tracker.queue).
 SEND_WITHIN = LEASE / 2
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# A wall-clock limit on one attempt, whatever the receiver does (a byte every few seconds included);
+# TRACKER_DELIVERY_DEADLINE_SECONDS changes it. Of the answer only the first 64 KB are read (error text).
+ATTEMPT_DEADLINE = 15.0
+MAX_ANSWER_BYTES = 64 * 1024
 MAX_ATTEMPTS = 8  # per delivery; a channel is disabled sooner by consecutive failures
 DISABLE_AFTER = 5  # consecutive failed attempts on one channel
 BACKOFF_BASE = timedelta(seconds=30)
@@ -75,12 +80,12 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     return retry_after(value, now, RETRY_AFTER_CAP)
 
 
-def classify(kind: str, response: httpx.Response, now: datetime) -> Outcome:
-    """Delivered, retry later, or give up on the channel, from the receiver's answer."""
+def classify(kind: str, response: httpx.Response, now: datetime, body: bytes = b"") -> Outcome:
+    """Delivered, retry later, or give up on the channel, from the receiver's answer (`body`: its start)."""
     code = response.status_code
     if 200 <= code < 300:
         return Outcome(ok=True, code=code)
-    text = response.text[:500].strip()
+    text = body[:2000].decode("utf-8", "replace")[:500].strip()
     if 300 <= code < 400:
         where = response.headers.get("location", "")
         return Outcome(ok=False, code=code, message=f"HTTP {code}: redirected to {where or '(no Location)'}; "
@@ -101,9 +106,14 @@ _CLAIM_COLUMNS = (select(ChannelDelivery.id, ChannelDelivery.channel_id, Channel
                   .join(Channel, Channel.id == ChannelDelivery.channel_id))
 
 
-def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH) -> list:
-    """Claim up to `limit` due deliveries of active channels for `worker`; committed before returning."""
+def claim(now: datetime, worker: str, limit: int = CLAIM_BATCH, skip: set[int] | frozenset = frozenset()) -> list:
+    """Claim up to `limit` due deliveries of active channels for `worker`; committed before returning.
+
+    `skip`: deliveries this pass already tried (one attempt per delivery per pass, however long it took).
+    """
     active = ChannelDelivery.channel_id.in_(select(Channel.id).where(Channel.status == "active"))
+    if skip:
+        active = active & ChannelDelivery.id.notin_(sorted(skip))
     return queue.claim(ChannelDelivery, _CLAIM_COLUMNS, now, worker, LEASE, limit, where=active)
 
 
@@ -132,14 +142,33 @@ def _attempt(client: httpx.Client, row, at: datetime) -> Outcome:
             return Outcome(ok=False, message="the signing secret cannot be decrypted (SECRET_KEY changed?)")
         headers.update(signed_headers(secret, row.webhook_id, row.body, at))
     extensions = {"sni_hostname": target.host} if target.url.startswith("https") else {}
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
+    seconds = attempt_deadline()
+    deadline = Deadline(seconds)
     try:
-        response = client.post(target.connect_url, content=row.body.encode(), headers=headers,
-                               extensions=extensions)
-    except httpx.TimeoutException as exc:
+        with deadline, client.stream("POST", target.connect_url, content=row.body.encode(), headers=headers,
+                                     extensions={**extensions, **deadline.extensions}) as response:
+            body = read_capped(response, MAX_ANSWER_BYTES, deadline, truncate=True)
+    except (DeadlineExceeded, httpx.TimeoutException) as exc:
+        if deadline.expired or isinstance(exc, DeadlineExceeded):
+            return Outcome(ok=False, message=f"timed out: no complete answer within {seconds:g} s")
         return Outcome(ok=False, message=f"timed out: {type(exc).__name__}")
+    except TooLarge as exc:
+        return Outcome(ok=False, message=f"unreadable answer: {exc}"[:500])
     except httpx.HTTPError as exc:
+        if deadline.expired:
+            return Outcome(ok=False, message=f"timed out: no complete answer within {seconds:g} s")
         return Outcome(ok=False, message=f"could not connect: {exc}"[:500])
-    return classify(row.kind, response, at)
+    return classify(row.kind, response, at, body)
+
+
+def attempt_deadline() -> float:
+    """Seconds one attempt may take, start to end (TRACKER_DELIVERY_DEADLINE_SECONDS, default 15)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("TRACKER_DELIVERY_DEADLINE_SECONDS"):
+        return float(current_app.config["TRACKER_DELIVERY_DEADLINE_SECONDS"])
+    return ATTEMPT_DEADLINE
 
 
 def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: DeliveryResult) -> None:
@@ -185,8 +214,9 @@ def _record(row, worker: str, outcome: Outcome, at: datetime, rng, result: Deliv
 
 def make_client() -> httpx.Client:
     """The HTTP client deliveries use: no redirects, short timeouts, a descriptive User-Agent."""
+    # No keep-alive: each attempt opens its own connection, whose socket the deadline can shut.
     return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
-                        headers={"User-Agent": USER_AGENT})
+                        headers={"User-Agent": USER_AGENT}, limits=httpx.Limits(max_keepalive_connections=0))
 
 
 def deliver_due(now: datetime | None = None, rng: random.Random | None = None,
@@ -199,8 +229,10 @@ def deliver_due(now: datetime | None = None, rng: random.Random | None = None,
     own_client = client is None
     client = client or make_client()
     try:
-        for rows in run.batches(claim):
+        tried: set[int] = set()
+        for rows in run.batches(lambda at, worker, limit: claim(at, worker, limit, tried)):
             for row in run.in_time(rows, SEND_WITHIN, _release):
+                tried.add(row.id)
                 if db.session.scalar(select(Channel.status).where(Channel.id == row.channel_id)) != "active":
                     _finish(row.id, run.worker, {"status": "pending"})  # disabled meanwhile: kept for later
                     db.session.commit()

@@ -52,10 +52,21 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 
 def address_problem(address: str) -> str | None:
-    """Why an address is not a public one, or None."""
+    """Why an address is not a public one, or None.
+
+    An IPv6 address that carries an IPv4 address (mapped, 6to4 2002::/16, Teredo 2001::/32) is
+    judged by that IPv4 address too: 2002:7f00:1:: is 127.0.0.1 behind a 6to4 relay.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.sixtofour] if ip.sixtofour else []
+        embedded += list(ip.teredo) if ip.teredo else []
+        for inner in embedded:
+            problem = address_problem(str(inner))
+            if problem:
+                return f"{problem.rsplit(' (', 1)[0]} inside {ip} ({inner})"
     for test, words in ((ip.is_loopback, "a loopback"), (ip.is_link_local, "a link-local"),
                         (ip.is_multicast, "a multicast"), (ip.is_private, "a private"),
                         (ip.is_reserved, "a reserved"), (ip.is_unspecified, "an unspecified"),

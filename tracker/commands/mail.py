@@ -62,4 +62,19 @@ def scheduler_command() -> None:
         click.echo("Scheduler stopped.")
 
 
-COMMANDS = [send_reminders_command, scheduler_command]
+@click.command("purge-outbox")
+@click.option("--now", "now_text", default=None, metavar="ISO-8601", help="Purge as if it were this moment.")
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="Empty finished messages older than this (default TRACKER_OUTBOX_RETENTION_DAYS, 30).")
+@with_appcontext
+def purge_outbox_command(now_text: str | None, days: int | None) -> None:
+    """Remove response links from stored mail and empty old finished messages (the scheduler does it daily)."""
+    from tracker.clock import utcnow
+    from tracker.mail.retention import purge_outbox
+
+    report = purge_outbox(parse_now(now_text) if now_text else utcnow(), days)
+    click.echo(f"Outbox: response links removed from {report.links_removed} message(s); "
+               f"{report.bodies_emptied} finished message(s) emptied.")
+
+
+COMMANDS = [send_reminders_command, scheduler_command, purge_outbox_command]

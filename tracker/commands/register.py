@@ -158,4 +158,21 @@ def find_team(key_or_name: str) -> Team | None:
     return team
 
 
-COMMANDS = [import_pack_command, export_pack_command, seed_demo_command, create_user_command]
+@click.command("set-team-role")
+@click.argument("email")
+@click.argument("team_name", metavar="TEAM")
+@click.argument("role", type=click.Choice(["editor", "viewer"]))
+@with_appcontext
+def set_team_role_command(email: str, team_name: str, role: str) -> None:
+    """Make a user editor or viewer in a team (adding them to it when needed)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        fail(f"no user with email '{email}'")
+    team = find_team(team_name)
+    if team is None:
+        fail(f"no team with key or name '{team_name}'")
+    changed = people.set_team_role(user, team, role, CLI)
+    click.echo(f"{user.email} is {role} in team {team.name}" + ("" if changed else " (unchanged)"))
+
+
+COMMANDS = [import_pack_command, export_pack_command, seed_demo_command, create_user_command, set_team_role_command]

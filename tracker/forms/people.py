@@ -33,6 +33,8 @@ class TeamForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     user_id = SelectField("Person", coerce=int)
+    role = SelectField("Role in this team", choices=as_choices([("", "their own role"), ("editor", "editor"),
+                                                                ("viewer", "viewer")]), default="")
     submit = SubmitField("Add member")
 
 

@@ -29,7 +29,7 @@ from tracker.mail.relevance import (
 )
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import OutboxItem, OutboxMessage
-from tracker.vendors.mail_checks import vendor_unwanted_reason
+from tracker.vendors.mail_checks import mime_with_links, vendor_unwanted_reason
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = queue.CLAIM_BATCH
@@ -185,7 +185,8 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
             for index, row in enumerate(run.in_time(rows, SEND_WITHIN, _release)):
                 if row.kind.startswith("vendor_"):
                     # Contacts' mail and the team's vendor summaries: their own checks.
-                    reason, mime = vendor_unwanted_reason(row), row.mime
+                    reason = vendor_unwanted_reason(row)
+                    mime = row.mime if reason else mime_with_links(row)  # response links filled in here only
                 elif row.kind in ITEM_KINDS and row.id in items:
                     reason, mime = _check_items(row, items[row.id], current, recipients, worker, run.clock(),
                                                 calendars)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.channels.delivery import deliver_due
 from tracker.channels.planning import plan_channels
 from tracker.mail.digest import plan_digests
 from tracker.mail.dispatch import dispatch
@@ -52,8 +51,7 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     planned = plan_obligations(now) + plan_digests(now)
     planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
     plan_channels(now)  # the same pass plans the team channels, from the same state
-    # Channels first: a channel disabled now has its admins' email sent by this same pass.
-    deliver_due(now, rng=rng)  # Slack, Teams and webhook channels share the pass's clock
+    # Deliveries are sent by their own job (tracker.jobs.deliveries): the mail never waits for a receiver.
     settings = SmtpSettings.from_config(current_app.config)
     result = dispatch(now, settings, rng=rng)
     # `now` may be a given clock (--now); the pass still took real time.

@@ -49,28 +49,17 @@ def run_job(app: Flask) -> None:
             db.session.rollback()
 
 
-# Regulator watches: each is due every 6 hours (staggered per watch, see
-# tracker.watches.polling); the job only looks for due ones this often.
-WATCH_CHECK_SECONDS = 600
-
-
-def run_watch_job(app: Flask) -> None:
-    """Poll the watches that are due; errors are logged, never kill the scheduler."""
-    from tracker.db import db
-    from tracker.watches.polling import run_poll_pass
-
-    with app.app_context():
-        try:
-            report = run_poll_pass()
-            if report.outcomes:
-                log.info("watch poll: %s", report.lines()[-1])
-        except Exception:  # noqa: BLE001 - the next tick tries again
-            log.exception("watch poll failed")
-            db.session.rollback()
-
-
 def build_scheduler(app: Flask, blocking: bool = False):
-    """A scheduler with the reminder job: first run shortly after start, then every interval."""
+    """A scheduler with the reminder job, and the jobs of tracker.jobs each on its own clock.
+
+    The mail never waits behind a channel receiver or a regulator: deliveries
+    and watches are separate jobs (APScheduler runs jobs in a thread pool), each
+    `max_instances=1` so one slow run of a job delays only that job.
+    """
+    from tracker.jobs.deliveries import DELIVERY_EVERY_SECONDS, run_delivery_job
+    from tracker.jobs.outbox_purge import PURGE_EVERY_SECONDS, run_purge_job
+    from tracker.jobs.watches import WATCH_CHECK_SECONDS, run_watch_job
+
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -81,6 +70,13 @@ def build_scheduler(app: Flask, blocking: bool = False):
     scheduler.add_job(run_watch_job, "interval", args=[app], id="watches",
                       seconds=int(app.config.get("TRACKER_WATCH_CHECK_SECONDS") or WATCH_CHECK_SECONDS),
                       next_run_time=first + timedelta(seconds=FIRST_RUN_DELAY_SECONDS), max_instances=1,
+                      coalesce=True, misfire_grace_time=None)
+    scheduler.add_job(run_delivery_job, "interval", args=[app], id="deliveries",
+                      seconds=int(app.config.get("TRACKER_DELIVERY_CHECK_SECONDS") or DELIVERY_EVERY_SECONDS),
+                      next_run_time=first + timedelta(seconds=2), max_instances=1, coalesce=True,
+                      misfire_grace_time=None)
+    scheduler.add_job(run_purge_job, "interval", args=[app], id="outbox-purge", seconds=PURGE_EVERY_SECONDS,
+                      next_run_time=first + timedelta(seconds=3 * FIRST_RUN_DELAY_SECONDS), max_instances=1,
                       coalesce=True, misfire_grace_time=None)
     from tracker.jobs import feed_refresh
 

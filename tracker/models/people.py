@@ -20,6 +20,9 @@ team_members = Table(
     Base.metadata,
     Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The member's role in this team: 'editor' or 'viewer'. NULL (a membership
+    # added without a role) counts as the user's own role (tracker.people.permissions).
+    Column("role", String(10), nullable=True),
 )
 
 
@@ -106,7 +109,10 @@ class User(UserMixin, Base):
         return self.active
 
     def can_edit(self) -> bool:
-        """Editors and admins may change sources, events and obligations."""
+        """Admins, and editors of at least one team (the register-wide objects: sources, events).
+
+        A team's own objects need editor in that team: tracker.people.permissions.
+        """
         return self.role in ("admin", "editor")
 
     def is_admin(self) -> bool:

@@ -236,8 +236,11 @@ class VendorAttestation(Base):
     statement: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_contacts.id", ondelete="SET NULL"))
+    # Sent through a link a team member re-issued ("send again"): who that was.
+    link_issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     request: Mapped[VendorRequest] = relationship()
+    link_issued_by: Mapped[User | None] = relationship()
 
 
 class VendorLink(Base):
@@ -261,5 +264,8 @@ class VendorLink(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The team member who re-issued it by hand ("send again"); None when the tracker made it.
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     request: Mapped[VendorRequest] = relationship()
+    issued_by: Mapped[User | None] = relationship()

@@ -64,12 +64,13 @@ def export_pack(name: str = "register") -> dict[str, Any]:
         .order_by(Obligation.id)
     )
     exported = [_obligation(o, key_of) | {"_id": o.id} for o in obligations]
+    member_role = _member_roles()
     add_vendor_fields(exported)
     pack = {
         "pack": name,
         "teams": [
             {"key": t.key, "name": t.name, "timezone": t.timezone,
-             "members": [{"email": u.email, "name": u.name, "role": u.role} for u in t.members]}
+             "members": [{"email": u.email, "name": u.name, "role": member_role(t, u)} for u in t.members]}
             for t in teams
         ],
         "sources": [_source(s, key_of) for s in sources],
@@ -121,3 +122,19 @@ def _obligation(o: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
 def export_pack_json(name: str = "register") -> str:
     """The register as pack JSON text (UTF-8, stable key order)."""
     return json.dumps(export_pack(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def _member_roles():
+    """role(team, user): 'admin' for a deployment admin, else the user's role in that team (one query)."""
+    from tracker.models import team_members
+    from tracker.people.permissions import _membership_role
+
+    stored = {(team_id, user_id): role for team_id, user_id, role in db.session.execute(
+        select(team_members.c.team_id, team_members.c.user_id, team_members.c.role))}
+
+    def role(team, user) -> str:
+        if user.role == "admin":
+            return "admin"
+        return _membership_role(stored.get((team.id, user.id)), user)
+
+    return role

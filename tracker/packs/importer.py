@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker import audit
+from tracker.people.operations import set_team_role
+from tracker.people.permissions import TEAM_ROLES
 from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
@@ -127,6 +129,7 @@ def _import_teams(pack: Pack, actor, now, report, pending) -> dict[str, Team]:
     teams = {t.key: t for t in db.session.scalars(select(Team).options(selectinload(Team.members)))}
     emails = {m.email for spec in pack.teams for m in spec.members}
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    roles = []
     for spec in pack.teams:
         team = teams.get(spec.key)
         if team is None:
@@ -152,6 +155,10 @@ def _import_teams(pack: Pack, actor, now, report, pending) -> dict[str, Team]:
                 team.members.append(user)
                 if team.id is not None:
                     audit.log(actor, "update", team, {"members": [None, f"+{user.email}"]}, at=now)
+            roles.append((team, user, member.role))
+    db.session.flush()
+    for team, user, role in roles:  # a member's role in a pack is their role in that team
+        set_team_role(user, team, role if role in TEAM_ROLES else "editor", actor, now, commit=False)
     return teams
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tracker import audit
 from tracker.audit import Actor
@@ -13,7 +13,9 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.feeds import tokens as feed_tokens
-from tracker.models import ROLES, Team, User
+from tracker.models import ROLES, Team, User, team_members
+from tracker.people import permissions
+from tracker.people.permissions import TEAM_ROLES
 from tracker.register.queries import require_unique
 from tracker.fields import TITLE_MAX, check_key, check_line, check_timezone, line_value
 from tracker.fields import normalize_email as email_in_normal_form
@@ -101,6 +103,9 @@ def create_user(email: str, name: str, role: str, actor: Actor, password: str | 
                 created_at=now, updated_at=now)
     user.teams = list(teams or [])
     db.session.add(user)
+    db.session.flush()
+    for team in user.teams:  # the role given is the role in each team joined (admins: editor)
+        _store_team_role(team, user, role if role in TEAM_ROLES else "editor")
     audit.log_created(actor, user, at=now)
     return user
 
@@ -120,13 +125,55 @@ def set_password(user: User, password: str, actor: Actor, now: datetime | None =
     _revoke_api_tokens(user, actor, "password changed", now)
 
 
+def _store_team_role(team: Team, user: User, role: str) -> None:
+    db.session.flush()
+    db.session.execute(update(team_members).where(team_members.c.team_id == team.id,
+                                                  team_members.c.user_id == user.id).values(role=role))
+
+
+def _check_team_role(role: str) -> None:
+    if role not in TEAM_ROLES:
+        raise ValidationFailed({"role": f"unknown team role '{role}' (use editor or viewer)"})
+
+
+@owns_transaction
+def set_team_role(user: User, team: Team, role: str, actor: Actor, now: datetime | None = None,
+                  commit: bool = True) -> bool:
+    """Make `user` a member of `team` with `role` ('editor' or 'viewer'); True if anything changed.
+
+    The one place a membership's role is set (the UI, packs, the CLI and sign-in
+    through an identity provider call it). A non-admin's own role follows: editor
+    when they are editor in some team, else viewer (what they may do with
+    sources and events, and the gate that refuses a viewer's every write).
+    """
+    _check_team_role(role)
+    now = now or utcnow()
+    before = permissions.team_roles(user).get(team.id) if user.id is not None else None
+    joined = user not in team.members
+    if joined:
+        team.members.append(user)
+    _store_team_role(team, user, role)
+    if before == role and not joined:
+        return False
+    audit.log(actor, "update", team, {"members": [f"{user.email} ({before})" if before else None,
+                                                  f"{user.email} ({role})"]}, at=now)
+    if user.role != "admin":
+        overall = "editor" if "editor" in permissions.team_roles(user).values() else "viewer"
+        if overall != user.role:
+            audit.update_fields(actor, user, {"role": overall}, now)
+    return True
+
+
 @owns_transaction
 def set_membership(team: Team, user: User, member: bool, actor: Actor,
-                   now: datetime | None = None, commit: bool = True) -> None:
-    """Add a user to a team or remove them, logged on the team."""
+                   now: datetime | None = None, commit: bool = True, role: str | None = None) -> None:
+    """Add a user to a team (with `role`, by default their own role) or remove them, logged on the team."""
     now = now or utcnow()
-    if member and user not in team.members:
+    if member and role is not None:
+        set_team_role(user, team, role, actor, now, commit=False)
+    elif member and user not in team.members:
         team.members.append(user)
+        _store_team_role(team, user, user.role if user.role in TEAM_ROLES else "editor")
         audit.log(actor, "update", team, {"members": [None, f"+{user.email}"]}, at=now)
     elif not member and user in team.members:
         team.members.remove(user)

@@ -90,3 +90,29 @@ def contact_feed(contact: VendorContact) -> tuple[bytes, str]:
     vendor = contact.vendor
     body = calendar_bytes(calendar_header(f"What {vendor.name} owes", f"Requests to {vendor.name}"), fragments)
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def revoke_vendor_feeds(vendor_id: int, actor, reason: str, now: datetime | None = None) -> int:
+    """Revoke every live feed token of the vendor's contacts (the caller owns the transaction); returns how many.
+
+    Called when the vendor's response links are revoked or replaced, when it is offboarded, and by the
+    "revoke calendar feeds" action: a mis-forwarded link or email stops showing what the vendor owes.
+    The next request email to a contact carries a new feed link of their own.
+    """
+    from sqlalchemy import update
+
+    from tracker import audit
+    from tracker.models import Vendor
+
+    now = now or utcnow()
+    contacts = select(VendorContact.id).where(VendorContact.vendor_id == vendor_id)
+    result = db.session.execute(
+        update(VendorContactFeedToken)
+        .where(VendorContactFeedToken.contact_id.in_(contacts), VendorContactFeedToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False))
+    count = result.rowcount or 0
+    vendor = db.session.get(Vendor, vendor_id)
+    if count and vendor is not None:
+        audit.log(actor, "update", vendor, {"contact_feeds": [None, f"{count} revoked ({reason})"]}, at=now)
+    return count
+

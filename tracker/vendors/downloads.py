@@ -15,6 +15,7 @@ from urllib.parse import quote
 from flask import Flask, Response, current_app
 
 from tracker.models import VendorEvidence
+from tracker.vendors.filenames import stored_filename
 from tracker.vendors.uploads import chunk_at
 
 _ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ -]")
@@ -48,7 +49,9 @@ def evidence_response(evidence: VendorEvidence) -> Response:
                         "application/octet-stream")
     if response.mimetype.startswith("text/"):
         response.headers["Content-Type"] = f"{evidence.content_type}; charset=utf-8"
-    response.headers["Content-Disposition"] = content_disposition(evidence.filename)
+    # Rows stored before names were made safe get the same treatment on the way out.
+    response.headers["Content-Disposition"] = content_disposition(stored_filename(evidence.filename,
+                                                                                  evidence.content_type))
     response.headers["Content-Length"] = str(evidence.size)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -57,7 +57,8 @@ def _audit(actor: Actor, action: str, link: VendorLink, now: datetime) -> None:
     audit.log(actor, "update", link.request, {"response_link": [None, f"link {link.id} {action}"]}, at=now)
 
 
-def _create(request: VendorRequest, actor: Actor, now: datetime) -> tuple[VendorLink, str]:
+def _create(request: VendorRequest, actor: Actor, now: datetime,
+            issued_by_hand: bool = False) -> tuple[VendorLink, str]:
     while True:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         selector = token[:SELECTOR_LENGTH]
@@ -65,7 +66,8 @@ def _create(request: VendorRequest, actor: Actor, now: datetime) -> tuple[Vendor
             break
     digest, sealed = seal(token)
     link = VendorLink(request_id=request.id, selector=selector, digest=digest, sealed=sealed,
-                      created_at=now, expires_at=expiry_for(request, now))
+                      created_at=now, expires_at=expiry_for(request, now),
+                      issued_by_id=actor.user_id if issued_by_hand else None)
     db.session.add(link)
     db.session.flush()
     _audit(actor, "created", link, now)
@@ -95,13 +97,19 @@ def ensure_link(request: VendorRequest, actor: Actor, now: datetime | None = Non
 
 @owns_transaction
 def replace_link(request: VendorRequest, actor: Actor, now: datetime | None = None, commit: bool = True) -> str:
-    """Resend: every live link of the request is replaced by a new one; returns the new token."""
+    """Resend: every live link of the request is replaced by a new one; returns the new token.
+
+    The new link records who re-issued it (`issued_by_id`), and so does every
+    attestation sent through it: a team member could answer through a link
+    they re-issued, so such an answer is never taken for the vendor's own.
+    """
     now = now or utcnow()
     for link in db.session.scalars(select(VendorLink).where(
             VendorLink.request_id == request.id, VendorLink.revoked_at.is_(None), VendorLink.replaced_at.is_(None))):
         link.replaced_at = now
         _audit(actor, "replaced", link, now)
-    return _create(request, actor, now)[1]
+    _revoke_feeds(request, actor, "its response link was replaced", now)
+    return _create(request, actor, now, issued_by_hand=True)[1]
 
 
 @owns_transaction
@@ -114,7 +122,14 @@ def revoke_links(request: VendorRequest, actor: Actor, now: datetime | None = No
         link.revoked_at = now
         _audit(actor, "revoked", link, now)
         count += 1
+    _revoke_feeds(request, actor, "its response link was revoked", now)
     return count
+
+
+def _revoke_feeds(request: VendorRequest, actor: Actor, reason: str, now: datetime) -> None:
+    from tracker.vendors.contact_feeds import revoke_vendor_feeds
+
+    revoke_vendor_feeds(request.vendor_id, actor, reason, now)
 
 
 @dataclass(frozen=True)
@@ -150,3 +165,40 @@ def find(token: str, now: datetime | None = None) -> Lookup:
 def response_url(token: str) -> str:
     """The public URL of a response link, from TRACKER_BASE_URL."""
     return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/respond/{token}"
+
+
+# Mail holds a placeholder naming the link's row, never the token: the outbox (and every backup of it)
+# gives a reader no working link. The URL is filled in from the sealed copy when the message is sent.
+PLACEHOLDER = re.compile(r"/respond/\[link-(\d{1,10})\]")
+FEED_PLACEHOLDER = re.compile(r"/feeds/v/\[contact-(\d{1,10})\]")
+
+
+def placeholder_url(link_id: int) -> str:
+    """What queued mail holds instead of a response link's URL."""
+    return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/respond/[link-{link_id}]"
+
+
+def link_id_of(token: str) -> int:
+    """The row id of a token this process just made (found by its selector)."""
+    return db.session.scalar(select(VendorLink.id).where(VendorLink.selector == token[:SELECTOR_LENGTH]))
+
+
+def fill_placeholders(text: str) -> str:
+    """`text` with every link placeholder replaced by the link's URL (unsealed now, never stored).
+
+    A link that cannot be unsealed (another SECRET_KEY) becomes the word "unavailable" in the
+    URL, which answers 404: the contact asks for a new one.
+    """
+    def url(match: re.Match) -> str:
+        link = db.session.get(VendorLink, int(match.group(1)))
+        token = unseal(link.digest, link.sealed) if link is not None and link.sealed else None
+        return f"/respond/{token}" if token else "/respond/unavailable"
+
+    def feed(match: re.Match) -> str:
+        from tracker.models import VendorContact
+        from tracker.vendors.contact_feeds import ensure_contact_token
+
+        contact = db.session.get(VendorContact, int(match.group(1)))
+        return f"/feeds/v/{ensure_contact_token(contact)}" if contact is not None else "/feeds/v/unavailable"
+
+    return FEED_PLACEHOLDER.sub(feed, PLACEHOLDER.sub(url, text))

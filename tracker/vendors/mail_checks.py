@@ -45,3 +45,30 @@ def vendor_unwanted_reason(row) -> str | None:
         if owed is None:
             return "not sent: every request it reminds of was answered meanwhile"
     return None
+
+
+def mime_with_links(row) -> bytes:
+    """The bytes to send for a queued vendor email: the stored message, or, when it holds response-link
+    placeholders, the same message (same Message-ID and Date) rebuilt with the URLs filled in.
+
+    The filled-in bytes exist only in this process, on their way to SMTP: the outbox keeps the placeholders.
+    """
+    from types import SimpleNamespace
+
+    from flask import current_app
+
+    from tracker.mail.message import build_message, mime_bytes
+    from tracker.models import OutboxMessage
+    from tracker.vendors.links import FEED_PLACEHOLDER, PLACEHOLDER, fill_placeholders
+
+    # Looked up in the stored bodies, not the MIME bytes: quoted-printable may have wrapped a long line.
+    stored = db.session.get(OutboxMessage, row.id)
+    if stored is None or not (PLACEHOLDER.search(stored.body_text + stored.body_html)
+                              or FEED_PLACEHOLDER.search(stored.body_text)):
+        return row.mime
+    filled = SimpleNamespace(recipient=stored.recipient, recipient_name=stored.recipient_name,
+                             subject=stored.subject, message_id=stored.message_id,
+                             unsubscribe_url=stored.unsubscribe_url, ics=stored.ics,
+                             body_text=fill_placeholders(stored.body_text),
+                             body_html=fill_placeholders(stored.body_html))
+    return mime_bytes(build_message(filled, current_app.config["TRACKER_MAIL_FROM"], stored.created_at))

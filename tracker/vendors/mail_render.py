@@ -94,8 +94,10 @@ def outbox_values(kind: str, recipient: Recipient, subject: str, heading: str, i
     else:
         unsubscribe = f"{base_url()}/unsubscribe/{unsubscribe_token(recipient.user_id, 'digest')}"
         footer = f"You get vendor progress summaries (with the weekly digest) as a member of {team_name}."
+    # A contact's own calendar feed: a placeholder, filled in (and the token made) when the mail is sent.
+    feed = f"{base_url()}/feeds/v/[contact-{recipient.contact_id}].ics" if recipient.contact_id is not None else ""
     context = {"heading": heading, "intro": intro, "lines": lines, "footer": footer,
-               "unsubscribe_url": unsubscribe, "recipient": recipient}
+               "unsubscribe_url": unsubscribe, "recipient": recipient, "feed_url": feed}
     row = {
         "dedupe_key": "", "kind": kind, "obligation_id": obligation_id, "team_id": team_id,
         "recipient_id": recipient.user_id, "revision": None, "lead_days": None,

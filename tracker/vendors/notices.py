@@ -11,7 +11,7 @@ from datetime import datetime
 from tracker.audit import SYSTEM
 from tracker.clock import utcnow
 from tracker.models import Vendor, VendorRequest
-from tracker.vendors.links import ensure_link, response_url
+from tracker.vendors.links import ensure_link, link_id_of, placeholder_url
 from tracker.vendors.mail_queue import queue
 from tracker.vendors.mail_render import Recipient, outbox_values, request_line
 
@@ -21,7 +21,8 @@ def contacts_of(vendor: Vendor) -> list[Recipient]:
 
 
 def link_for(request: VendorRequest, now: datetime) -> str:
-    return response_url(ensure_link(request, SYSTEM, now=now, commit=False))
+    """The placeholder of the request's current link (made if needed): mail never holds the token."""
+    return placeholder_url(link_id_of(ensure_link(request, SYSTEM, now=now, commit=False)))
 
 
 def team_name_of(request: VendorRequest) -> str:
@@ -64,7 +65,7 @@ def queue_status_notice(request: VendorRequest, kind: str, now: datetime) -> int
 def queue_resend(request: VendorRequest, token: str) -> int:
     """The request again, with its new link, to every contact (a resend replaced the old link)."""
     now = utcnow()
-    link = response_url(token)
+    link = placeholder_url(link_id_of(token))
     queued = 0
     for contact in contacts_of(request.vendor):
         values = outbox_values("vendor_request", contact, f"Request from {team_name_of(request)}: {request.obligation.title}",

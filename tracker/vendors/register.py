@@ -116,10 +116,15 @@ def update_vendor(vendor: Vendor, actor: Actor, now: datetime | None = None, com
     _check_vendor(merged)
     require_unique(Vendor.key, merged["key"], noun="a vendor", except_id=vendor.id)
     now = now or utcnow()
+    offboarding = merged.get("status") == "offboarded" and vendor.status != "offboarded"
     changed = audit.update_fields(actor, vendor, merged, now)
     if changed:
         db.session.flush()
         sync_vendor(vendor, actor, now)
+    if offboarding:
+        from tracker.vendors.contact_feeds import revoke_vendor_feeds
+
+        revoke_vendor_feeds(vendor.id, actor, "vendor offboarded", now)
     return changed
 
 
@@ -217,5 +222,23 @@ def remove_contact(contact: VendorContact, actor: Actor, now: datetime | None = 
     audit.log(actor, "update", vendor, {"contacts": [f"-{contact.email} ({contact.role})", None]}, at=now)
     _forget_contact_mail(contact)
     vendor.contacts.remove(contact)
-    db.session.delete(contact)
+    db.session.delete(contact)  # its feed tokens go with it
     vendor.updated_at = now
+    _rotate_links(vendor, actor, now)
+
+
+def _rotate_links(vendor, actor: Actor, now: datetime) -> None:
+    """A removed contact still knows the vendor's response links (they are per request, shared):
+    every live link of an owed request is replaced, and the new one mailed to the remaining contacts."""
+    from tracker.models import VendorLink, VendorRequest
+    from tracker.models.vendors import REQUEST_OWED_STATUSES
+    from tracker.vendors.links import replace_link
+    from tracker.vendors.notices import queue_resend
+
+    db.session.flush()
+    requests = db.session.scalars(select(VendorRequest).where(
+        VendorRequest.vendor_id == vendor.id, VendorRequest.status.in_(REQUEST_OWED_STATUSES),
+        VendorRequest.id.in_(select(VendorLink.request_id).where(VendorLink.revoked_at.is_(None),
+                                                                 VendorLink.replaced_at.is_(None))))).all()
+    for request in requests:
+        queue_resend(request, replace_link(request, actor, now=now, commit=False))

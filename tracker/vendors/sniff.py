@@ -6,9 +6,14 @@ signatures. DOCX and XLSX are ZIP containers, so a ZIP signature is only the
 start: the archive must open and hold the OOXML parts of a Word document
 (`word/document.xml`) or an Excel workbook (`xl/workbook.xml`) next to
 `[Content_Types].xml`. Anything else is accepted only as text: valid UTF-8
-without NUL bytes (CSV when named .csv, else plain text). An HTML page is
-text too, but it is refused: a browser would run it if it were ever served
-inline, and no certification needs one.
+without NUL bytes (CSV when named .csv, else plain text). An HTML page or
+an SVG image is text too, but it is refused wherever its markup starts (a
+comment or a `<p>` first does not hide it): a browser would run it if it were
+ever opened, and no certification needs one.
+
+A ZIP's end-of-central-directory record is read before `zipfile` parses the
+archive: more than MAX_ZIP_ENTRIES entries (or a ZIP64 count) is refused
+without building a list of half a million names.
 """
 
 from __future__ import annotations
@@ -37,11 +42,33 @@ _OOXML_PARTS = {
 }
 _HEAD = 8192
 _READ = 256 * 1024
-# Markup that makes a "text" file a web page (or an SVG image): refused.
-_MARKUP = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<script|<svg|<\?xml)", re.IGNORECASE)
+# Markup anywhere in a "text" file makes it a web page (or an SVG image): refused. A tag is `<`
+# then a name and `>` (with attributes or `/`), or a comment, a doctype, a processing instruction
+# or CDATA; "x < y" and "a<b" in prose are not tags.
+_MARKUP = re.compile(rb"<(?:[a-z][a-z0-9:-]*(?:[\s/][^<>]*)?>|/[a-z][a-z0-9:-]*\s*>|!--|!doctype|!\[cdata\[|\?xml"
+                     rb"|script|svg|html|iframe|object|embed|math)", re.IGNORECASE)
+_OVERLAP = 1024  # a tag split across two slices is still seen
+# An office document has tens to a few hundred entries; a ZIP with more is not one we take.
+MAX_ZIP_ENTRIES = 5000
+_EOCD = b"PK\x05\x06"
+
+
+def _zip_entries(stream: BinaryIO) -> int | None:
+    """The entry count in the end-of-central-directory record, None when there is none (not a ZIP)."""
+    end = stream.seek(0, 2)
+    tail_start = max(0, end - (22 + 65535))  # the record, after a comment of at most 64 KB
+    stream.seek(tail_start)
+    tail = stream.read(end - tail_start)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) < at + 22:
+        return None
+    return int.from_bytes(tail[at + 10:at + 12], "little")
 
 
 def _ooxml(stream: BinaryIO) -> str | None:
+    entries = _zip_entries(stream)
+    if entries is None or entries > MAX_ZIP_ENTRIES or entries == 0xFFFF:  # 0xFFFF: a ZIP64 count
+        return None
     stream.seek(0)
     try:
         with zipfile.ZipFile(stream) as archive:
@@ -57,13 +84,13 @@ def _ooxml(stream: BinaryIO) -> str | None:
 
 
 def _is_text(stream: BinaryIO, head: bytes) -> bool:
-    if _MARKUP.match(head.lstrip(b"\xef\xbb\xbf")):
-        return False
     stream.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
+    previous = b""
     while chunk := stream.read(_READ):
-        if b"\x00" in chunk:
+        if b"\x00" in chunk or _MARKUP.search(previous + chunk):
             return False
+        previous = chunk[-_OVERLAP:]
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError:

@@ -18,10 +18,11 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.fields import check_line, line_value
-from tracker.models import VendorAttestation, VendorRequest
+from tracker.models import VendorAttestation, VendorLink, VendorRequest
 from tracker.models.vendors import REQUEST_OWED_STATUSES
 from tracker.txn import owns_transaction
 from tracker.vendors.requests import set_request_status
+from tracker.vendors.filenames import safe_filename, stored_filename
 from tracker.vendors.sniff import ACCEPTED_WORDS, sniff
 from tracker.vendors.uploads import MAX_FILE_BYTES, MAX_FILES, Upload, store_file
 
@@ -39,17 +40,11 @@ def accepts_answers(request: VendorRequest) -> bool:
     return request.status in REQUEST_OWED_STATUSES
 
 
-def safe_filename(name: str) -> str:
-    """The file's own name (no folders), without controls, at most 200 characters; 'file' when nothing is left."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?').strip().lstrip(".")
-    return name[:200] or "file"
-
-
 def _file_problems(uploads: list[Upload]) -> tuple[list[str], list[str]]:
     problems, types = [], []
     if len(uploads) > MAX_FILES:
-        problems.append(f"at most {MAX_FILES} files per submission ({len(uploads)} were sent)")
+        # Refused before any file is read: sniffing the rest would only cost time.
+        return [f"at most {MAX_FILES} files per submission ({len(uploads)} were sent)"], []
     for upload in uploads:
         name = safe_filename(upload.filename)
         if upload.received > MAX_FILE_BYTES:
@@ -69,7 +64,7 @@ def _file_problems(uploads: list[Upload]) -> tuple[list[str], list[str]]:
 
 @owns_transaction
 def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploads: list[Upload],
-           now: datetime | None = None, commit: bool = True) -> str:
+           now: datetime | None = None, commit: bool = True, link: VendorLink | None = None) -> str:
     """Store an attested submission and mark the request submitted; returns the submission id.
 
     Raises ValidationFailed (fields 'name', 'title', 'confirm', 'files',
@@ -93,14 +88,17 @@ def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploa
     now = now or utcnow()
     submission_id = uuid.uuid4().hex
     signer = line_value(name)
-    actor = Actor(user_id=None, label=f"{signer[:200]} (response link)")
+    issuer = link.issued_by if link is not None else None
+    via = f"response link re-issued by {issuer.email}" if issuer is not None else "response link"
+    actor = Actor(user_id=None, label=f"{signer[:150]} ({via})")
     db.session.add(VendorAttestation(request_id=request.id, submission_id=submission_id, signer_name=signer,
                                      signer_title=line_value(title), statement=statement_for(request),
-                                     signed_at=now))
-    stored = [store_file(request.id, submission_id, upload, content_type)
+                                     signed_at=now, link_issued_by_id=issuer.id if issuer else None))
+    stored = [store_file(request.id, submission_id, upload, content_type,
+                         filename=stored_filename(upload.filename, content_type))
               for upload, content_type in zip(uploads, types)]
     audit.log(actor, "update", request, {"submission": [None, {
-        "id": submission_id, "signer": signer, "files": [f"{e.filename} ({e.size} bytes, sha256 {e.sha256})"
+        "id": submission_id, "signer": signer, "link_issued_by": issuer.email if issuer else None, "files": [f"{e.filename} ({e.size} bytes, sha256 {e.sha256})"
                                                          for e in stored]}]}, at=now)
     set_request_status(request, "submitted", actor, now=now, commit=False)
     from tracker.vendors.notices import queue_receipt

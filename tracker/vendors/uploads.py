@@ -89,13 +89,15 @@ class Upload:
     received: int  # bytes the client sent for this file (more than kept when over the limit)
 
 
-def store_file(request_id: int, submission_id: str, upload: Upload, content_type: str, valid_until=None) -> VendorEvidence:
+def store_file(request_id: int, submission_id: str, upload: Upload, content_type: str, valid_until=None,
+               filename: str | None = None) -> VendorEvidence:
     """Insert one evidence row and its chunks, hashing as it reads; the caller owns the transaction.
 
     Each chunk is inserted with a Core statement and not kept by the session,
     so memory holds one chunk at a time whatever the file's size.
     """
-    evidence = VendorEvidence(request_id=request_id, submission_id=submission_id, filename=upload.filename,
+    evidence = VendorEvidence(request_id=request_id, submission_id=submission_id,
+                              filename=filename if filename is not None else upload.filename,
                               content_type=content_type, size=0, sha256="", valid_until=valid_until)
     db.session.add(evidence)
     db.session.flush()

@@ -6,7 +6,6 @@ from flask import Blueprint, Flask, abort, flash, make_response, redirect, rende
 from sqlalchemy import select
 
 from tracker.channels import operations
-from tracker.channels.delivery import deliver_due
 from tracker.channels.payloads import EVENT_TYPES, KINDS
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
@@ -110,13 +109,9 @@ def test(channel_id: int):
     if channel.status != "active":
         flash("The channel is disabled; enable it first.", "danger")
         return _back(channel)
-    delivery = operations.send_test(channel, actor())
-    deliver_due(max_deliveries=None)
-    db.session.refresh(delivery)
-    if delivery.status == "delivered":
-        return _done(channel, "Test message delivered.")
-    flash(f"Test message not delivered yet: {delivery.last_error or 'queued'}", "warning")
-    return _back(channel)
+    operations.send_test(channel, actor())
+    # Queued only: the delivery job sends it within a minute; the web request never waits for a receiver.
+    return _done(channel, "Test message queued: it is sent within a minute. Its outcome shows below.")
 
 
 @bp.route("/channels/<int:channel_id>/enable", methods=["POST"])

@@ -20,10 +20,10 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import csrf
 from tracker.mail.render import long_date
 from tracker.deadlines import due_wording
-from tracker.models import VendorAttestation, VendorContact, VendorEvidence, VendorRequest
+from tracker.models import VendorAttestation, VendorContact, VendorEvidence, VendorLink, VendorRequest
 from tracker.register.explanation import deadline_explanation
 from tracker.register.queries import team_todays
-from tracker.vendors.contact_feeds import contact_feed, contact_feed_url, ensure_contact_token, find_contact
+from tracker.vendors.contact_feeds import contact_feed, find_contact
 from tracker.vendors.links import find
 from tracker.vendors.mail_render import read_contact_token
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
@@ -35,16 +35,22 @@ bp = Blueprint("respond", __name__)
 # The text fields are short, but the multipart decoder checks this against its read buffer (64 KB
 # slices) too, so it must be well above that.
 FORM_MEMORY = 1024 * 1024
+# The form's own fields (name, title, confirm) and up to MAX_FILES files, with room to spare.
+MAX_FORM_PARTS = MAX_FILES + 10
 
 
 def _open(token: str) -> VendorRequest:
+    return _open_link(token).request
+
+
+def _open_link(token: str) -> VendorLink:
     lookup = find(token)
     if lookup.state == "unknown":
         abort(404)
     if lookup.state == "gone":
         abort(Response(render_template("respond/gone.html", why=lookup.why, title="This link no longer works"),
                        status=410))
-    return lookup.link.request
+    return lookup.link
 
 
 def submissions_of(vendor_request: VendorRequest) -> list[dict]:
@@ -60,7 +66,6 @@ def _page(token: str, vendor_request: VendorRequest, errors: dict | None = None,
           code: int = 200):
     obligation = vendor_request.obligation
     today = team_todays().get(obligation.team_id)
-    contacts = [(c, contact_feed_url(ensure_contact_token(c))) for c in vendor_request.vendor.contacts]
     return render_template(
         "respond/page.html", token=token, req=vendor_request, obligation=obligation,
         vendor=vendor_request.vendor, explanation=deadline_explanation(obligation),
@@ -68,7 +73,7 @@ def _page(token: str, vendor_request: VendorRequest, errors: dict | None = None,
         overdue=today is not None and vendor_request.is_overdue(today), statement=statement_for(vendor_request),
         submissions=submissions_of(vendor_request), open_for_answers=accepts_answers(vendor_request),
         status_label=REQUEST_STATUS_LABELS[vendor_request.status], errors=errors or {}, typed=typed or {},
-        confirm_label=CONFIRM_LABEL, max_files=MAX_FILES, contacts=contacts,
+        confirm_label=CONFIRM_LABEL, max_files=MAX_FILES,
         title=f"Request: {obligation.title}"), code
 
 
@@ -80,15 +85,21 @@ def page(token: str):
 @bp.route("/respond/<token>", methods=["POST"])
 @csrf.exempt
 def answer(token: str):
-    vendor_request = _open(token)
+    link = _open_link(token)
+    vendor_request = link.request
     if not accepts_answers(vendor_request):
         return _page(token, vendor_request, {"request": "This request was already answered. It can be answered "
                                                         "again only if the team rejects the answer."}, code=409)
+    too_many_parts = {"files": f"at most {MAX_FILES} files per submission (and short text fields). Nothing was "
+                                         "stored: send fewer files."}
     try:
+        # max_form_parts: a body of 150,000 empty parts is refused after the first few, not parsed whole.
         _, form, files = parse_form_data(request.environ, stream_factory=capped_stream_factory,
                                          max_form_memory_size=FORM_MEMORY, max_content_length=BODY_LIMIT,
-                                         silent=False)
+                                         silent=False, max_form_parts=MAX_FORM_PARTS)
     except RequestEntityTooLarge:
+        if (request.content_length or 0) <= BODY_LIMIT:
+            return _page(token, vendor_request, too_many_parts, code=413)
         return _page(token, vendor_request, {"files": f"The submission is larger than this form takes "
                                                       f"({BODY_LIMIT // (1024 * 1024)} MB in all, at most 25 MB a "
                                                       "file). Nothing was stored: send fewer or smaller files."},
@@ -100,7 +111,7 @@ def answer(token: str):
                for f in files.getlist("files") if f.filename]
     typed = {"name": form.get("name", ""), "title": form.get("title", "")}
     try:
-        submit(vendor_request, typed["name"], typed["title"], form.get("confirm") == "yes", uploads)
+        submit(vendor_request, typed["name"], typed["title"], form.get("confirm") == "yes", uploads, link=link)
     except ValidationFailed as error:
         db.session.rollback()
         return _page(token, db.session.get(VendorRequest, vendor_request.id), error.errors, typed, code=400)

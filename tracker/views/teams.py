@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.feeds import tokens as feed_tokens
 from tracker.people import operations as people
+from tracker.people import permissions
 from tracker.people.auth import admin_required
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
@@ -52,6 +53,7 @@ def _detail_page(team: Team, member_form: MemberForm | None = None, code: int = 
     departed = feed_tokens.departures(team) if current_user.is_admin() else []
     return render_template("teams/detail.html", team=team, obligations=obligations, todays=team_todays(),
                            member_form=member_form or _member_form(team), confirm=ConfirmForm(),
+                           roles=permissions.member_roles(team.id),
                            departed=departed, title=team.name), code
 
 
@@ -107,8 +109,27 @@ def add_member(team_id: int):
     if not form.validate_on_submit():
         return _detail_page(team, form, 400)
     user = load_or_404(User, form.user_id.data)
-    people.set_membership(team, user, True, actor())
+    people.set_membership(team, user, True, actor(), role=form.role.data or None)
     flash(f"{user.name} is now a member of {team.name}.", "success")
+    return redirect(url_for("teams.detail", team_id=team.id))
+
+
+@bp.route("/teams/<int:team_id>/members/<int:user_id>/role", methods=["POST"])
+@admin_required
+def member_role(team_id: int, user_id: int):
+    """Make a member editor or viewer in this team (roles are per team)."""
+    team = load_or_404(Team, team_id)
+    user = load_or_404(User, user_id)
+    role = request.form.get("role", "")
+    if not ConfirmForm().validate_on_submit() or user not in team.members:
+        abort(400)
+    try:
+        people.set_team_role(user, team, role, actor())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"Not changed: {exc}.", "danger")
+        return _detail_page(team, code=400)
+    flash(f"{user.name} is now {role} in {team.name}.", "success")
     return redirect(url_for("teams.detail", team_id=team.id))
 
 

@@ -16,6 +16,7 @@ from tracker.forms.vendors import ScopeForm
 from tracker.forms import ConfirmForm
 from tracker.models import Obligation
 from tracker.navigation import add_nav_item
+from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.register.queries import team_todays
 from tracker.vendors.exports import matrix_csv
@@ -100,6 +101,7 @@ def matrix_download():
 @editor_required
 def scope(obligation_id: int):
     obligation = load_or_404(Obligation, obligation_id)
+    _require_obligation_editor(obligation)
     row = scope_row(obligation)
     form = ScopeForm()
     if request.method == "GET" and row is not None:
@@ -133,10 +135,16 @@ def scope(obligation_id: int):
 @editor_required
 def clear(obligation_id: int):
     obligation = load_or_404(Obligation, obligation_id)
+    _require_obligation_editor(obligation)
     if ConfirmForm().validate_on_submit():
         counts = clear_scope(obligation, actor())
         flash(f"No longer collected from vendors; {counts['closed']} request(s) kept as not applicable.", "success")
     return redirect(url_for("obligations.detail", obligation_id=obligation.id))
+
+
+def _require_obligation_editor(obligation: Obligation) -> None:
+    permissions.require(permissions.may_edit_obligation(current_user, obligation),
+                        "this obligation belongs to another team: you need the editor role in that team")
 
 
 def obligation_vendor_panel(obligation: Obligation) -> dict | None:
@@ -161,3 +169,4 @@ def register(app: Flask) -> None:
     add_nav_item(app, "Vendor matrix", "vendor_matrix.matrix", order=26)
     app.jinja_env.globals["obligation_vendor_panel"] = obligation_vendor_panel
     app.jinja_env.globals["dashboard_vendor_counts"] = dashboard_vendor_counts
+    app.jinja_env.globals["may_edit_obligation"] = lambda ob: permissions.may_edit_obligation(current_user, ob)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.forms import ConfirmForm
 from tracker.models import AuditEntry, VendorEvidence, VendorLink, VendorRequest, VendorRequestHistory
+from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.register.explanation import deadline_explanation
 from tracker.register.queries import team_todays
@@ -36,12 +37,16 @@ def _page(vendor_request: VendorRequest, errors: dict | None = None, typed: dict
     links = db.session.scalars(select(VendorLink).where(VendorLink.request_id == vendor_request.id)
                                .order_by(VendorLink.id.desc())).all()
     today = team_todays().get(vendor_request.obligation.team_id)
+    readable = permissions.may_read_answers(current_user, vendor_request)
+    if not readable:  # what was sent (names, hashes) is for the owning teams only
+        trail = [entry for entry in trail if "submission" not in (entry.changes or {})]
     return render_template("vendors/request.html", req=vendor_request, obligation=vendor_request.obligation,
                            vendor=vendor_request.vendor, explanation=deadline_explanation(vendor_request.obligation),
-                           submissions=submissions_of(vendor_request), history=history, trail=trail, links=links,
+                           submissions=submissions_of(vendor_request) if readable else [], history=history, trail=trail, links=links,
                            expiry_of=lambda link: effective_expiry(link, vendor_request), today=today,
                            labels=REQUEST_STATUS_LABELS, errors=errors or {}, typed=typed or {},
-                           confirm=ConfirmForm(), new_url=new_url, title=vendor_request.obligation.title), code
+                           confirm=ConfirmForm(), new_url=new_url, title=vendor_request.obligation.title,
+                           may_edit=permissions.may_edit_request(current_user, vendor_request)), code
 
 
 @bp.route("/vendor-requests/<int:request_id>")
@@ -64,6 +69,7 @@ def _valid_until(text: str) -> date | None:
 @editor_required
 def review_action(request_id: int):
     vendor_request = load_or_404(VendorRequest, request_id)
+    _require_request_editor(vendor_request)
     if not ConfirmForm().validate_on_submit():
         return _page(vendor_request, {"form": "The form expired. Reload the page and try again."}, code=400)
     action = request.form.get("action", "")
@@ -91,6 +97,7 @@ def review_action(request_id: int):
 @editor_required
 def link_action(request_id: int):
     vendor_request = load_or_404(VendorRequest, request_id)
+    _require_request_editor(vendor_request)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("vendor_requests.detail", request_id=request_id), 303)
     if request.form.get("action") == "revoke":
@@ -108,7 +115,21 @@ def link_action(request_id: int):
 @bp.route("/vendors/evidence/<int:evidence_id>")
 @login_required
 def download(evidence_id: int):
-    return evidence_response(load_or_404(VendorEvidence, evidence_id))
+    evidence = load_or_404(VendorEvidence, evidence_id)
+    require_evidence_reader(evidence)
+    return evidence_response(evidence)
+
+
+def _require_request_editor(vendor_request: VendorRequest) -> None:
+    permissions.require(permissions.may_edit_request(current_user, vendor_request),
+                        "this request belongs to another team: you need the editor role in the team "
+                        "that collects it or manages the vendor")
+
+
+def require_evidence_reader(evidence: VendorEvidence) -> None:
+    """Evidence files are for the owning teams' members and admins (a 403 for everyone else)."""
+    permissions.require(permissions.may_read_answers(current_user, evidence.request),
+                        "evidence files are readable by the members of the team that collects them")
 
 
 def register(app: Flask) -> None:

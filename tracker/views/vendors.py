@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.db import db
@@ -15,8 +15,10 @@ from tracker.forms.vendors import ContactForm, VendorForm
 from tracker.models import AuditEntry, User, Vendor, VendorContact, VendorEvidence, VendorRequestHistory, VendorRequest
 from tracker.models.vendors import VENDOR_STATUSES
 from tracker.navigation import add_nav_item
+from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.register.queries import team_todays
+from tracker.vendors.contact_feeds import revoke_vendor_feeds
 from tracker.vendors.exports import vendors_csv
 from tracker.vendors.queries import REQUEST_STATUS_LABELS, known_tags, team_names, vendor_list, vendor_requests
 from tracker.vendors.register import (
@@ -79,7 +81,12 @@ def _detail_page(vendor: Vendor, contact_form: ContactForm | None = None, code: 
                                  | ((AuditEntry.entity == "vendor_request") & AuditEntry.entity_id.in_(request_ids)))
         .order_by(AuditEntry.id.desc()).limit(100)))
     by_id = {r.id: r for r in requests}
+    readable = {r.id for r in requests if permissions.may_read_answers(current_user, r)}
+    evidence = [e for e in evidence if e.request_id in readable]
+    trail = [a for a in trail if a.entity != "vendor_request" or a.entity_id in readable
+             or "submission" not in (a.changes or {})]  # what was sent: the owning teams only
     return render_template("vendors/detail.html", vendor=vendor, requests=requests, evidence=evidence,
+                           may_edit=permissions.may_edit_vendor(current_user, vendor),
                            history=history, trail=trail, by_id=by_id, todays=team_todays(),
                            labels=REQUEST_STATUS_LABELS, contact_form=contact_form or ContactForm(),
                            confirm=ConfirmForm(), title=vendor.name), code
@@ -102,6 +109,8 @@ def _values(form: VendorForm) -> dict:
 def _save(form: VendorForm, vendor: Vendor | None):
     if not form.validate_on_submit():
         return None, 400 if request.method == "POST" else 200
+    if form.team_id.data is not None:
+        _require_vendor_team(form.team_id.data)
     try:
         if vendor is None:
             return create_vendor(actor(), **_values(form)), 200
@@ -131,6 +140,7 @@ def create():
 @editor_required
 def edit(vendor_id: int):
     vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
     form = VendorForm(obj=vendor if request.method == "GET" else None)
     _fill_choices(form, vendor.owner_id)
     if request.method == "GET":
@@ -148,9 +158,23 @@ def edit(vendor_id: int):
 @editor_required
 def offboard(vendor_id: int):
     vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
     if ConfirmForm().validate_on_submit() and offboard_vendor(vendor, actor()):
         flash(f"Vendor “{vendor.name}” offboarded. Its open requests are now not applicable; "
               "their history is kept.", "success")
+    return redirect(url_for("vendors.detail", vendor_id=vendor.id))
+
+
+@bp.route("/vendors/<int:vendor_id>/feeds/revoke", methods=["POST"])
+@editor_required
+def revoke_feeds(vendor_id: int):
+    vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
+    if ConfirmForm().validate_on_submit():
+        count = revoke_vendor_feeds(vendor.id, actor(), "revoked by hand")
+        db.session.commit()
+        flash(f"{count} calendar feed{'s' if count != 1 else ''} revoked: they answer 404 now. Each contact gets "
+              "a new one with their next request email.", "success")
     return redirect(url_for("vendors.detail", vendor_id=vendor.id))
 
 
@@ -158,6 +182,7 @@ def offboard(vendor_id: int):
 @editor_required
 def add_contact_view(vendor_id: int):
     vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
     form = ContactForm()
     if form.validate_on_submit():
         try:
@@ -176,7 +201,13 @@ def _contact(vendor_id: int, contact_id: int) -> VendorContact:
         from flask import abort
 
         abort(404)
+    _require_vendor_team(contact.vendor.team_id)
     return contact
+
+
+def _require_vendor_team(team_id: int) -> None:
+    permissions.require(permissions.may_edit_team(current_user, team_id),
+                        "vendors are managed by their team: you need the editor role in that team")
 
 
 @bp.route("/vendors/<int:vendor_id>/contacts/<int:contact_id>/remove", methods=["POST"])

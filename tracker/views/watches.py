@@ -4,7 +4,7 @@ proposals (list, review with the deadline preview, accept, reject)."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.db import db
@@ -14,6 +14,7 @@ from tracker.forms.watches import WHAT_CHOICES, WatchForm
 from tracker.models import Event, Proposal, Source, Watch
 from tracker.navigation import add_nav_item
 from tracker.people.auth import editor_required
+from tracker.people import permissions
 from tracker.register.events import StalePreview
 from tracker.views.common import actor, load_or_404
 from tracker.watches import queries
@@ -75,10 +76,17 @@ def _save(source: Source, form: WatchForm, watch: Watch | None):
         return None, (stages, stage_errors, 409 if isinstance(exc, Conflict) else 400)
 
 
+def _require_watch_editor(source_id: int) -> None:
+    permissions.require(permissions.may_edit_watch(current_user, source_id),
+                        "a watch moves the deadlines of every team its source drives: "
+                        "you need the editor role in each of them")
+
+
 @bp.route("/sources/<int:source_id>/watches/new", methods=["GET", "POST"])
 @editor_required
 def create(source_id: int):
     source = load_or_404(Source, source_id)
+    _require_watch_editor(source.id)
     form = WatchForm()
     if request.method == "GET":
         form.what.data = request.args.get("what") if request.args.get("what") in ITEM_HELP else "congress:bill"
@@ -95,6 +103,7 @@ def create(source_id: int):
 @editor_required
 def edit(watch_id: int):
     watch = load_or_404(Watch, watch_id)
+    _require_watch_editor(watch.source_id)
     source = watch.source
     form = WatchForm()
     if request.method == "GET":
@@ -113,6 +122,7 @@ def edit(watch_id: int):
 @editor_required
 def delete(watch_id: int):
     watch = load_or_404(Watch, watch_id)
+    _require_watch_editor(watch.source_id)
     source_id = watch.source_id
     if ConfirmForm().validate_on_submit():
         delete_watch(watch, actor())
@@ -124,6 +134,7 @@ def delete(watch_id: int):
 @editor_required
 def make_event(watch_id: int, stage: str):
     watch = load_or_404(Watch, watch_id)
+    _require_watch_editor(watch.source_id)
     source_id = watch.source_id
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("sources.detail", source_id=source_id))
@@ -169,6 +180,7 @@ def detail(proposal_id: int):
 @editor_required
 def accept(proposal_id: int):
     proposal = load_or_404(Proposal, proposal_id)
+    _require_watch_editor(proposal.source_id)  # accepting records the event: it moves those teams' deadlines
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("watches.detail", proposal_id=proposal_id))
     try:
@@ -190,7 +202,7 @@ def accept(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
 @editor_required
 def reject(proposal_id: int):
-    load_or_404(Proposal, proposal_id)
+    _require_watch_editor(load_or_404(Proposal, proposal_id).source_id)
     if ConfirmForm().validate_on_submit():
         try:
             reject_proposal(proposal_id, actor())
@@ -207,5 +219,5 @@ def register(app: Flask) -> None:
         source_proposals=queries.source_proposals, open_proposals=queries.open_proposals,
         open_proposal_count=queries.open_proposal_count, event_provenance=provenance_of,
         provider_label=provider_label, stage_words=stage_words, change_words=change_words,
-        reported=reported)
+        reported=reported, may_edit_watch=lambda source_id: permissions.may_edit_watch(current_user, source_id))
     add_nav_item(app, "Proposals", "watches.index", order=27)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from tracker.clock import utcnow
 from tracker.db import db
@@ -41,6 +42,10 @@ STAGGER_SECONDS = 3600
 LEASE = timedelta(minutes=15)
 FIRST_RETRY = timedelta(minutes=15)
 CLAIM_BATCH = 10
+# A pass stops claiming (and gives back what it has not polled) after this long, well inside the lease:
+# a hanging provider costs each fetch at most its deadline (tracker.watches.providers.http), and the pass
+# at most this; the watches left over are polled by the next pass.
+PASS_DEADLINE_SECONDS = 600.0
 
 
 def stagger(watch_id: int) -> timedelta:
@@ -138,6 +143,13 @@ def _locked_watch(watch_id: int, token: str) -> Watch | None:
         db.session.rollback()
         return None
     return watch
+
+
+def _give_back(ids: list[int], token: str) -> None:
+    """Release claimed watches this pass will not poll (still due: the next pass takes them)."""
+    db.session.execute(update(Watch).where(Watch.id.in_(ids), Watch.claimed_by == token)
+                       .values(claimed_by=None, lease_expires_at=None).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _release(watch: Watch, now: datetime, next_poll: datetime) -> None:
@@ -249,15 +261,23 @@ def run_poll_pass(now: datetime | None = None, *, due_only: bool = True, config:
                                      **dict(http_options or {}))
     report = PollReport()
     done: set[int] = set()
+    started = time.monotonic()
     while True:
         ids = claim_watches(now, token, due_only=due_only, exclude=done)
         if not ids:
             break
-        for watch_id in ids:
+        for index, watch_id in enumerate(ids):
+            if time.monotonic() - started > PASS_DEADLINE_SECONDS:
+                _give_back(ids[index:], token)
+                report.notice = (f"the pass stopped after {PASS_DEADLINE_SECONDS:g} s; "
+                                 f"the remaining watches are polled by the next pass")
+                break
             done.add(watch_id)
             report.outcomes.append(poll_watch(watch_id, token, now, providers,
                                               lambda ids: auto_apply(ids, now)))
             metrics.watch_poll(report.outcomes[-1].provider, report.outcomes[-1].result)
+        if report.notice:
+            break
     if notify:
         applied = {pid for o in report.outcomes for pid in o.applied}
         try:

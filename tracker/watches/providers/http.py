@@ -19,6 +19,7 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from tracker.http_limits import ACCEPT_ENCODING, Deadline, DeadlineExceeded, TooLarge, read_capped
 from tracker.retry_after import retry_after
 from tracker.watches.providers.base import ProviderError
 
@@ -43,6 +45,7 @@ BACKOFF_CAP = 30.0
 MAX_WAIT = 60.0           # longest Retry-After we sit through inside one fetch
 MAX_PAGES = 20            # per item; more ends the fetch (never half a result)
 MAX_BYTES = 10 * 1024 * 1024
+FETCH_DEADLINE = 30.0     # seconds, wall clock, for one request and its whole answer (a dripping server included)
 MAX_REDIRECTS = 3
 _SECRET_PARAMS = ("api_key", "apikey")
 _SECRET_IN_TEXT = re.compile(r"((?:api_key|apikey)=)[^&\s\"']+", re.IGNORECASE)
@@ -114,10 +117,12 @@ class Http:
                  secrets: tuple[str, ...] = (), agent_url: str | None = None, timeout: float = TIMEOUT,
                  max_attempts: int = MAX_ATTEMPTS, max_wait: float = MAX_WAIT, max_pages: int = MAX_PAGES,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 client: httpx.Client | None = None):
+                 client: httpx.Client | None = None, deadline: float = FETCH_DEADLINE):
         self.label = label
         self.base_url = base_url.rstrip("/")
-        self.headers = {"User-Agent": user_agent(agent_url), "Accept": "application/json", **(headers or {})}
+        self.headers = {"User-Agent": user_agent(agent_url), "Accept": "application/json",
+                        "Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
+        self.deadline = deadline
         self.secrets = tuple(s for s in secrets if s)
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -148,8 +153,10 @@ class Http:
             yield self
             return
         # trust_env: a deployment behind an outbound proxy sets HTTPS_PROXY (and NO_PROXY).
+        # No keep-alive: each request's own connection, whose socket its deadline can shut when stuck.
         self._local.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False,
-                                          trust_env=True, verify=_tls_context())
+                                          trust_env=True, verify=_tls_context(),
+                                          limits=httpx.Limits(max_keepalive_connections=0))
         try:
             yield self
         finally:
@@ -182,19 +189,34 @@ class Http:
         assert client is not None, "use `with http.session():`"
         self.requests_sent += 1
         log.debug("%s GET %s", self.label, self.redact(str(httpx.URL(url, params=params))))
+        deadline = Deadline(self.deadline)
+        late = f"no complete answer within {self.deadline:g} s (deadline)"
         try:
-            with client.stream("GET", url, params=params, headers=self.headers) as response:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BYTES:
-                        raise self.fail(f"answer larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
-                return response, bytes(body)
+            with deadline, client.stream("GET", url, params=params, headers=self.headers,
+                                         extensions=deadline.extensions) as response:
+                # Decompressed here, bounded per step: a small gzip answer cannot grow past the cap in memory.
+                return response, read_capped(response, MAX_BYTES, deadline)
+        except TooLarge as exc:
+            if "encoding" in str(exc):
+                raise self.fail(str(exc)) from None
+            raise self.fail(f"answer larger than {MAX_BYTES // (1024 * 1024)} MB; refused") from None
+        except DeadlineExceeded:
+            raise self.fail(late) from None
         except httpx.TimeoutException:
+            if deadline.expired:
+                raise self.fail(late) from None
             raise self.fail(f"no answer within {self.timeout:g} s (timeout)") from None
-        except httpx.RemoteProtocolError:
-            raise self.fail("the connection closed before the answer was complete (truncated)") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if deadline.expired:
+                raise self.fail(late) from None
+            if isinstance(exc, httpx.RemoteProtocolError):
+                raise self.fail("the connection closed before the answer was complete (truncated)") from None
+            raise self.fail(f"could not reach {urlsplit(url).hostname}: {exc.__class__.__name__}: {exc}") from None
+        except zlib.error:
+            raise self.fail("the compressed answer is corrupt (truncated)") from None
         except httpx.HTTPError as exc:
+            if deadline.expired:
+                raise self.fail(late) from None
             raise self.fail(f"could not reach {urlsplit(url).hostname}: {exc.__class__.__name__}: {exc}") from None
 
     def _decode(self, response: httpx.Response, body: bytes) -> dict:
@@ -207,6 +229,8 @@ class Http:
             raise self.fail(f"unexpected content type {kind or '(none)'} instead of JSON (HTTP {status})")
         try:
             data = json.loads(body)
+        except RecursionError:  # {"a": {"a": ... 200,000 deep: malformed for us, and no traceback per watch
+            raise self.fail(f"malformed JSON: nested too deeply (HTTP {status})") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             where = f" at byte {exc.pos} of {len(body)}" if isinstance(exc, json.JSONDecodeError) else ""
             raise self.fail(f"truncated or malformed JSON{where} (HTTP {status})") from None
@@ -254,7 +278,7 @@ class Http:
     def _detail(self, response: httpx.Response, body: bytes) -> str:
         try:
             detail = _error_detail(json.loads(body)) if body.lstrip()[:1] == b"{" else ""
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             detail = ""
         return f": {_one_line(detail, 160)}" if detail else ""
 

@@ -1,0 +1,152 @@
+"""Who may do what: the one place the "who may" rules live.
+
+A user is `admin` of the whole deployment, or holds `editor` or `viewer` in
+each team they belong to (`team_members.role`; a membership stored without a
+role counts as the user's own role, which is what every membership had before
+roles per team). Every signed-in user may read the register; a team's own
+objects (its obligations' vendor scopes, its vendors and their contacts, its
+vendor requests and response links, the watches whose events drive its
+deadlines) need editor in that team; evidence files and vendor answers are
+readable by the team's members and admins only. Sources and events belong to
+no team: admins and editors (of any team) change them.
+
+Views call `require(...)`, which raises a 403 the HTML and API error handlers
+both render; services stay free of request state.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import select, union
+from werkzeug.exceptions import Forbidden
+
+from tracker.db import db
+from tracker.models import Obligation, User, obligation_events, team_members
+from tracker.models.register import Event
+
+ADMIN, EDITOR, VIEWER = "admin", "editor", "viewer"
+TEAM_ROLES = (EDITOR, VIEWER)
+
+
+class NotAllowed(Forbidden):
+    """A 403 that says what the user would need."""
+
+    def __init__(self, why: str):
+        super().__init__(description=why)
+
+
+def require(allowed: bool, why: str) -> None:
+    """Raise a 403 with `why` unless `allowed`."""
+    if not allowed:
+        raise NotAllowed(why)
+
+
+def _membership_role(stored: str | None, user: User) -> str:
+    """A membership's effective role: the stored one, else the user's own (never admin inside a team)."""
+    if stored in TEAM_ROLES:
+        return stored
+    return VIEWER if user.role == VIEWER else EDITOR
+
+
+def team_roles(user: User) -> dict[int, str]:
+    """{team id: 'editor' or 'viewer'} for every team `user` belongs to."""
+    if user is None or getattr(user, "id", None) is None:
+        return {}
+    rows = db.session.execute(select(team_members.c.team_id, team_members.c.role)
+                              .where(team_members.c.user_id == user.id))
+    return {team_id: _membership_role(role, user) for team_id, role in rows}
+
+
+def member_roles(team_id: int) -> dict[int, str]:
+    """{user id: 'admin', 'editor' or 'viewer'} for every member of a team (one query)."""
+    rows = db.session.execute(select(User, team_members.c.role).join(team_members, team_members.c.user_id == User.id)
+                              .where(team_members.c.team_id == team_id))
+    return {user.id: ADMIN if user.role == ADMIN else _membership_role(role, user) for user, role in rows}
+
+
+def role_in_team(user: User, team_id: int) -> str | None:
+    """'admin' for a deployment admin, else the user's role in that team, None for a non-member."""
+    if is_admin(user):
+        return ADMIN
+    return team_roles(user).get(team_id)
+
+
+def is_admin(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "role", None) == ADMIN and getattr(user, "active", True))
+
+
+def may_edit_register(user: User) -> bool:
+    """Sources and events (no team owns them): admins and editors."""
+    return user is not None and user.role in (ADMIN, EDITOR)
+
+
+def may_edit_team(user: User, team_id: int | None) -> bool:
+    """Changes to a team's own objects: admins and that team's editors."""
+    if is_admin(user):
+        return True
+    return team_id is not None and team_roles(user).get(team_id) == EDITOR
+
+
+def may_edit_teams(user: User, team_ids: Iterable[int]) -> bool:
+    """Editor in every one of these teams (or admin)."""
+    if is_admin(user):
+        return True
+    roles = team_roles(user)
+    return all(roles.get(team_id) == EDITOR for team_id in team_ids)
+
+
+def may_read_team_private(user: User, team_ids: Iterable[int]) -> bool:
+    """Evidence files and vendor answers: admins and members of one of these teams."""
+    if is_admin(user):
+        return True
+    roles = team_roles(user)
+    return any(team_id in roles for team_id in team_ids)
+
+
+# -- the objects, each mapped to the team(s) that own it ---------------------------------------
+
+def request_team_ids(vendor_request) -> set[int]:
+    """A vendor request belongs to the team collecting the obligation and to the vendor's managing team."""
+    return {vendor_request.obligation.team_id, vendor_request.vendor.team_id}
+
+
+def may_edit_vendor(user: User, vendor) -> bool:
+    """A vendor, its contacts and its offboarding: editors of its managing team."""
+    return may_edit_team(user, vendor.team_id)
+
+
+def may_edit_request(user: User, vendor_request) -> bool:
+    """Review, re-issue ("send again") or revoke a request's links: editors of the obligation's or vendor's team."""
+    if is_admin(user):
+        return True
+    roles = team_roles(user)
+    return any(roles.get(team_id) == EDITOR for team_id in request_team_ids(vendor_request))
+
+
+def may_read_answers(user: User, vendor_request) -> bool:
+    """Evidence files and attestations of a request."""
+    return may_read_team_private(user, request_team_ids(vendor_request))
+
+
+def may_edit_obligation(user: User, obligation) -> bool:
+    """An obligation's team-owned settings (its vendor scope): editors of its team."""
+    return may_edit_team(user, obligation.team_id)
+
+
+def teams_driven_by_source(source_id: int) -> set[int]:
+    """The teams whose live obligations count from (or are linked to) an event of this source."""
+    events = select(Event.id).where(Event.source_id == source_id)
+    linked = select(Obligation.team_id).join(obligation_events, obligation_events.c.obligation_id == Obligation.id) \
+        .where(obligation_events.c.event_id.in_(events), Obligation.deleted_at.is_(None))
+    anchored = select(Obligation.team_id).where(Obligation.anchor_event_id.in_(events),
+                                                Obligation.deleted_at.is_(None))
+    return set(db.session.scalars(select(union(linked, anchored).subquery().c[0])))
+
+
+def may_edit_watch(user: User, source_id: int) -> bool:
+    """A watch applies events of its source, which move the deadlines of the teams driven by it:
+    editor in every such team (a source that drives no team's deadline: any editor)."""
+    if not may_edit_register(user):
+        return False
+    return may_edit_teams(user, teams_driven_by_source(source_id))
