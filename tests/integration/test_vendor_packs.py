@@ -82,7 +82,9 @@ def test_export_writes_vendors_scopes_and_read_only_requests_and_imports_back(ap
     obligation = next(o for o in exported["obligations"] if o["key"] == "csa-vendor-location-verification")
     assert obligation["vendors"] == {"categories": ["gpu_hardware"]}
     assert obligation["vendor_requests"] == [{"vendor": "acme-gpu", "due_date": "2027-02-28",
-                                              "due_state": "projected", "revision": 0, "status": "open"}]
+                                              "due_state": "projected", "revision": 0, "status": "open",
+                                              "stale_estimate": False}]
+    assert obligation["stale_estimate"] is False
     report = _import(exported)  # read-only fields are ignored
     assert "vendors: 0 created, 0 updated, 2 unchanged" in report.lines()
 

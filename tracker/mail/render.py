@@ -22,6 +22,8 @@ PREFERENCE_OF_KIND = {
     "digest": "email_digest",
     # Proposals from regulator watches announce changes: they follow the change notices' setting.
     "proposal": "email_changes",
+    # Stale-estimate notices stand in for the overdue notices a deadline waiting on one does not get.
+    "stale_estimate": "email_overdue",
 }
 KIND_LABELS = {
     "reminder": "deadline reminders",
@@ -29,6 +31,7 @@ KIND_LABELS = {
     "change": "change notices",
     "digest": "the weekly digest",
     "proposal": "change notices (and regulator watch proposals)",
+    "stale_estimate": "overdue and stale-estimate notices",
 }
 
 
