@@ -79,7 +79,9 @@ def _changes(team_ids: set[int], since: datetime, now: datetime) -> list[tuple[i
     rows = db.session.execute(
         select(DeadlineHistory, Obligation).join(Obligation, Obligation.id == DeadlineHistory.obligation_id)
         .where(Obligation.team_id.in_(team_ids), DeadlineHistory.revision >= 1,
-               DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
+               # Everything committed up to this read, whatever the pass's clock (a change
+               # recorded after `now` is not left for a later clock).
+               DeadlineHistory.changed_at > since)
         .order_by(DeadlineHistory.new_due_date, DeadlineHistory.id)).all()
     by_key: dict[tuple[int, str], list] = defaultdict(list)
     for entry, obligation in rows:
