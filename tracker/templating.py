@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Flask
 
+from tracker.register.estimates import lapsed_root_events
 from tracker.clock import local_today
 from tracker.deadlines import due_date_note, due_wording
 from tracker.register.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["with_precision"] = date_with_precision
     app.jinja_env.filters["due_wording"] = due_wording
     app.jinja_env.globals["due_note"] = due_note
+    app.jinja_env.globals["stale_estimate_events"] = lapsed_root_events
     app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["SOURCE_KIND_LABELS"] = SOURCE_KIND_LABELS
