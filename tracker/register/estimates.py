@@ -51,6 +51,11 @@ class Lapsed:
     event_ids: frozenset[int]      # those and every expected event derived from them
     combination_ids: frozenset[int]  # live earliest/latest obligations reading one of them
     root_of: dict = field(default_factory=dict, compare=False)  # event id -> the lapsed root it hangs on
+    loaded: dict = field(default_factory=dict, compare=False)   # the root Event rows, read once when asked
+
+    def root_events(self) -> dict[int, Event]:
+        """The lapsed root events as rows."""
+        return self.loaded
 
     def roots_read_by(self, obligation) -> set[int]:
         """The lapsed roots this obligation waits on (empty when it is not waiting)."""
@@ -77,10 +82,30 @@ class Lapsed:
 
 
 def lapsed_on(today: date) -> Lapsed:
-    """The estimates passed on `today` (a team's local date): three small SELECTs."""
-    rows = db.session.execute(select(Event.id, Event.status, Event.expected_on, Event.precision,
-                                     Event.derived_from_event_id)).all()
+    """The estimates passed on `today` (a team's local date): three small SELECTs, once per web request.
+
+    Within a request (a page, an API call) the answer is kept, so a list of a
+    thousand deadlines asks once; a background pass (no request) always reads afresh.
+    """
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return _lapsed_on(today)
+    cache = g.setdefault("lapsed_estimates", {})
+    if today not in cache:
+        cache[today] = _lapsed_on(today)
+    return cache[today]
+
+
+def _lapsed_on(today: date) -> Lapsed:
+    # Whole rows (a register has tens of events): the roots' titles and dates come with them.
+    rows = list(db.session.scalars(select(Event)))
     roots = _lapsed_roots(rows, today)
+    from tracker.register.chains import anchors_of
+
+    combos = db.session.execute(select(Obligation.id, Obligation.rule_combination, Obligation.rule_parts,
+                                       Obligation.rule, Obligation.anchor_event_id).where(
+        Obligation.deleted_at.is_(None), Obligation.rule_combination.is_not(None))).all()
     if not roots:
         return Lapsed(today, frozenset(), frozenset(), frozenset())
     children: dict[int, list[int]] = {}
@@ -96,13 +121,9 @@ def lapsed_on(today: date) -> Lapsed:
                 root_of[child] = root_of[parent]
                 todo.append(child)
     events = set(root_of)
-    from tracker.register.chains import anchors_of
-
-    combos = db.session.execute(select(Obligation.id, Obligation.rule_combination, Obligation.rule_parts,
-                                       Obligation.rule, Obligation.anchor_event_id).where(
-        Obligation.deleted_at.is_(None), Obligation.rule_combination.is_not(None))).all()
     combination_ids = {row.id for row in combos if anchors_of(row) & events}
-    return Lapsed(today, frozenset(roots), frozenset(events), frozenset(combination_ids), root_of)
+    return Lapsed(today, frozenset(roots), frozenset(events), frozenset(combination_ids), root_of,
+                  {row.id: row for row in rows if row.id in roots})
 
 
 class LapsedByDay:
@@ -134,33 +155,25 @@ class LapsedByDay:
         return or_(*parts) if parts else false()
 
 
+def lapsed_root_events(obligation, today: date) -> list[Event]:
+    """The lapsed expected events (roots) an obligation waits on, for the "record / move" links."""
+    if getattr(obligation, "due_state", None) != "projected":
+        return []
+    lapsed = lapsed_on(today)
+    roots = lapsed.roots_read_by(obligation)
+    if not roots:
+        return []
+    events = lapsed.root_events()
+    return [events[event_id] for event_id in sorted(roots) if event_id in events]
+
+
 def waits_on_stale_estimate(obligation, today: date) -> bool:
     """True when this obligation's projected date counts from an estimate passed by `today`.
 
-    For one object (a page, an API representation): loads the events it reads
-    through the session's identity map, so a page of firm deadlines costs nothing.
+    Asks `lapsed_on` whatever the row, so a page costs the same statements whichever rows it shows.
     """
-    return bool(lapsed_root_events(obligation, today))
-
-
-def lapsed_root_events(obligation, today: date) -> list[Event]:
-    """The lapsed expected events (roots) an obligation waits on, for the "record / move" links."""
-    from tracker.register.chains import anchors_of
-
-    found = []
-    if getattr(obligation, "due_state", None) != "projected":
-        return found
-    for event_id in sorted(anchors_of(obligation)):
-        event = db.session.get(Event, event_id)
-        seen = set()
-        while event is not None and event.derived_from_event_id is not None and event.id not in seen:
-            seen.add(event.id)
-            event = db.session.get(Event, event.derived_from_event_id)
-        if (event is not None and event.status == "expected" and event.expected_on is not None
-                and partial_from(event.expected_on, event.precision or "day").last < today
-                and event not in found):
-            found.append(event)
-    return found
+    lapsed = lapsed_on(today)
+    return getattr(obligation, "due_state", None) == "projected" and bool(lapsed.roots_read_by(obligation))
 
 
 def estimate_ends(rows) -> dict[int, date]:
