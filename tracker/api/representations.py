@@ -171,6 +171,10 @@ class OccurrenceResult(Out):
     event: EventOut
     changes: list[DueChangeOut]
     derived_events: list[str] = []  # derived events down the chain that move, in words
+    # A dry run: what depends on the event (the same count as the dashboard, the event page and the
+    # preview: direct, through derived events, and their vendor requests) and who the change would tell.
+    dependents: dict | None = None
+    told: dict | None = None
 
 
 class ObligationPage(Out):
