@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -74,7 +75,8 @@ def test_edited_pack_updates_vendors_and_scopes_in_place(app):
     assert statuses == {"acme-gpu": "open", "frontier": "open"}
 
 
-def test_export_writes_vendors_scopes_and_read_only_requests_and_imports_back(app):
+def test_export_writes_vendors_scopes_and_read_only_requests_and_imports_back(app, clock):
+    clock.move_to(datetime(2026, 6, 1, 12, tzinfo=timezone.utc))  # the enactment (September 2026) is still ahead
     _import(_pack())
     exported = export_pack()
     vendors = {v["key"]: v for v in exported["vendors"]}
