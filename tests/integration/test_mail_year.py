@@ -146,6 +146,14 @@ def test_a_year_of_reminders_arrives_exactly_once_at_nine_local(app, clock):
     assert sum(expected.values()) > 100
     missing, extra = expected - actual, actual - expected
     assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
-    received = Counter(mid for mid in server.message_ids() if not mid.strip().startswith("<v."))
+    # (Vendor mail "<v.", and the weekly stale-estimate notices "<s.", checked elsewhere.)
+    received = Counter(mid for mid in server.message_ids() if not mid.strip().startswith(("<v.", "<s.")))
     assert set(received.values()) == {1}
     assert set(received) == {row.message_id for row in rows}
+    stale = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "stale_estimate")).all()
+    assert stale and all(row.status == "sent" for row in stale)
+    # One notice per event, week and person: no item key twice.
+    from tracker.vendors.mail_queue import items_of
+
+    keys = [key for row in stale for key in items_of(row.id)]
+    assert len(keys) == len(set(keys))
