@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Flask
 
+from tracker.register.estimates import lapsed_root_events
 from tracker.clock import local_today
 from tracker.deadlines import due_date_note, due_wording
 from tracker.models.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
@@ -52,7 +53,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["with_precision"] = date_with_precision
     app.jinja_env.filters["due_wording"] = due_wording
     app.jinja_env.globals["due_note"] = due_note
+    app.jinja_env.globals["stale_estimate_events"] = lapsed_root_events
+    app.jinja_env.globals["review_actions"] = _review_actions
+    app.jinja_env.globals["review_reasons"] = _review_reasons
     app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["SOURCE_KIND_LABELS"] = SOURCE_KIND_LABELS
     app.jinja_env.globals["local_today"] = local_today
+
+
+def _review_actions(request) -> dict[str, bool]:
+    """Which review actions the request page offers (only those that can succeed)."""
+    from tracker.vendors.review import allowed_actions
+
+    return {action: not why for action, why in allowed_actions(request).items()}
+
+
+def _review_reasons(request) -> dict[str, str]:
+    from tracker.vendors.review import allowed_actions
+
+    return allowed_actions(request)

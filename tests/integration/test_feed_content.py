@@ -145,14 +145,23 @@ def test_text_with_commas_semicolons_newlines_and_non_ascii_survives(client, clo
     assert description in event["description"]
 
 
-def test_window_keeps_the_past_90_days_and_everything_ahead(client, clock):
+def test_window_keeps_every_open_deadline_and_the_rest_of_the_past_90_days(client, clock):
     team = make_team()
     old = make_obligation(team=team, rule_date=date(2026, 8, 30))
+    set_status(old, "done", SYSTEM)
+    old_waived = make_obligation(team=team, rule_date=date(2026, 1, 5))
+    set_status(old_waived, "waived", SYSTEM, note="not our market")
     recent = make_obligation(team=team, rule_date=date(2026, 8, 31))
+    set_status(recent, "done", SYSTEM)
     far = make_obligation(team=team, rule_date=date(2031, 1, 1))
-    uids = set(by_uid(feed_events(client, team)))
-    assert uids == {obligation_uid(recent.id), obligation_uid(far.id)}
-    assert obligation_uid(old.id) not in uids
+    # Open deadlines stay however late: the California self-certification, 158 days late, is listed.
+    late = make_obligation(team=team, rule_date=date(2026, 7, 1), title="California vendor self-certification")
+    ancient = make_obligation(team=team, rule_date=date(2024, 1, 1), title="Two years late")
+    set_status(ancient, "in_progress", SYSTEM)
+    events = by_uid(feed_events(client, team))
+    assert set(events) == {obligation_uid(recent.id), obligation_uid(far.id), obligation_uid(late.id),
+                           obligation_uid(ancient.id)}
+    assert events[obligation_uid(late.id)]["start"] == date(2026, 7, 1)
 
 
 def test_source_events_are_included_only_when_asked(client, clock):

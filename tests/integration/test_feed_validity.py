@@ -74,7 +74,8 @@ def test_a_render_stays_byte_identical_for_every_day_it_claims(client, clock):
 
 def test_the_feed_changes_on_the_day_its_render_said(client, clock):
     team = make_team()
-    make_obligation(team=team, rule_date=date(2026, 9, 5))
+    # Done: only done, waived and cancelled deadlines leave the window (open ones stay however late).
+    set_status(make_obligation(team=team, rule_date=date(2026, 9, 5)), "done", SYSTEM)
     make_obligation(team=team, rule_date=date(2027, 6, 1))
     scope = team_scope(team)
     feed = get_feed(scope, now=datetime(2026, 11, 29, 20, tzinfo=timezone.utc))
@@ -158,7 +159,8 @@ def test_moving_the_team_to_another_time_zone_moves_the_window_day(client, clock
     from tracker.people.operations import update_team
 
     team = make_team(timezone="America/Los_Angeles")
-    make_obligation(team=team, rule_date=date(2026, 8, 31))  # leaves on 2026-11-30 local
+    done = make_obligation(team=team, rule_date=date(2026, 8, 31))  # leaves on 2026-11-30 local
+    set_status(done, "done", SYSTEM)  # (an open one would stay)
     clock.move_to(datetime(2026, 11, 30, 2, tzinfo=timezone.utc))  # still Nov 29 in Los Angeles
     before = feed_key(team_scope(team))
     assert fetch_feed(client, team).data.count(b"BEGIN:VEVENT") == 1

@@ -48,4 +48,6 @@ def test_statement_count_per_page_does_not_grow_with_rows(client, clock):
     large = {url: _statements(client, url) for url in pages}
     print("statements per page:", small)
     assert large == small
-    assert max(small.values()) <= 20, small
+    # The dashboard (the most) also works out the passed estimates and what depends on each
+    # (tracker.register.estimates, tracker.register.dependents): a fixed number of statements.
+    assert max(small.values()) <= 24, small

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -74,7 +75,8 @@ def test_edited_pack_updates_vendors_and_scopes_in_place(app):
     assert statuses == {"acme-gpu": "open", "frontier": "open"}
 
 
-def test_export_writes_vendors_scopes_and_read_only_requests_and_imports_back(app):
+def test_export_writes_vendors_scopes_and_read_only_requests_and_imports_back(app, clock):
+    clock.move_to(datetime(2026, 6, 1, 12, tzinfo=timezone.utc))  # the enactment (September 2026) is still ahead
     _import(_pack())
     exported = export_pack()
     vendors = {v["key"]: v for v in exported["vendors"]}
@@ -82,7 +84,9 @@ def test_export_writes_vendors_scopes_and_read_only_requests_and_imports_back(ap
     obligation = next(o for o in exported["obligations"] if o["key"] == "csa-vendor-location-verification")
     assert obligation["vendors"] == {"categories": ["gpu_hardware"]}
     assert obligation["vendor_requests"] == [{"vendor": "acme-gpu", "due_date": "2027-02-28",
-                                              "due_state": "projected", "revision": 0, "status": "open"}]
+                                              "due_state": "projected", "revision": 0, "status": "open",
+                                              "stale_estimate": False}]
+    assert obligation["stale_estimate"] is False
     report = _import(exported)  # read-only fields are ignored
     assert "vendors: 0 created, 0 updated, 2 unchanged" in report.lines()
 

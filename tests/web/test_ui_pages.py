@@ -31,7 +31,9 @@ def test_dashboard_sections_show_what_needs_attention(client, clock):
     assert "Soon" in _section(page, "next_30") and "in 16 days" in _section(page, "next_30")
     assert "Next quarter" in _section(page, "next_90")
     assert "Location verification" in _section(page, "projected")
-    assert "Chip Security Act enacted" in _section(page, "stale") and "1 deadline depend" in _section(page, "stale")
+    assert "Chip Security Act enacted" in _section(page, "stale-events")
+    assert "Depends on it: 1 deadline." in _section(page, "stale-events")
+    assert "Move the estimate" not in _section(page, "stale-events")  # a viewer: no actions
     assert "Adopt the rule" in _section(page, "changes") and "moved to 2027-06-01" in _section(page, "changes")
     assert f'/obligations/{projected.id}' in page
 

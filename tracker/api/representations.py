@@ -12,6 +12,7 @@ import hashlib
 from flask import url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from tracker.clock import local_today
 from tracker.deadlines import due_wording, partial_from
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team
 from tracker.register.queries import obligation_page_url
@@ -77,6 +78,11 @@ class ObligationOut(Out):
     due_state: DueStateName
     due_precision: Precision
     due_label: str | None
+    stale_estimate: bool = Field(description="Projected from an expected event whose estimated date has passed "
+                                             "and is not recorded: never overdue ('estimate passed: record what "
+                                             "happened or move the estimate').")
+    overdue: bool = Field(description="Due before today in the team's time zone, open or in progress, and not "
+                                      "waiting on a stale estimate.")
     revision: int
     status: ObligationStatusName
     status_note: str
@@ -165,6 +171,10 @@ class OccurrenceResult(Out):
     event: EventOut
     changes: list[DueChangeOut]
     derived_events: list[str] = []  # derived events down the chain that move, in words
+    # A dry run: what depends on the event (the same count as the dashboard, the event page and the
+    # preview: direct, through derived events, and their vendor requests) and who the change would tell.
+    dependents: dict | None = None
+    told: dict | None = None
 
 
 class ObligationPage(Out):
@@ -244,6 +254,7 @@ def deadline_out(ob: Obligation) -> DeadlineOut:
 
 def obligation_out(ob: Obligation) -> ObligationOut:
     """Load team, owner and events first (the list does, in three statements)."""
+    today = local_today(ob.team.timezone)
     return ObligationOut(
         id=ob.id, key=ob.key, title=ob.title, description=ob.description or "",
         team=TeamRef(id=ob.team.id, key=ob.team.key, name=ob.team.name),
@@ -251,6 +262,7 @@ def obligation_out(ob: Obligation) -> ObligationOut:
         deadline=deadline_out(ob),
         due_date=ob.due_date, due_state=ob.due_state, due_precision=ob.due_precision,
         due_label=due_wording(ob.due_date, ob.due_precision, state=ob.due_state) if ob.due_date else None,
+        stale_estimate=ob.waits_on_stale_estimate(today), overdue=ob.is_overdue(today),
         revision=ob.revision, status=ob.status,
         status_note=ob.status_note or "", completed_through=ob.completed_through,
         event_ids=[event.id for event in ob.events], created_at=ob.created_at, updated_at=ob.updated_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tracker.register.dependents import audience, dependents
 from tracker.api.core import (
     ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content, operation,
     respond, service_errors,
@@ -206,7 +207,9 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
             raise service_errors(exc.errors) from None
         return respond(OccurrenceResult(dry_run=True, event=event_out(event),
                                         changes=[due_change_out(m) for m in plan.moves],
-                                        derived_events=plan.event_lines()), etag=False)
+                                        derived_events=plan.event_lines(),
+                                        dependents=dependents(event.id).as_dict(),
+                                        told=audience(m.obligation_id for m in plan.moves).as_dict()), etag=False)
     # One locked step: the If-Match comparison runs under the event's row lock, so of two
     # clients confirming the same version one records and the other gets 412.
     recorded = record_event(event_id, change, Actor.of(api_user()),

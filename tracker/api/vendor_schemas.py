@@ -170,6 +170,7 @@ class VendorRequestOut(Out):
     status: RequestStatusName
     status_reason: str
     overdue: bool
+    stale_estimate: bool
     submitted_at: dt.datetime | None
     evidence: list[EvidenceOut]
     attestation: AttestationOut | None

@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "proposal.created",
     "vendor_request.submitted",
     "digest.weekly",
+    "event.stale",
 )
 TEST_EVENT = "channel.test"
 
@@ -33,6 +34,8 @@ HEADLINES = {
     "proposal.created": ("new proposal", "new proposals"),
     "vendor_request.submitted": ("vendor request submitted", "vendor requests submitted"),
     "digest.weekly": ("item in the weekly digest", "items in the weekly digest"),
+    "event.stale": ("estimate passed: record what happened or move the estimate",
+                    "estimates passed: record what happened or move the estimates"),
     TEST_EVENT: ("test message", "test messages"),
 }
 # Slack allows 50 blocks per message and Teams cards grow unreadable long

@@ -32,6 +32,7 @@ from tracker.mail.planning import changes_since
 from tracker.mail.timing import Policy, send_instant
 from tracker.models import Channel, ChangeCause, ChannelDelivery, DeadlineHistory, Event, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES
+from tracker.register.estimates import lapsed_on
 from tracker.register.queries import obligation_page_url
 from tracker.txn import begin_write
 
@@ -78,7 +79,9 @@ def _changes(team_ids: set[int], since: datetime, now: datetime) -> list[tuple[i
     rows = db.session.execute(
         select(DeadlineHistory, Obligation).join(Obligation, Obligation.id == DeadlineHistory.obligation_id)
         .where(Obligation.team_id.in_(team_ids), DeadlineHistory.revision >= 1,
-               DeadlineHistory.changed_at > since, DeadlineHistory.changed_at <= now)
+               # Everything committed up to this read, whatever the pass's clock (a change
+               # recorded after `now` is not left for a later clock).
+               DeadlineHistory.changed_at > since)
         .order_by(DeadlineHistory.new_due_date, DeadlineHistory.id)).all()
     by_key: dict[tuple[int, str], list] = defaultdict(list)
     for entry, obligation in rows:
@@ -132,7 +135,8 @@ def _due_today(team: Team, policy: Policy, now: datetime) -> list[tuple[int, str
     if every > 0:
         late = db.session.scalars(_live(team, policy).where(Obligation.due_date < today)
                                   .order_by(Obligation.due_date, Obligation.id)).all()
-        overdue = [ob for ob in late if ((today - ob.due_date).days - 1) % every == 0]
+        lapsed = lapsed_on(today)  # waiting on a stale estimate: not late (event.stale tells instead)
+        overdue = [ob for ob in late if ((today - ob.due_date).days - 1) % every == 0 and not lapsed.covers(ob)]
         if overdue:
             planned.append((team.id, "deadline.overdue", f"overdue:{team.id}:{today.isoformat()}",
                             [obligation_item(ob, days_overdue=(today - ob.due_date).days) for ob in overdue]))
@@ -146,7 +150,9 @@ def _digest(team: Team, policy: Policy, now: datetime) -> list[tuple[int, str, s
     today = now.astimezone(policy.tz).date()
     rows = db.session.scalars(_live(team, policy).where(
         Obligation.due_date <= today + timedelta(days=UPCOMING_DAYS)).order_by(Obligation.due_date, Obligation.id))
-    items = [obligation_item(ob, section="overdue" if ob.due_date < today else "upcoming") for ob in rows]
+    lapsed = lapsed_on(today)
+    items = [obligation_item(ob, section="stale_estimate" if lapsed.covers(ob) else
+                             "overdue" if ob.due_date < today else "upcoming") for ob in rows]
     if not items:
         items = [{"title": f"Nothing overdue or due in the next {UPCOMING_DAYS} days", "detail": f"week {week}"}]
     return [(team.id, "digest.weekly", f"digest:{team.id}:{week}", items)]

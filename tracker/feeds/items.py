@@ -23,7 +23,8 @@ from tracker.feeds.ical import VEventSpec
 from tracker.feeds.uids import obligation_uid
 from tracker.models import DeadlineHistory, Event, Obligation, Source, Team, obligation_events
 from tracker.register.queries import event_date_column, obligation_page_url
-from tracker.models.vocabulary import STATUS_LABELS
+from tracker.register.estimates import ESTIMATE_PASSED
+from tracker.models.vocabulary import ACTIVE_STATUSES, STATUS_LABELS
 
 PAST_DAYS = 90          # the window: the past 90 days plus everything ahead
 CANCELLED_DAYS = 30     # cancelled events stay this long, then disappear
@@ -35,7 +36,7 @@ EXCERPT_CHARS = 240     # of an obligation's own description; the full text is o
 class PlannedItem(NamedTuple):  # a tuple: hashed in C, as part of every fragment cache key
     occurrence: date | None  # set for recurring occurrences (part of the UID)
     day: date | None         # None: a void deadline, its last date comes from history
-    phase: str               # current, done (a completed occurrence) or upcoming
+    phase: str               # current, stale (waiting on a stale estimate), done (a completed occurrence) or upcoming
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,15 @@ def _recurring_items(row, today: date) -> tuple[tuple[PlannedItem, ...], date | 
     return tuple(items), left_on, changes_on
 
 
-def plan_row(row, today: date) -> RowPlan:
+def plan_row(row, today: date, estimate_ends: date | None = None) -> RowPlan:
     """The VEVENTs one obligation contributes to a feed on `today`, and the
-    next day that would change without any edit (`changes_on`)."""
+    next day that would change without any edit (`changes_on`).
+
+    An open or in-progress deadline stays however late; the window drops only
+    done, waived and cancelled ones. `estimate_ends`: the last day of the
+    estimate a projected deadline counts from; after it the event reads
+    "estimate passed" (phase `stale`), and the day after it is a change day.
+    """
     since = cancelled_since(row)
     cancelled = since is not None
     expires = since.date() + timedelta(days=CANCELLED_DAYS + 1) if cancelled else None
@@ -117,10 +124,13 @@ def plan_row(row, today: date) -> RowPlan:
             # Its day comes from history; the fragment's day bounds its stay in the window.
             return RowPlan((PlannedItem(None, None, "current"),), False, True, None, expires)
         return RowPlan((), row.due_state == "undated" and not cancelled, cancelled, None, expires)
-    if row.due_date < window_start(today):
+    owed = not cancelled and row.deleted_at is None and row.status in ACTIVE_STATUSES
+    if row.due_date < window_start(today) and not owed:
         return RowPlan((), False, cancelled, leaves_on(row.due_date))
-    return RowPlan((PlannedItem(None, row.due_date, "current"),), False, cancelled, None,
-                   _earliest(leaves_on(row.due_date), expires))
+    stale = owed and estimate_ends is not None and estimate_ends < today
+    turns_stale = estimate_ends + timedelta(days=1) if owed and estimate_ends is not None and not stale else None
+    return RowPlan((PlannedItem(None, row.due_date, "stale" if stale else "current"),), False, cancelled, None,
+                   _earliest(None if owed else leaves_on(row.due_date), expires, turns_stale))
 
 
 @dataclass
@@ -141,6 +151,7 @@ class Details:
     stamp: datetime
     sources: list[str] = field(default_factory=list)
     anchor_title: str | None = None
+    anchor_titles: list[str] = field(default_factory=list)  # every event the rule counts from
     void_day: date | None = None
     expression: bool = False  # earliest/latest, a roll, or counted from a derived event
     how: str = ""  # then: the engine's explanation, naming the chain, the deciding part, the roll
@@ -159,14 +170,18 @@ def load_details(ids: list[int]) -> dict[int, Details]:
                Obligation.status_note, Obligation.due_state, Obligation.due_precision, Obligation.rule,
                Obligation.anchor_event_id, Team.name, Obligation.deleted_at,
                Obligation.updated_at, Obligation.due_changed_at, Obligation.status_changed_at,
-               Obligation.rule_combination, Obligation.rule_roll)
+               Obligation.rule_combination, Obligation.rule_roll, Obligation.rule_parts)
+    from tracker.register.chains import anchors_of
+
     details: dict[int, Details] = {}
+    anchors: dict[int, set[int]] = {}
     for row in db.session.execute(select(*columns).join(Team, Team.id == Obligation.team_id)
                                   .where(Obligation.id.in_(ids))):
         details[row.id] = Details(row.id, row.title, row.description, row.status, row.status_note,
                                   row.due_state, row.due_precision, row.rule, row.anchor_event_id,
                                   row.name, row.deleted_at is not None, last_change(row),
                                   expression=bool(row.rule_combination) or (row.rule_roll or "none") != "none")
+        anchors[row.id] = anchors_of(row)
     provenance = (select(obligation_events.c.obligation_id, Event.id, Event.title, Event.status,
                          Event.occurred_on, Event.expected_on, Event.precision, Source.title.label("source"),
                          Event.derived_from_event_id)
@@ -181,6 +196,13 @@ def load_details(ids: list[int]) -> dict[int, Details]:
         if row.id == item.anchor_event_id:
             item.anchor_title = row.title
             item.expression = item.expression or row.derived_from_event_id is not None
+    # The events the rule counts from, by name (a derived anchor or a combination's parts
+    # need not be among the provenance events): one more query.
+    anchor_ids = sorted({event_id for ids_ in anchors.values() for event_id in ids_})
+    if anchor_ids:
+        titles = dict(db.session.execute(select(Event.id, Event.title).where(Event.id.in_(anchor_ids))).all())
+        for obligation_id, ids_ in anchors.items():
+            details[obligation_id].anchor_titles = [titles[i] for i in sorted(ids_) if i in titles]
     _explain_expressions(details)
     void_ids = [i for i, d in details.items() if d.due_state == "void"]
     if void_ids:
@@ -243,6 +265,9 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
     reason = _cancel_reason(details)
     done = item.phase == "done" or (item.phase == "current" and details.status == "done")
     projected = details.due_state == "projected" and item.occurrence is None
+    stale = item.phase == "stale"
+    anchors = " and ".join(f"'{title}'" for title in details.anchor_titles) or (
+        f"'{details.anchor_title}'" if details.anchor_title else "the events it counts from")
     precision = details.due_precision if item.occurrence is None else "day"
     note = due_date_note(day, precision, details.due_state if item.occurrence is None else None)
     marks = (["projected"] if projected else []) + ([note] if note else [])
@@ -252,9 +277,14 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
         standing = f"Cancelled: {reason}."
     elif done:
         summary, status, standing = f"Done: {summary}", "CONFIRMED", "Firm date."
+    elif stale:
+        summary, status = f"Estimate passed: {summary}", "TENTATIVE"
+        standing = (f"Projected from an estimate that has passed: {anchors} did not happen when expected and "
+                    f"is not recorded. {ESTIMATE_PASSED[0].upper()}{ESTIMATE_PASSED[1:]}; until then this "
+                    f"deadline is not overdue.")
     elif projected:
         status = "TENTATIVE"
-        standing = f"Projected: an estimate until '{details.anchor_title or 'its anchor event'}' happens."
+        standing = f"Projected: an estimate until {anchors} {'happen' if len(details.anchor_titles) > 1 else 'happens'}."
     else:
         status, standing = "CONFIRMED", "Firm date."
     if note:
@@ -262,7 +292,7 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
     if item.occurrence is not None:
         standing += " Recurring."
     work = details.status
-    if item.phase != "current" and not reason:
+    if item.phase not in ("current", "stale") and not reason:
         work = "done" if item.phase == "done" else "open"  # the status belongs to the current occurrence
     status_line = f"Status: {STATUS_LABELS.get(work, work)}"
     if details.status_note and work == details.status:

@@ -46,6 +46,8 @@ from tracker.feeds.scope import FeedScope, midnight, scope_today
 from tracker.feeds.sequence import cancelled_since, flips_for, record_flips, stored_states
 from tracker.feeds.ical import VEventSpec, calendar_bytes, calendar_header, vevent_bytes
 from tracker.feeds.uids import event_uid
+from tracker.models.register import ACTIVE_STATUSES
+from tracker.register.estimates import estimate_ends
 from tracker.register.queries import event_date_column
 from tracker.models import FeedBody, FeedValidator
 from tracker.txn import insert_ignoring, is_sqlite
@@ -53,7 +55,7 @@ from tracker.txn import insert_ignoring, is_sqlite
 EVENT_STATUS = {"occurred": "CONFIRMED", "expected": "TENTATIVE", "withdrawn": "CANCELLED"}
 # Part of every content version: change it whenever the bytes a version renders to change
 # (the text of events, the window, the properties), so stored ETags of old renders are not reused.
-RENDER_FORMAT = "feeds-2"
+RENDER_FORMAT = "feeds-3"
 LONGEST_VALIDITY = timedelta(days=366)
 # zlib level 1: a 1.1 MB feed shrinks 15x (to ~75 KB) in ~3 ms; level 6 saves another fifth
 # for more than twice the time, paid on every render.
@@ -257,13 +259,14 @@ def _plans(rows, today: date) -> tuple[dict, dict]:
     """{id: RowPlan} for today and {id: the row's version} (what its events depend on)."""
     plan_cache = caches().plans
     plans, versions = {}, {}
+    ends = estimate_ends(rows)  # when a projected deadline starts waiting on a stale estimate
     for row in rows:
         version = (row.id, row.revision, row.updated_at, row.due_changed_at, row.status_changed_at, row.deleted_at,
                    row.status, row.due_state, row.completed_through)
-        plan = plan_cache.get((version, today))
+        plan = plan_cache.get((version, ends.get(row.id), today))
         if plan is None:
-            plan = plan_row(row, today)
-            plan_cache.put((version, today), plan)
+            plan = plan_row(row, today, ends.get(row.id))
+            plan_cache.put((version, ends.get(row.id), today), plan)
         plans[row.id] = plan
         versions[row.id] = version
     return plans, versions
@@ -312,8 +315,9 @@ def _obligation_fragments(scope: FeedScope, rows, plans, versions, event_version
         fragment_cache.put(key, tuple(fragments))
         found.extend(fragments)
     # A void deadline's day comes from its history, so only its fragment knows when it leaves the window.
-    start = window_start(today)
-    return [fragment for fragment in found if fragment[0] >= start]
+    # An open deadline stays however late (its plan kept it).
+    start, owed = window_start(today), owed_ids(rows)
+    return [fragment for fragment in found if fragment[0] >= start or fragment[1] in owed]
 
 
 def _event_fragments(scope: FeedScope, today: date) -> list[tuple]:
@@ -338,7 +342,8 @@ def _event_fragments(scope: FeedScope, today: date) -> list[tuple]:
 
 def _description(scope: FeedScope, rows, plans) -> str:
     waiting = sorted(row.title for row in rows if plans[row.id].waiting)
-    text = f"{scope.name}, from the compliance deadline tracker. Deadlines of the past {PAST_DAYS} days and ahead."
+    text = (f"{scope.name}, from the compliance deadline tracker. Every open deadline however late, "
+            f"and done, waived or cancelled ones of the past {PAST_DAYS} days, and everything ahead.")
     if waiting:
         text += "\nWaiting for a date (undated, not shown as events):\n" + "\n".join(
             f"- {title}" for title in waiting[:WAITING_LISTED])
@@ -361,15 +366,20 @@ def render(key: FeedKey) -> RenderedFeed:
     body = calendar_bytes(header, [fragment[2] for fragment in fragments])
     etag = _etag(body)
     last_modified = _last_modified(scope, key.latest_changes, plans, event_versions, today)
-    return RenderedFeed(body, etag, last_modified, today, _valid_until(plans, fragments, today))
+    return RenderedFeed(body, etag, last_modified, today, _valid_until(plans, fragments, today, owed_ids(rows)))
 
 
-def _valid_until(plans, fragments, today: date) -> date:
+def owed_ids(rows) -> frozenset[int]:
+    """The rows still owed (open or in progress, live): they never leave the feed."""
+    return frozenset(row.id for row in rows if row.deleted_at is None and row.status in ACTIVE_STATUSES)
+
+
+def _valid_until(plans, fragments, today: date, kept: frozenset[int] = frozenset()) -> date:
     """The first day after `today` on which the date alone may change the feed:
     an event leaves the window, a cancellation expires, a recurring rule's next
     occurrence comes into view. Until then the same content renders the same bytes."""
     days = [plan.changes_on for plan in plans.values() if plan.changes_on is not None]
-    days += [leaves_on(fragment[0]) for fragment in fragments]
+    days += [leaves_on(fragment[0]) for fragment in fragments if fragment[1] not in kept]
     return max(min(days, default=today + LONGEST_VALIDITY), today + timedelta(days=1))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from tracker.db import db
 from tracker.feeds.items import CANCELLED_DAYS, PAST_DAYS, window_start
+from tracker.models.register import ACTIVE_STATUSES
 from tracker.models import (
     OBLIGATION_STATUSES,
     Event,
@@ -36,6 +37,8 @@ LIGHT_COLUMNS = (
     Obligation.completed_through, Obligation.due_date, Obligation.due_state, Obligation.revision,
     Obligation.status, Obligation.status_changed_at, Obligation.due_changed_at, Obligation.updated_at,
     Obligation.deleted_at,
+    # What the rule reads: whether the deadline waits on a stale estimate (tracker.register.estimates).
+    Obligation.anchor_event_id, Obligation.rule_combination, Obligation.rule_parts,
 )
 LightRow = namedtuple("LightRow", [column.key for column in LIGHT_COLUMNS])
 
@@ -135,14 +138,20 @@ def team_names(scope: FeedScope) -> dict[int, str]:
     return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(scope.team_ids))).all())
 
 
+def still_owed():
+    """An open or in-progress, live obligation: shown in feeds however late (the window is for the rest)."""
+    return and_(Obligation.deleted_at.is_(None), Obligation.status.in_(ACTIVE_STATUSES))
+
+
 def light_rows(scope: FeedScope, today: date) -> list:
-    """Rows that may show in the feed today (without their text)."""
+    """Rows that may show in the feed today (without their text): every open deadline however
+    late; done, waived and cancelled ones only within the window."""
     cutoff = midnight(today - timedelta(days=CANCELLED_DAYS))
     query = select(*LIGHT_COLUMNS).where(
         Obligation.team_id.in_(scope.team_ids),
         or_(Obligation.deleted_at.is_(None), Obligation.deleted_at >= cutoff),
         or_(Obligation.due_date.is_(None), Obligation.due_date >= window_start(today),
-            Obligation.rule == "recurring"),
+            Obligation.rule == "recurring", still_owed()),
     ).order_by(Obligation.id)
     # Plain named tuples: renders read each row's fields many times, and attribute
     # access on a SQLAlchemy Row costs about ten times as much.
@@ -171,6 +180,7 @@ def departed_before(scope: FeedScope, today: date) -> date | None:
     start = window_start(today)
     old_due = db.session.scalar(select(func.max(Obligation.due_date)).where(
         Obligation.team_id.in_(scope.team_ids), Obligation.deleted_at.is_(None),
+        Obligation.status.not_in(ACTIVE_STATUSES),  # an open deadline never leaves
         Obligation.rule != "recurring", Obligation.due_date < start))
     old_deleted = db.session.scalar(select(func.max(Obligation.deleted_at)).where(
         Obligation.team_id.in_(scope.team_ids),

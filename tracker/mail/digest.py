@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.register.estimates import lapsed_on
 from tracker.mail.render import render_digest
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES
@@ -45,7 +46,9 @@ def _content(team: Team, today: date, now: datetime):
                                      Obligation.status.in_(ACTIVE_STATUSES),
                                      Obligation.due_state.in_(("firm", "projected")))
             .order_by(Obligation.due_date, Obligation.id))
-    overdue = list(db.session.scalars(live.where(Obligation.due_date < today)))
+    # Past due but waiting on a stale estimate is not overdue (tracker.register.estimates).
+    lapsed = lapsed_on(today)
+    overdue = [ob for ob in db.session.scalars(live.where(Obligation.due_date < today)) if not lapsed.covers(ob)]
     upcoming = list(db.session.scalars(live.where(
         Obligation.due_date >= today, Obligation.due_date <= today + timedelta(days=UPCOMING_DAYS))))
     history = db.session.execute(

@@ -38,11 +38,14 @@ from tracker.mail.render import PREFERENCE_OF_KIND
 from tracker.models import DeadlineHistory, Obligation, OutboxItem, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
 from tracker.mail.timing import Due, Policy, due_now, next_send_after
+from tracker.register.estimates import LapsedByDay
 from tracker.txn import begin_write, insert_ignoring, is_sqlite
 
 # What the timing rules need; obligations are loaded whole only when something is due.
 SCHEDULE_COLUMNS = (Obligation.id, Obligation.team_id, Obligation.due_date, Obligation.due_state,
-                    Obligation.status, Obligation.deleted_at, Obligation.revision, Obligation.due_changed_at)
+                    Obligation.status, Obligation.deleted_at, Obligation.revision, Obligation.due_changed_at,
+                    # what the rule reads: whether it waits on a stale estimate (no overdue notice then)
+                    Obligation.rule, Obligation.anchor_event_id, Obligation.rule_combination, Obligation.rule_parts)
 # Change notices are planned for history rows this recent; an older change
 # is not news (and a member who joins later is not told about it).
 CHANGE_WINDOW = timedelta(days=14)
@@ -215,10 +218,11 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
     policies = {team.id: Policy.of(team) for team in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
     changes = _recent_changes([row.id for row in rows], since)
     claim = Claim(len(rows), rows[-1].id, policies=policies)
+    lapsed = LapsedByDay({team_id: now.astimezone(policy.tz).date() for team_id, policy in policies.items()})
     settled = []
     for row in rows:
         policy = policies[row.team_id]
-        due = due_now(row, policy, now)
+        due = due_now(row, policy, now, stale=row.due_state == "projected" and lapsed.of_team(row.team_id).covers(row))
         active = row.deleted_at is None and row.status in ACTIVE_STATUSES
         history = changes.get(row.id, []) if active else []
         next_at = next_send_after(row, policy, now)

@@ -16,6 +16,7 @@ from tracker.channels.planning import plan_channels
 from tracker.mail.digest import plan_digests
 from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
+from tracker.mail.stale import plan_stale_notices
 from tracker.models import ReminderRun
 from tracker.operations import metrics
 from tracker.mail.planning import plan_obligations
@@ -48,7 +49,7 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     """Plan everything due at `now`, send what the outbox holds, record the run."""
     now = now or utcnow()
     started = time.monotonic()
-    planned = plan_obligations(now) + plan_digests(now)
+    planned = plan_obligations(now) + plan_digests(now) + plan_stale_notices(now)
     planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
     plan_channels(now)  # the same pass plans the team channels, from the same state
     # Deliveries are sent by their own job (tracker.jobs.deliveries): the mail never waits for a receiver.

@@ -22,6 +22,8 @@ PREFERENCE_OF_KIND = {
     "digest": "email_digest",
     # Proposals from regulator watches announce changes: they follow the change notices' setting.
     "proposal": "email_changes",
+    # Stale-estimate notices stand in for the overdue notices a deadline waiting on one does not get.
+    "stale_estimate": "email_overdue",
 }
 KIND_LABELS = {
     "reminder": "deadline reminders",
@@ -29,6 +31,7 @@ KIND_LABELS = {
     "change": "change notices",
     "digest": "the weekly digest",
     "proposal": "change notices (and regulator watch proposals)",
+    "stale_estimate": "overdue and stale-estimate notices",
 }
 
 
@@ -144,8 +147,13 @@ def state_sentence(obligation) -> str:
             waits = f"'{one_line(anchor.title)}'"
         else:
             waits = "an expected event"
-        return (f"This date is projected, not firm: it waits for {waits} and will move "
-                "when that event is recorded.")
+        sentence = (f"This date is projected, not firm: it waits for {waits} and will move "
+                    "when that event is recorded.")
+        if anchor is not None and anchor.status == "expected" and anchor.derived_from_event_id is None \
+                and anchor.partial_date is not None and anchor.partial_date.last < date.today():
+            # (A plain expected anchor whose window has passed: the date counts from a stale estimate.)
+            sentence += " The estimate has passed: record what happened or move the estimate."
+        return sentence
     if obligation.due_state == "firm":
         return "This date is firm."
     if obligation.due_state == "undated":

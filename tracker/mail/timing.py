@@ -66,8 +66,12 @@ def remindable(ob, policy: Policy) -> bool:
     return ob.due_state == "firm" or (ob.due_state == "projected" and policy.remind_projected)
 
 
-def due_now(ob, policy: Policy, now: datetime) -> Due | None:
+def due_now(ob, policy: Policy, now: datetime, stale: bool = False) -> Due | None:
     """The newest lead-time reminder or overdue notice whose send time has passed.
+
+    `stale`: the deadline waits on a stale estimate (tracker.register.estimates):
+    counted from an event that has not happened, it cannot be late, so no overdue
+    notice is due (its stale-estimate notice goes instead, tracker.mail.stale).
 
     Only the newest one: after downtime the pass catches up with one message,
     not the whole backlog. A lead reminder whose send time came before the
@@ -84,7 +88,7 @@ def due_now(ob, policy: Policy, now: datetime) -> Due | None:
                   and send_instant(due - timedelta(days=lead), tz) > ob.due_changed_at]
         return Due("reminder", min(passed)) if passed else None
     every = policy.overdue_every_days
-    if every <= 0:
+    if every <= 0 or stale:
         return None
     days_over = (today - due).days
     step = (days_over - 1) // every

@@ -16,7 +16,8 @@ from tracker.models.people import User
 # disabled), regulator watches (a new proposal) and vendor contacts.
 MESSAGE_KINDS = ("reminder", "overdue", "change", "digest", "channel_disabled", "proposal",
                  "vendor_request", "vendor_reminder", "vendor_overdue", "vendor_change",
-                 "vendor_receipt", "vendor_rejected", "vendor_reopened", "vendor_progress")
+                 "vendor_receipt", "vendor_rejected", "vendor_reopened", "vendor_progress",
+                 "stale_estimate")
 KIND_CHECK = "kind in (" + ", ".join(f"'{kind}'" for kind in MESSAGE_KINDS) + ")"
 MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 

@@ -227,9 +227,16 @@ class Obligation(Base):
         """Open or in progress: still work to do."""
         return self.status in ACTIVE_STATUSES and self.deleted_at is None
 
+    def waits_on_stale_estimate(self, today: date) -> bool:
+        """Projected from an expected event whose estimate passed by `today` (see tracker.register.estimates)."""
+        from tracker.register.estimates import waits_on_stale_estimate
+
+        return waits_on_stale_estimate(self, today)
+
     def is_overdue(self, today: date) -> bool:
-        """Due before `today` (the team's local date) and not finished."""
-        return self.is_active and self.due_date is not None and self.due_date < today
+        """Due before `today` (the team's local date), not finished, and not waiting on a stale estimate."""
+        return (self.is_active and self.due_date is not None and self.due_date < today
+                and not self.waits_on_stale_estimate(today))
 
     def __repr__(self) -> str:
         return f"<Obligation {self.key} {self.due_date} {self.due_state}>"

@@ -161,8 +161,13 @@ class VendorRequest(Base):
         back_populates="request", order_by="VendorRequestHistory.id.desc()")
 
     def is_overdue(self, today: date) -> bool:
-        """Due before `today` (the team's local date) and still owed by the vendor."""
-        return self.status in REQUEST_OWED_STATUSES and self.due_date is not None and self.due_date < today
+        """Due before `today` (the team's local date), still owed, and not waiting on a stale estimate."""
+        return (self.status in REQUEST_OWED_STATUSES and self.due_date is not None and self.due_date < today
+                and not self.waits_on_stale_estimate(today))
+
+    def waits_on_stale_estimate(self, today: date) -> bool:
+        """The request counts from its obligation's rule: projected from an estimate passed by `today`."""
+        return self.due_state == "projected" and self.obligation.waits_on_stale_estimate(today)
 
     def __repr__(self) -> str:
         return f"<VendorRequest {self.obligation_id}x{self.vendor_id} {self.status}>"

@@ -11,7 +11,7 @@ _OBLIGATION_FIELDS = frozenset(
     {"key", "title", "team", "events", "owner", "description", "deadline", "vendors"}
 )
 # Written by the export, ignored (whatever their value) by the import.
-_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests"})
+_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests", "stale_estimate"})
 
 
 class ObligationChecks(DeadlineChecks):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.clock import local_today
 from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.register.chains import deadline_json
@@ -115,6 +116,8 @@ def _obligation(o: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
     data.update({
         "due_date": o.due_date.isoformat() if o.due_date else None,
         "due_state": o.due_state, "revision": o.revision, "status": o.status,
+        # Read-only, as of the export: projected from an estimate that has passed (tracker.register.estimates).
+        "stale_estimate": o.waits_on_stale_estimate(local_today(o.team.timezone)),
     })
     return data
 

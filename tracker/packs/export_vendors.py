@@ -45,6 +45,9 @@ def add_vendor_fields(obligations: list[dict[str, Any]]) -> None:
             "due_state": row.due_state, "revision": row.revision, "status": row.status})
     for data in obligations:
         obligation_id = data.pop("_id")
+        # A request counts from its obligation's rule: it waits on the same stale estimate.
+        for request in requests.get(obligation_id, []):
+            request["stale_estimate"] = bool(data.get("stale_estimate")) and request["due_state"] == "projected"
         if obligation_id in scopes:
             data["vendors"] = scopes[obligation_id].as_dict()
         if obligation_id in requests:

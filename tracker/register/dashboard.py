@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 from tracker.db import db
 from tracker.models import DeadlineHistory, Event, Obligation
 from tracker.models.register import ACTIVE_STATUSES
-from tracker.register.queries import due_between, undated_last
+from tracker.register.dependents import Dependents, dependents_of
+from tracker.register.queries import due_between, overdue_condition, stale_estimate_condition, undated_last
 
 SECTION_LIMIT = 20
 
@@ -31,7 +32,7 @@ class Section:
 @dataclass
 class Dashboard:
     sections: list[Section]
-    stale_events: list[tuple[Event, int]]
+    stale_events: list[tuple[Event, Dependents]]
     recent_changes: list[DeadlineHistory]
 
 
@@ -59,13 +60,18 @@ def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_tod
     """The dashboard's sections for the given teams (None: every team)."""
     base = _scoped(team_ids)
     conditions = {
-        "overdue": due_between(todays, None, -1),
+        "stale": stale_estimate_condition(todays),
+        "overdue": overdue_condition(todays),
         "next_30": due_between(todays, 0, 30),
         "next_90": due_between(todays, 31, 90),
         "projected": Obligation.due_state.in_(("projected", "undated")),
     }
     sections = [
-        Section("overdue", "Overdue", "Due before today in the team's time zone and not done.",
+        Section("stale", "Estimate passed",
+                "Projected from an event expected by now and not recorded: not overdue. Estimate passed: "
+                "record what happened or move the estimate.", list_args={"window": "stale", "status": "active"}),
+        Section("overdue", "Overdue", "Due before today in the team's time zone and not done "
+                "(a deadline waiting on a passed estimate is not overdue).",
                 list_args={"window": "overdue"}),
         Section("next_30", "Due in the next 30 days", "Open or in progress, due from today to 30 days ahead.",
                 list_args={"window": "next_30", "status": "active"}),
@@ -80,24 +86,21 @@ def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_tod
         *(func.coalesce(func.sum(case((conditions[s.key], 1), else_=0)), 0) for s in sections))).one()
     for section, total in zip(sections, totals):
         section.total = int(total)
-        _fill(section, base.where(conditions[section.key]), limit, dated=section.key != "projected")
+        _fill(section, base.where(conditions[section.key]), limit, dated=section.key not in ("projected", "stale"))
     return Dashboard(sections, stale_estimates(utc_today), recent_changes(team_ids))
 
 
-def stale_estimates(today: date, limit: int = SECTION_LIMIT) -> list[tuple[Event, int]]:
-    """Expected events whose whole estimated window has passed, with how many deadlines hang on each."""
-    anchored = (select(Obligation.anchor_event_id, func.count(Obligation.id).label("n"))
-                .where(Obligation.deleted_at.is_(None), Obligation.anchor_event_id.is_not(None))
-                .group_by(Obligation.anchor_event_id).subquery())
-    rows = db.session.execute(
-        select(Event, func.coalesce(anchored.c.n, 0))
-        .outerjoin(anchored, anchored.c.anchor_event_id == Event.id)
-        .options(joinedload(Event.source))
+def stale_estimates(today: date, limit: int = SECTION_LIMIT) -> list[tuple[Event, Dependents]]:
+    """Expected events whose whole estimated window has passed, with what depends on each
+    (tracker.register.dependents: the same count as the event page and the preview)."""
+    events = db.session.scalars(
+        select(Event).options(joinedload(Event.source))
         # A derived event is stale only through its root, which is listed itself.
         .where(Event.status == "expected", Event.expected_on < today, Event.derived_from_event_id.is_(None))
         .order_by(Event.expected_on, Event.id).limit(limit * 4)).all()
-    stale = [(event, count) for event, count in rows if event.partial_date and event.partial_date.last < today]
-    return stale[:limit]
+    stale = [event for event in events if event.partial_date and event.partial_date.last < today][:limit]
+    found = dependents_of([event.id for event in stale])
+    return [(event, found[event.id]) for event in stale]
 
 
 def recent_changes(team_ids: list[int] | None, limit: int = 15) -> list[DeadlineHistory]:

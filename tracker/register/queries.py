@@ -93,8 +93,28 @@ def due_between(todays: dict[int, date], low: int | None, high: int | None):
     return or_(*parts) if parts else false()
 
 
+def overdue_condition(todays: dict[int, date]):
+    """A condition: open or in progress, due before the team's today, and not waiting on a stale
+    estimate (a deadline counted from an event that has not happened cannot yet be late)."""
+    from sqlalchemy import and_, not_
+
+    from tracker.models.register import ACTIVE_STATUSES
+    from tracker.register.estimates import LapsedByDay
+
+    return and_(Obligation.status.in_(ACTIVE_STATUSES), due_between(todays, None, -1),
+                not_(LapsedByDay(todays).condition()))
+
+
+def stale_estimate_condition(todays: dict[int, date]):
+    """A condition: projected from an expected event whose estimate passed (tracker.register.estimates)."""
+    from tracker.register.estimates import LapsedByDay
+
+    return LapsedByDay(todays).condition()
+
+
 DUE_WINDOWS = {
     "overdue": "Overdue",
+    "stale": "Estimate passed",
     "next_30": "Due in the next 30 days",
     "next_90": "Due in the next 90 days",
     "later": "Due after 90 days",
@@ -132,7 +152,9 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
             Event.source.has(Source.jurisdiction == filters["jurisdiction"])))
     window = filters.get("window")
     if window == "overdue":
-        query = query.where(Obligation.status.in_(ACTIVE_STATUSES), due_between(todays, None, -1))
+        query = query.where(overdue_condition(todays))
+    elif window == "stale":
+        query = query.where(stale_estimate_condition(todays))
     elif window == "next_30":
         query = query.where(due_between(todays, 0, 30))
     elif window == "next_90":

@@ -8,10 +8,19 @@ every reminder and overdue notice due for a contact at one pass in one email
 change (one transaction, one `changed_at`) in one change notice with old and
 new dates and why. `VendorRequest.next_reminder_at` (reset to PLAN_NOW by
 every move and status change) says when a request must be looked at again.
+
+Change notices follow the member planner's rule (tracker.mail.planning): a
+batch is claimed first (its `next_reminder_at` becomes this pass's token),
+then its history is read: everything committed up to that read, whatever the
+pass's clock, back to the last pass however long ago (`changes_since`). A
+move after the claim resets the column to PLAN_NOW, so the pass cannot store
+its next send time over it and the request is planned again. No change notice
+is claimed without being planned.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -20,16 +29,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
+from tracker.mail.planning import CLAIM_LEASE, changes_since
 from tracker.mail.render import long_date
 from tracker.mail.timing import Policy, due_now, next_send_after
 from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorRequestHistory
+from tracker.models.register import PLAN_NOW
 from tracker.models.vendors import REQUEST_OWED_STATUSES
+from tracker.txn import begin_write
 from tracker.vendors.mail_queue import present_keys, queue
 from tracker.vendors.mail_render import Recipient, outbox_values, request_line
 from tracker.vendors.notices import contacts_of, link_for, team_name_of
 
 BATCH = 500
-CHANGE_WINDOW = timedelta(days=14)
 # Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).
 TOLD_OF_CHANGES = ("open", "rejected", "submitted")
 
@@ -56,18 +67,25 @@ class _Messages:
         group["extra"].extend(extra_keys)
 
 
-def _history(ids: list[int], now: datetime) -> dict[int, list[VendorRequestHistory]]:
+def _history(ids: list[int], since: datetime) -> dict[int, list[VendorRequestHistory]]:
+    """The moves of these requests since `since`: everything committed up to this read.
+
+    No upper bound at the pass's clock: a move recorded after the pass's `now`
+    (a pass run with an earlier clock, or one that started before the move)
+    is read here too, or its request would be settled without its notice.
+    """
     found: dict[int, list] = defaultdict(list)
     for row in db.session.scalars(select(VendorRequestHistory).where(
             VendorRequestHistory.request_id.in_(ids), VendorRequestHistory.revision >= 1,
-            VendorRequestHistory.changed_at > now - CHANGE_WINDOW, VendorRequestHistory.changed_at <= now)
+            VendorRequestHistory.changed_at > since)
             .order_by(VendorRequestHistory.revision)):
         found[row.request_id].append(row)
     return found
 
 
-def _gather(requests: list[VendorRequest], now: datetime, messages: _Messages) -> dict[int, datetime | None]:
-    history = _history([r.id for r in requests], now)
+def _gather(requests: list[VendorRequest], now: datetime, since: datetime,
+            messages: _Messages) -> dict[int, datetime | None]:
+    history = _history([r.id for r in requests], since)
     next_times = {}
     for request in requests:
         vendor, obligation = request.vendor, request.obligation
@@ -75,7 +93,8 @@ def _gather(requests: list[VendorRequest], now: datetime, messages: _Messages) -
         owed = live and request.status in REQUEST_OWED_STATUSES
         policy = Policy.of(vendor.team)
         shim = _shim(request, owed)
-        due = due_now(shim, policy, now) if owed else None
+        stale = owed and request.waits_on_stale_estimate(now.astimezone(policy.tz).date())
+        due = due_now(shim, policy, now, stale=stale) if owed else None
         next_times[request.id] = next_send_after(shim, policy, now) if owed else None
         changes = history.get(request.id, []) if live and request.status in TOLD_OF_CHANGES else []
         for contact in contacts_of(vendor):
@@ -137,42 +156,89 @@ def _render_group(group: dict, now: datetime) -> tuple[dict, list[str]] | None:
     return values, keys
 
 
-def _due_requests(now: datetime, last_id: int) -> list[VendorRequest]:
+def _claim(now: datetime, last_id: int) -> tuple[list[int], datetime | None, int]:
+    """Claim the next batch of due requests: (claimed ids, token, last id looked at).
+
+    The claimed rows' `next_reminder_at` becomes a token a lease ahead (with a
+    random sub-second part, so it is this pass's own): other passes skip them,
+    a move meanwhile replaces it with PLAN_NOW, and a pass that dies leaves
+    them due again once the lease is over.
+    """
+    begin_write()
+    table = VendorRequest.__table__
+    ids = list(db.session.scalars(select(table.c.id).where(table.c.next_reminder_at <= now, table.c.id > last_id)
+                                  .order_by(table.c.id).limit(BATCH)))
+    if not ids:
+        db.session.commit()
+        return [], None, last_id
+    token = now + CLAIM_LEASE + timedelta(microseconds=secrets.randbelow(999_999) + 1)
+    db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at <= now)
+                       .values(next_reminder_at=token))
+    claimed = sorted(db.session.scalars(select(table.c.id).where(table.c.id.in_(ids),
+                                                                 table.c.next_reminder_at == token)))
+    db.session.commit()
+    return claimed, token, ids[-1]
+
+
+def _load(ids: list[int]) -> list[VendorRequest]:
     return list(db.session.scalars(
-        select(VendorRequest).where(VendorRequest.next_reminder_at <= now, VendorRequest.id > last_id)
-        .order_by(VendorRequest.id).limit(BATCH)
+        select(VendorRequest).where(VendorRequest.id.in_(ids)).order_by(VendorRequest.id)
         .options(joinedload(VendorRequest.vendor).joinedload(Vendor.team),
                  joinedload(VendorRequest.vendor).selectinload(Vendor.contacts),
                  joinedload(VendorRequest.obligation).joinedload(Obligation.anchor_event).joinedload(Event.source))))
+
+
+def _release(ids: list[int], token: datetime) -> None:
+    """Give back a claim after a failure, so the next pass plans the rows again."""
+    db.session.rollback()
+    begin_write()
+    table = VendorRequest.__table__
+    db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
+                       .values(next_reminder_at=PLAN_NOW))
+    db.session.commit()
+
+
+def _plan_batch(ids: list[int], token: datetime, now: datetime, since: datetime) -> int:
+    added = 0
+    messages = _Messages()
+    next_times = _gather(_load(ids), now, since, messages)
+    for group in messages.groups.values():
+        rendered = _render_group(group, now)
+        if rendered is not None:
+            added += queue(*rendered)
+    table = VendorRequest.__table__
+    for request_id, next_at in next_times.items():
+        # Only if still ours: a move since the claim reset the column, and the request is planned again.
+        db.session.execute(update(table).where(table.c.id == request_id, table.c.next_reminder_at == token)
+                           .values(next_reminder_at=next_at))
+    db.session.commit()
+    return added
 
 
 def plan_vendor_mail(now: datetime) -> int:
     """Queue every vendor email due at `now`; returns how many messages were added.
 
     Reopens requests whose accepted evidence expired first, so their notices
-    and reminders are part of the same pass. Each batch is one transaction.
+    and reminders are part of the same pass. Each batch is claimed in one
+    short transaction and planned in another.
     """
     from tracker.vendors.review import reopen_expired
 
     reopen_expired(now)
     db.session.commit()
+    since = changes_since(now)
     added, last_id = 0, 0
     while True:
-        requests = _due_requests(now, last_id)
-        if not requests:
+        ids, token, last_id = _claim(now, last_id)
+        if token is None:
             return added
-        last_id = requests[-1].id
-        stamps = {r.id: r.next_reminder_at for r in requests}
-        messages = _Messages()
-        next_times = _gather(requests, now, messages)
-        for group in messages.groups.values():
-            rendered = _render_group(group, now)
-            if rendered is not None:
-                added += queue(*rendered)
-        table = VendorRequest.__table__
-        for request_id, next_at in next_times.items():
-            # Only if nobody changed the request meanwhile (a change resets the column: planned again).
-            db.session.execute(update(table).where(table.c.id == request_id,
-                                                   table.c.next_reminder_at == stamps[request_id])
-                               .values(next_reminder_at=next_at))
-        db.session.commit()
+        if not ids:
+            continue
+        try:
+            added += _plan_batch(ids, token, now, since)
+        except BaseException:
+            try:
+                _release(ids, token)
+            except Exception:  # the database itself failed: the lease runs out instead
+                pass
+            raise

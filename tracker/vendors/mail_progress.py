@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
-from tracker.mail.planning import members_by_team, recipients_of, wants
+from tracker.mail.planning import changes_since, members_by_team, recipients_of, wants
 from tracker.mail.render import base_url
 from tracker.mail.timing import SEND_TIME
 from tracker.models import Obligation, ObligationVendorScope, OutboxMessage, Vendor, VendorRequest
@@ -47,13 +47,16 @@ def plan_progress(now: datetime) -> int:
             continue
         since = db.session.scalar(select(func.max(OutboxMessage.created_at)).where(
             OutboxMessage.kind == "vendor_progress", OutboxMessage.obligation_id == obligation.id))
-        since = since or now - FIRST_LOOK_BACK
+        # The first summary looks back to the last pass however long ago (an outage of a
+        # month must not drop the answers it came in), and at least a day.
+        since = since or min(now - FIRST_LOOK_BACK, changes_since(now))
         requests = list(db.session.scalars(
             select(VendorRequest).join(Vendor, Vendor.id == VendorRequest.vendor_id)
             .where(VendorRequest.obligation_id == obligation.id)
             .options(joinedload(VendorRequest.vendor)).order_by(Vendor.name)))
         # Answers, reviews and reopenings since the last summary (a request just created is not news).
-        moved = [r for r in requests if since < r.status_changed_at <= now and (r.status != "open" or r.status_reason)]
+        # Everything committed up to this read, whatever the pass's clock (as tracker.mail.planning).
+        moved = [r for r in requests if since < r.status_changed_at and (r.status != "open" or r.status_reason)]
         if not moved:
             continue
         summary = progress_of(requests, local.date()).summary()

@@ -31,7 +31,12 @@ MATRIX_STATES = REQUEST_STATUSES + ("overdue",)
 
 
 def owed_overdue(todays: dict[int, date]):
-    """A condition on VendorRequest joined to Obligation: still owed and due before the team's today."""
+    """A condition on VendorRequest joined to Obligation: still owed, due before the team's today,
+    and not waiting on a stale estimate (tracker.register.estimates)."""
+    from sqlalchemy import not_
+
+    from tracker.register.estimates import LapsedByDay
+
     groups: dict[date, list[int]] = {}
     for team_id, today in todays.items():
         groups.setdefault(today, []).append(team_id)
@@ -39,7 +44,8 @@ def owed_overdue(todays: dict[int, date]):
         return false()
     return and_(VendorRequest.status.in_(REQUEST_OWED_STATUSES), VendorRequest.due_date.is_not(None),
                 or_(*(and_(Obligation.team_id.in_(ids), VendorRequest.due_date < today)
-                      for today, ids in groups.items())))
+                      for today, ids in groups.items())),
+                not_(and_(VendorRequest.due_state == "projected", LapsedByDay(todays).condition())))
 
 
 def vendor_scoped_obligations(team_id: int | None = None, obligation_id: int | None = None) -> list[Obligation]:

@@ -23,6 +23,29 @@ REVIEW_ACTIONS = {"accept": "accepted", "reject": "rejected", "waive": "waived",
                   "not_applicable": "not_applicable"}
 
 
+ACTION_LABELS = {"accept": "Accept", "reject": "Reject", "waive": "Waive", "not_applicable": "Not applicable",
+                 "reopen": "Reopen"}
+
+
+def allowed_actions(request: VendorRequest) -> dict[str, str]:
+    """The review actions that can succeed on the request now, and why each other one cannot.
+
+    Returns {action: ""} for those allowed and {action: reason} for the rest, so a
+    page shows only the first and a forced post is refused with the reason.
+    """
+    status = request.status.replace("_", " ")
+    submitted = request.status == "submitted"
+    return {
+        "accept": "" if submitted else
+        ("nothing has been submitted yet" if request.status in ("open", "rejected") else f"the request is {status}"),
+        "reject": "" if request.status in ("submitted", "accepted") else
+        ("nothing has been submitted yet" if request.status in ("open", "rejected") else f"the request is {status}"),
+        "waive": "" if request.status != "waived" else "the request is already waived",
+        "not_applicable": "" if request.status != "not_applicable" else "the request is already not applicable",
+        "reopen": "" if request.status in ("waived", "not_applicable") else f"the request is {status}, not closed",
+    }
+
+
 def latest_submission(request: VendorRequest) -> str | None:
     """The id of the request's newest submission (files and attestation sent together)."""
     from tracker.models import VendorAttestation

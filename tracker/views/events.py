@@ -24,8 +24,10 @@ from tracker.forms.register import EventChangeForm, EventForm
 from tracker.models import Event, Obligation, Source
 from tracker.navigation import add_nav_item
 from tracker.register.events import anchored_count, create_event, delete_event, update_event
+
+from tracker.register.dependents import audience, dependents
 from tracker.register.queries import team_todays, undated_last
-from tracker.views.common import actor, int_arg, load_or_404, refuse
+from tracker.views.common import actor, int_arg, load_or_404, refuse, utc_today
 
 bp = Blueprint("events", __name__)
 
@@ -51,7 +53,8 @@ def _event_date(status: str, text: str) -> EventDate:
 
 
 def _detail_page(event: Event, change_form: EventChangeForm | None = None, code: int = 200):
-    reading = [row.id for row in rows_reading([event.id])]
+    deps = dependents(event.id)  # the one definition: direct, through derived events, and their requests
+    reading = deps.obligation_ids
     anchored = db.session.scalars(
         select(Obligation).where(Obligation.id.in_(reading))
         .options(joinedload(Obligation.team), joinedload(Obligation.owner))
@@ -63,7 +66,16 @@ def _detail_page(event: Event, change_form: EventChangeForm | None = None, code:
         change_form = EventChangeForm()
         change_form.status.data = event.status
         change_form.date.data = event.partial_date.iso() if event.partial_date else ""
+        # "Record what happened" / "Move the estimate" links (stale estimates) preselect the status.
+        if request.args.get("status") in ("occurred", "expected"):
+            change_form.status.data = request.args["status"]
+            if request.args["status"] == "occurred":
+                change_form.date.data = ""
+    today = utc_today()
+    stale = (event.status == "expected" and not event.is_derived and event.partial_date is not None
+             and event.partial_date.last < today)
     return render_template("events/detail.html", event=event, anchored=anchored, todays=team_todays(),
+                           deps=deps, stale=stale,
                            change_form=change_form, confirm=ConfirmForm(), title=event.title, chain=chain,
                            children=children, child_chains={c.id: describe_chain(node(c.id), resolved)
                                                             for c in children}), code
@@ -93,6 +105,7 @@ def _preview_page(event: Event, change: EventDate, moves, form: EventChangeForm,
     if chain_lines is None:  # a stale confirmation: plan again to show the chain as it is now
         chain_lines = plan_event_change(event, change).event_lines()
     return render_template("events/preview.html", event=event, change=change, moves=moves, form=form,
+                           deps=dependents(event.id), told=audience(m.obligation_id for m in moves),
                            chain_lines=chain_lines, title=f"Preview: {event.title}"), code
 
 

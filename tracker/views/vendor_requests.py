@@ -75,6 +75,10 @@ def review_action(request_id: int):
     action = request.form.get("action", "")
     reason = request.form.get("reason", "")
     typed = {"reason": reason, "valid_until": request.form.get("valid_until", ""), "action": action}
+    why_not = review.allowed_actions(vendor_request).get(action)
+    if why_not:  # a forced post of an action the page did not offer: a field message, nothing written
+        message = f"{review.ACTION_LABELS[action]} is not possible: {why_not}."
+        return _page(vendor_request, {"action": message}, typed, code=400)
     try:
         if action == "accept":
             review.accept(vendor_request, actor(), valid_until=_valid_until(typed["valid_until"]), reason=reason)
