@@ -38,10 +38,11 @@ def _drill(source_app, target_url: str, tmp_path, runner_env=None) -> None:
     with target.app_context():
         restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "drill.tar")])
     assert restored.exit_code == 0, restored.output
-    assert "2 stored files" in restored.output and "same SECRET_KEY" in restored.output
+    # The demo's vendor answers carry their files too, beside the two uploaded here.
+    assert f"{len(before[1])} stored files" in restored.output and "same SECRET_KEY" in restored.output
     after = (table_contents(target), file_sums(target), answers(target, paths))
     assert after[0] == before[0]  # every table, row for row: register, history, audit, outbox, answers
-    assert len(after[1]) == 2 and after[1] == before[1]
+    assert len(after[1]) >= 2 and after[1] == before[1]
     _same_answers(before[2], after[2])
     assert all(status == 200 for path, (status, _) in after[2].items() if path != "export-pack")
     with target.app_context():  # ids go on after the restored ones (PostgreSQL sequences moved)

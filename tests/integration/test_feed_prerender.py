@@ -115,10 +115,13 @@ def test_the_refresh_job_renders_what_a_process_without_a_refresher_changed(app,
 
 
 def test_the_refresh_job_renders_a_feed_the_date_alone_changed(app, client, clock, renders):
+    from tracker.register.obligations import set_status
+
     team = make_team()
-    make_obligation(team=team, rule_date=date(2026, 9, 1))
+    set_status(make_obligation(team=team, rule_date=date(2026, 9, 1)), "done", SYSTEM, note="Filed.")
     assert fetch_feed(client, team).data.count(b"BEGIN:VEVENT") == 1
-    # 2026-09-01 + 91 days = 2026-12-01 in the team's zone (Los Angeles): the deadline leaves the window.
+    # 2026-09-01 + 91 days = 2026-12-01 in the team's zone (Los Angeles): the finished deadline leaves
+    # the window (an open one stays in the feed however late).
     clock.move_to(datetime(2026, 12, 1, 9, tzinfo=timezone.utc))
     assert run_feed_refresh() == (1, 1)
     rendered = len(renders)

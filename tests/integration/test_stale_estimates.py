@@ -180,7 +180,9 @@ def test_every_demo_request_state_matches_its_submissions(demo):
 
 
 def test_review_offers_only_actions_that_can_succeed_and_refuses_a_forced_one(demo, client):
-    login(client, make_user(role="editor"))
+    from tracker.models import Team
+
+    login(client, make_user(role="editor", teams=db.session.scalars(select(Team)).all()))  # editor in every team
     open_request = db.session.scalars(select(VendorRequest).where(VendorRequest.status == "open")).first()
     page = client.get(f"/vendor-requests/{open_request.id}").get_data(as_text=True)
     assert 'value="accept"' not in page and 'value="reject"' not in page and 'value="waive"' in page

@@ -24,6 +24,24 @@ from tracker.deadlines import Anchor, DeadlineRule, PartialDate, partial_from
 from tracker.models.people import Team, User
 from tracker.models.vocabulary import ACTIVE_STATUSES, OBLIGATION_STATUSES, SOURCE_KINDS  # noqa: F401 (re-exported)
 
+
+class _StaleEstimateCheck:
+    """Whether a row waits on a stale estimate: a question about the whole event graph, answered
+    by the register (tracker.register.estimates installs its query here when it is imported, as
+    every app does), so the tables do not import a service package. Unanswered, it refuses to
+    guess: a wrong False would show such a deadline as overdue."""
+
+    def __init__(self):
+        self.query = None
+
+    def check(self, obligation, today: date) -> bool:
+        if self.query is None:
+            raise RuntimeError("tracker.register.estimates is not loaded: cannot tell a stale estimate")
+        return self.query(obligation, today)
+
+
+STALE_ESTIMATE = _StaleEstimateCheck()
+
 # "Plan this obligation at the next pass": earlier than any real clock.
 PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -229,9 +247,7 @@ class Obligation(Base):
 
     def waits_on_stale_estimate(self, today: date) -> bool:
         """Projected from an expected event whose estimate passed by `today` (see tracker.register.estimates)."""
-        from tracker.register.estimates import waits_on_stale_estimate
-
-        return waits_on_stale_estimate(self, today)
+        return STALE_ESTIMATE.check(self, today)
 
     def is_overdue(self, today: date) -> bool:
         """Due before `today` (the team's local date), not finished, and not waiting on a stale estimate."""

@@ -31,6 +31,7 @@ from sqlalchemy import and_, false, or_, select
 from tracker.db import db
 from tracker.deadlines import partial_from
 from tracker.models import Event, Obligation
+from tracker.models.register import STALE_ESTIMATE
 
 ESTIMATE_PASSED = "estimate passed: record what happened or move the estimate"
 ESTIMATE_PASSED_TITLE = "Estimate passed"
@@ -207,3 +208,7 @@ def estimate_ends(rows) -> dict[int, date]:
         if days:
             ends[row.id] = min(days)
     return ends
+
+
+# The tables ask the register (Obligation.waits_on_stale_estimate, is_overdue).
+STALE_ESTIMATE.query = waits_on_stale_estimate
