@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.db import db
+
 import re
 from datetime import date
 
@@ -64,13 +66,29 @@ def test_timeline_draws_windows_and_marks_projected_ones_in_words(client, clock)
     make_obligation(team=other, title="Other team's deadline", rule_date=date(2027, 1, 10))
     login(client, make_user(role="viewer"))
     page = client.get("/timeline").get_data(as_text=True)
-    assert 'role="img"' in page and "<title id=\"tl-title\">" in page and "<desc" in page
+    assert 'role="group"' in page and "<title id=\"tl-title\">" in page and "<desc" in page
     assert "Location &lt;verification&gt; (projected)" in page and "Today 2026-11-29" in page
+    # Nothing overdue: the default range opens on this month, so the September estimate is before it.
+    assert 'value="2026-11"' in page and "Chip Security Act enacted (expected)" not in page
+    page = client.get("/timeline?start=2026-07").get_data(as_text=True)
     assert "tl-window tl-projected" in page and "Chip Security Act enacted (expected)" in page
     assert "from 2026-09-01" in page or "2026-09-01" in page
     filtered = client.get(f"/timeline?team={team.id}").get_data(as_text=True)
     assert "Other team&#39;s deadline" not in filtered and "Other team's deadline" not in filtered
     assert client.get("/timeline?start=garbage&months=-5&team=x").status_code == 200
+
+
+def test_timeline_opens_on_the_earliest_open_overdue_deadline(client, clock):
+    team = make_team(name="Procurement")
+    make_obligation(team=team, title="Late since May", rule_date=date(2026, 5, 20))
+    done = make_obligation(team=team, title="Done in March", rule_date=date(2026, 3, 2))
+    done.status = "done"
+    db.session.commit()
+    make_obligation(team=team, title="Next summer", rule_date=date(2027, 8, 1))
+    login(client, make_user(role="viewer"))
+    page = client.get("/timeline").get_data(as_text=True)
+    assert 'value="2026-05"' in page and "Late since May (overdue)" in page and "Next summer" in page
+    assert "Done in March" not in page
 
 
 def test_error_pages_are_friendly_and_leak_nothing(client, app):
@@ -155,14 +173,30 @@ def test_team_page_states_the_reminder_policy_and_links_admins_to_it(client):
     assert "Email preferences" in client.get("/account").get_data(as_text=True)
 
 
-def test_admin_pages_sit_in_an_admin_menu_only_admins_see(client):
+def test_admin_pages_sit_under_administration_in_the_settings_menu_only_admins_see(client):
     from tests.factories import login, make_user
 
     login(client, make_user(role="admin"))
     page = client.get("/").get_data(as_text=True)
-    menu = page.split('id="admin-menu"', 1)[1].split("</ul>", 1)[0]
-    assert all(label in menu for label in ("Users", "Import", "Outbox"))
+    menu = page.split('id="menu-settings"', 1)[1].split("</details>", 1)[0]
+    admin_part = menu.split("Administration", 1)[1]
+    assert all(label in admin_part for label in ("Users", "Import", "Outbox"))
     client.post("/logout")
     login(client, make_user(role="editor"))
     page = client.get("/").get_data(as_text=True)
-    assert 'id="admin-menu"' not in page and "/outbox" not in page
+    assert "Administration" not in page and "/outbox" not in page
+
+
+def test_navigation_groups_pages_into_menus_and_a_user_menu(client):
+    from tests.factories import login, make_user
+
+    login(client, make_user(role="viewer", name="Vera Viewer"))
+    page = client.get("/").get_data(as_text=True)
+    menus = {name: page.split(f'id="menu-{name}"', 1)[1].split("</details>", 1)[0]
+             for name in ("work", "regulation", "vendors", "settings", "user")}
+    assert all(label in menus["work"] for label in ("Dashboard", "Obligations", "Timeline"))
+    assert "/reports" not in page  # no Reports page in this build: no link to it
+    assert all(label in menus["regulation"] for label in ("Sources", "Events", "Watches and proposals"))
+    assert "Vendor matrix" in menus["vendors"] and "Teams" in menus["settings"]
+    assert "Vera Viewer" in menus["user"] and "Sign out" in menus["user"] and "/account" in menus["user"]
+    assert 'role="search"' in page and 'action="/search"' in page

@@ -28,13 +28,15 @@ def register_blueprints(app: Flask) -> None:
         users,
         watches,
         respond,
+        search,
         vendor_matrix,
         vendor_requests,
         vendors,
     )
 
     app.register_blueprint(auth.bp)
-    app.register_blueprint(dashboard.bp)
+    dashboard.register(app)
+    search.register(app)
     app.register_blueprint(health.bp)
     health.init_app(app)
     for module in (obligations, deadline_form, sources, events, timeline, teams, users, transfer, account):

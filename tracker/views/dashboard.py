@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.register.dashboard import build_dashboard
@@ -24,3 +24,13 @@ def index():
     board = build_dashboard(team_ids, team_today, utc_today())
     return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope,
                            has_teams=bool(my_team_ids), title="Dashboard")
+
+
+def register(app: Flask) -> None:
+    """The dashboard and the Work menu's links that belong to no other page module."""
+    from tracker.navigation import add_nav_item
+
+    app.register_blueprint(bp)
+    add_nav_item(app, "Dashboard", "dashboard.index", order=0, group="Work")
+    # Reports is another module's page: the link shows once its endpoint exists.
+    add_nav_item(app, "Reports", "reports.index", order=35, group="Work")

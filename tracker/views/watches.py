@@ -208,4 +208,4 @@ def register(app: Flask) -> None:
         open_proposal_count=queries.open_proposal_count, event_provenance=provenance_of,
         provider_label=provider_label, stage_words=stage_words, change_words=change_words,
         reported=reported)
-    add_nav_item(app, "Proposals", "watches.index", order=27)
+    add_nav_item(app, "Watches and proposals", "watches.index", order=27)
