@@ -39,6 +39,11 @@ VIEWER = ("viewer.browser@example.com", PASSWORD)
 # Not pages: downloads, feeds, JSON and the API (their own tests), the static files.
 NOT_PAGES = re.compile(r"^/(api/|static/|bootstrap/|feeds/|healthz)|\.(csv|ics|json)$|/explain$|/evidence/|"
                        r"^/unsubscribe/")
+# At the phone width the DOM is the same as at the desktop width; only the layout differs. There
+# axe-core runs the rules whose outcome depends on layout (the rest gave their answer already),
+# which keeps the whole test well under 90 s.
+LAYOUT_RULES = ["color-contrast", "scrollable-region-focusable", "target-size", "meta-viewport",
+                "frame-focusable-content", "label-content-name-mismatch"]
 DASHBOARD_BUDGET = {"desktop": (1366, 900, 1300), "phone": (390, 844, 2600)}
 
 
@@ -152,11 +157,14 @@ def _check(page, url: str, axe: str) -> list[str]:
             problems.append(f"{url} @{name}: scrolls sideways ({scroll[0]} px wide in {scroll[1]})")
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.evaluate(axe)  # through the DevTools protocol: the page's CSP stays as it is
-        found = page.evaluate("""async () => {
-            const result = await axe.run(document, {resultTypes: ['violations']});
+        options = {"resultTypes": ["violations"]}
+        if name == "phone":
+            options["runOnly"] = {"type": "rule", "values": LAYOUT_RULES}
+        found = page.evaluate("""async (options) => {
+            const result = await axe.run(document, options);
             return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
               .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-        }""")
+        }""", options)
         problems += [f"{url} @{name}: axe {violation}" for violation in found]
     return problems
 
@@ -207,7 +215,7 @@ def test_every_page_fits_both_widths_passes_axe_and_logs_no_error(chromium, site
     problems, visited = _visit_all(context, base, urls, axe)
     context.close()
     print(f"\n{who}: {visited} pages at 2 widths in {time.monotonic() - started:.1f} s")
-    assert visited >= (40 if who == "admin" else 25), f"only {visited} pages visited as {who}"
+    assert visited >= {"admin": 45, "editor": 30, "viewer": 20}[who], f"only {visited} pages visited as {who}"
     assert not problems, "\n".join(problems)
 
 
