@@ -81,7 +81,9 @@ def test_proposal_page_previews_and_accepting_records_the_event(client, app):
     client.get("/logout")
     login(client, make_user(role="editor"))
     dashboard = client.get("/")
-    assert "Proposals from regulator watches" in dashboard.text
+    row = dashboard.text.split('class="action action-proposal"', 1)[1].split("</li>", 1)[0]
+    assert "Record “Chip Security Act enacted” as occurred on 2026-12-03" in row
+    assert f"/proposals/{proposal.id}" in row and "Decide" in row
     page = client.get(f"/proposals/{proposal.id}")
     token = page.text.split('name="preview" value="', 1)[1].split('"', 1)[0]
     done = client.post(f"/proposals/{proposal.id}/accept", data={"preview": token})
