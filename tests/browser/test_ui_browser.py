@@ -28,7 +28,7 @@ def test_sign_in_and_find_an_obligation_through_the_filters(page):
     assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
     sign_in(page)
     page.get_by_role("link", name="Obligations", exact=True).click()
-    page.get_by_label("Search").fill("location")
+    page.get_by_label("Search", exact=True).fill("location")
     page.get_by_label("Due state").select_option("projected")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("2 obligations match.")).to_be_visible()  # the team's and the one collected from vendors

@@ -56,7 +56,7 @@ def test_vendor_list_filters_and_detail_with_a_contact_added(page):
     page.get_by_label("Category").select_option("gpu_hardware")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("2 vendors.")).to_be_visible()
-    page.get_by_label("Search").fill("stratus")
+    page.get_by_label("Search", exact=True).fill("stratus")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("1 vendor.")).to_be_visible()
     page.get_by_role("link", name="Stratus Cloud").click()
