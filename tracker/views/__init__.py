@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
         api_tokens,
+        audit_words,
         channels,
         auth,
         dashboard,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     dashboard.register(app)
     search.register(app)
+    audit_words.register(app)
     app.register_blueprint(health.bp)
     health.init_app(app)
     for module in (obligations, deadline_form, sources, events, timeline, teams, users, transfer, account):
