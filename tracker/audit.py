@@ -42,6 +42,7 @@ ENTITY_NAMES = {
     "VendorContact": "vendor_contact",
     "VendorRequest": "vendor_request",
     "ObligationVendorScope": "vendor_scope",
+    "OrganizationSettings": "organization",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

@@ -19,7 +19,7 @@ DEFAULT_GROUPS = {
     "vendors.index": "Vendors", "vendor_matrix.matrix": "Vendors",
     "teams.index": "Settings", "channels.overview": "Settings", "feeds.subscribe": "Settings",
     "api_tokens.reference": "Settings", "users.index": "Settings", "transfer.import_pack": "Settings",
-    "outbox.index": "Settings", "api_tokens.admin_tokens": "Settings",
+    "outbox.index": "Settings", "api_tokens.admin_tokens": "Settings", "organization.settings": "Settings",
 }
 
 

@@ -38,7 +38,9 @@ MAX_HEADER_LINE = 998
 # The top-level headers build_message writes; the wire form must have these
 # and no others, each once.
 REQUIRED_HEADERS = ("from", "to", "subject", "date", "message-id", "mime-version", "content-type")
-OPTIONAL_HEADERS = ("auto-submitted", "list-unsubscribe", "list-unsubscribe-post", "content-transfer-encoding")
+# reply-to: vendor mail carries the organization's reply-to address (checked as an email when saved).
+OPTIONAL_HEADERS = ("auto-submitted", "list-unsubscribe", "list-unsubscribe-post", "content-transfer-encoding",
+                    "reply-to")
 _HEADER_LINE = re.compile(rb"([!-9;-~]+):")
 
 

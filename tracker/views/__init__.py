@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         notifications,
         obligations,
+        organization,
         outbox,
         sources,
         teams,
@@ -39,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
     dashboard.register(app)
     search.register(app)
     audit_words.register(app)
+    organization.register(app)
     app.register_blueprint(health.bp)
     health.init_app(app)
     for module in (obligations, deadline_form, sources, events, timeline, teams, users, transfer, account):
