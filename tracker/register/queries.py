@@ -19,6 +19,17 @@ def text_match(text: str, *columns):
     return or_(*(column.icontains(text, autoescape=True) for column in columns))
 
 
+def obligation_text_match(text: str):
+    """Obligations whose own words (title, key, description), or the titles and citations of the
+    sources and the titles of the events they come from, contain `text`: "chip" finds every
+    obligation of the Chip Security Act, whatever its own title says."""
+    from tracker.models import Event, Source
+
+    linked_event = or_(text_match(text, Event.title), Event.source.has(text_match(text, Source.title, Source.citation)))
+    return or_(text_match(text, Obligation.title, Obligation.key, Obligation.description),
+               Obligation.events.any(linked_event), Obligation.anchor_event.has(linked_event))
+
+
 def undated_last(direction=None) -> tuple:
     """The order of live obligations everywhere: by due date, undated last, then id."""
     due = Obligation.due_date if direction is None else direction(Obligation.due_date)
@@ -109,7 +120,8 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
 
     `filters` keys (all optional): team_id, status ('active' = open or in
     progress), due_state, jurisdiction (of a source event it comes from),
-    window (a DUE_WINDOWS key), q (text in key, title or description), sort
+    window (a DUE_WINDOWS key), source_id (comes from that source), q (text in key, title or
+    description, or in its sources' and events' titles and citations), sort
     (a SORTS key), desc (bool). Team and owner are loaded with the rows.
     """
     from sqlalchemy import or_
@@ -141,9 +153,12 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
         query = query.where(due_between(todays, 91, None))
     elif window == "no_date":
         query = query.where(Obligation.due_date.is_(None))
+    if filters.get("source_id"):
+        from_source = Event.source_id == filters["source_id"]
+        query = query.where(or_(Obligation.events.any(from_source), Obligation.anchor_event.has(from_source)))
     text = (filters.get("q") or "").strip()
     if text:
-        query = query.where(text_match(text, Obligation.title, Obligation.key, Obligation.description))
+        query = query.where(obligation_text_match(text))
     return query.order_by(*_sort_order(filters.get("sort") or "due", bool(filters.get("desc"))))
 
 

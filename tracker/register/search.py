@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
 from tracker.models import Event, Obligation, Source
 from tracker.models.vendors import Vendor
-from tracker.register.queries import text_match, undated_last
+from tracker.register.queries import obligation_text_match, text_match, undated_last
 
 GROUP_LIMIT = 25
 
@@ -34,13 +34,6 @@ class SearchResults:
     @property
     def total(self) -> int:
         return len(self.obligations) + len(self.sources) + len(self.events) + len(self.vendors)
-
-
-def obligation_text_match(text: str):
-    """Obligations whose own words, or their sources' and events' words, contain `text`."""
-    linked_event = text_match(text, Event.title) | Event.source.has(text_match(text, Source.title, Source.citation))
-    return or_(text_match(text, Obligation.title, Obligation.key, Obligation.description),
-               Obligation.events.any(linked_event), Obligation.anchor_event.has(linked_event))
 
 
 def _capped(query, name: str, results: SearchResults) -> list:
