@@ -114,18 +114,20 @@ def test_delete_asks_first_and_only_deletes_when_confirmed(watched, page):
         dialog.dismiss()
 
     page.once("dialog", dismiss)
-    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_text("Delete this obligation…").click()  # kept behind a disclosure, apart from Edit
+    page.get_by_role("button", name="Delete obligation", exact=True).click()
     expect(page).to_have_url(detail)
     assert questions == ["Delete this obligation? Its history is kept."]
     page.reload()
-    expect(page.get_by_role("button", name="Delete", exact=True)).to_be_visible()
+    page.get_by_text("Delete this obligation…").click()
+    expect(page.get_by_role("button", name="Delete obligation", exact=True)).to_be_visible()
 
     def accept(dialog):
         questions.append(dialog.message)
         dialog.accept()
 
     page.once("dialog", accept)
-    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Delete obligation", exact=True).click()
     expect(page.get_by_text(re.compile("deleted", re.I)).first).to_be_visible()
     assert len(questions) == 2
     page.goto("/obligations?q=location")
