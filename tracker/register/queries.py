@@ -25,9 +25,20 @@ def obligation_text_match(text: str):
     obligation of the Chip Security Act, whatever its own title says."""
     from tracker.models import Event, Source
 
-    linked_event = or_(text_match(text, Event.title), Event.source.has(text_match(text, Source.title, Source.citation)))
-    return or_(text_match(text, Obligation.title, Obligation.key, Obligation.description),
-               Obligation.events.any(linked_event), Obligation.anchor_event.has(linked_event))
+    sources = select(Source.id).where(text_match(text, Source.title, Source.citation))
+    events = select(Event.id).where(or_(text_match(text, Event.title), Event.source_id.in_(sources)))
+    return or_(text_match(text, Obligation.title, Obligation.key, Obligation.description), _from_events(events))
+
+
+def _from_events(event_ids):
+    """Obligations linked to, or counted from, one of `event_ids` (a select of event ids).
+
+    IN over the few matching events, instead of a correlated EXISTS per obligation: the events are
+    found once, then the link table's event index and the anchor index do the rest."""
+    from tracker.models import obligation_events
+
+    linked = select(obligation_events.c.obligation_id).where(obligation_events.c.event_id.in_(event_ids))
+    return or_(Obligation.id.in_(linked), Obligation.anchor_event_id.in_(event_ids))
 
 
 def undated_last(direction=None) -> tuple:
@@ -154,8 +165,7 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
     elif window == "no_date":
         query = query.where(Obligation.due_date.is_(None))
     if filters.get("source_id"):
-        from_source = Event.source_id == filters["source_id"]
-        query = query.where(or_(Obligation.events.any(from_source), Obligation.anchor_event.has(from_source)))
+        query = query.where(_from_events(select(Event.id).where(Event.source_id == filters["source_id"])))
     text = (filters.get("q") or "").strip()
     if text:
         query = query.where(obligation_text_match(text))
