@@ -23,6 +23,10 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# axe-core for the browser tests' accessibility checks (test-only JavaScript, pinned in package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
@@ -30,7 +34,7 @@ run: install
 
 test: install-test test-sqlite test-postgresql
 
-test-sqlite: install-test
+test-sqlite: install-test node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 # The PostgreSQL pass: the register, services, feeds, mail and web tests again
@@ -45,4 +49,4 @@ test-postgresql: install-test
 	fi
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
