@@ -6,7 +6,7 @@ axe-core is the npm package pinned in package.json (`npm ci` puts it in node_mod
 injected into each page from that file, so the page's own Content-Security-Policy is not loosened.
 
 One server (the demo, its watches polled once against the regulator replay, one reminder pass
-for the outbox) and one browser serve every check; each page is loaded once per role and checked
+for the outbox) and the session's one browser (conftest) serve every check; each page is loaded once per role and checked
 at both widths by resizing the viewport. The clock is pinned to 2026-12-07 12:00 UTC, the day of
 the UX review, because the demo's deadlines are real 2026 dates.
 """
@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import CHROMIUM_ARGS, DEMO_ADMIN, _chromium
+from tests.browser.conftest import DEMO_ADMIN
 
 pytestmark = pytest.mark.browser
 
@@ -191,23 +191,12 @@ def _visit_all(context, base: str, urls: dict[str, list[str]], axe: str) -> tupl
     return problems, visited
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 @pytest.mark.parametrize("who", ["admin", "editor", "viewer"])
-def test_every_page_fits_both_widths_passes_axe_and_logs_no_error(chromium, site, who):
+def test_every_page_fits_both_widths_passes_axe_and_logs_no_error(browser, site, who):
     base, urls = site
     axe = _axe_source()
     started = time.monotonic()
-    context = chromium.new_context(base_url=base)
+    context = browser.new_context(base_url=base)
     context.set_default_timeout(15000)
     login = context.new_page()
     _sign_in(login, *{"admin": DEMO_ADMIN, "editor": EDITOR, "viewer": VIEWER}[who])
@@ -219,10 +208,10 @@ def test_every_page_fits_both_widths_passes_axe_and_logs_no_error(chromium, site
     assert not problems, "\n".join(problems)
 
 
-def test_the_vendor_response_page_fits_both_widths_and_passes_axe(chromium, site):
+def test_the_vendor_response_page_fits_both_widths_and_passes_axe(browser, site):
     base, urls = site
     axe = _axe_source()
-    context = chromium.new_context(base_url=base)
+    context = browser.new_context(base_url=base)
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
@@ -234,10 +223,10 @@ def test_the_vendor_response_page_fits_both_widths_and_passes_axe(chromium, site
 
 
 @pytest.mark.parametrize("width_name", ["desktop", "phone"])
-def test_the_dashboard_fits_its_height_budget_with_the_demo(chromium, site, width_name):
+def test_the_dashboard_fits_its_height_budget_with_the_demo(browser, site, width_name):
     base, _ = site
     width, height, budget = DASHBOARD_BUDGET[width_name]
-    context = chromium.new_context(base_url=base, viewport={"width": width, "height": height})
+    context = browser.new_context(base_url=base, viewport={"width": width, "height": height})
     page = context.new_page()
     _sign_in(page, *DEMO_ADMIN)
     for scope in ("me", "mine", "all"):
