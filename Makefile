@@ -27,7 +27,12 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --silent; \
 	else echo "NOTICE: npm not found: the OpenID provider tests will skip."; fi
 
-install-test: $(VENV)/.installed-test tests/oidc/node_modules/.package-lock.json
+install-test: $(VENV)/.installed-test tests/oidc/node_modules/.package-lock.json node_modules/.package-lock.json
+
+# axe-core for the browser tests' accessibility checks (test-only JavaScript, pinned in package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
+	else echo "NOTICE: npm not found: the accessibility checks will skip."; fi
 
 run: install
 	$(BIN)/flask db upgrade
@@ -58,4 +63,4 @@ test-postgresql: install-test
 	fi
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

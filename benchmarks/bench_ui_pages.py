@@ -1,4 +1,4 @@
-"""Server time of the dashboard and a filtered obligation list with 10,000 obligations.
+"""Server time of the dashboard, lists, search, timeline and watches with 10,000 obligations.
 
 Runs the Flask test client against a temporary SQLite database migrated with
 the real migrations and filled by `seed_synthetic`. Prints the median, p90 and
@@ -25,8 +25,15 @@ from tracker.register.synthetic import seed_synthetic
 PAGES = {
     "dashboard (all teams)": "/?scope=all",
     "dashboard (one team)": "/",
+    "dashboard (assigned to me)": "/?scope=me",
     "list: active, due in 90 days, sorted by team": "/obligations?status=active&window=next_90&sort=team",
     "list: text search + due state": "/obligations?q=obligation+12&due_state=firm",
+    "list: text search (sources and events too)": "/obligations?q=act",
+    "list: one regulation (source)": "/obligations?source=1",
+    "search (navigation)": "/search?q=obligation+12",
+    "timeline (default range)": "/timeline",
+    "watches and proposals": "/proposals",
+    "obligation page": "/obligations/1",
 }
 
 

@@ -45,6 +45,7 @@ ENTITY_NAMES = {
     "ObligationVendorScope": "vendor_scope",
     "OidcGroupMapping": "group_mapping",
     "OutboxMessage": "outbox_message",
+    "OrganizationSettings": "organization",
 }
 # Never copied into the log, whatever changed.
 SECRET_FIELDS = {"password_hash"}

@@ -86,6 +86,9 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "TRACKER_SMTP_PASSWORD": env("TRACKER_SMTP_PASSWORD") or None,
         "TRACKER_SMTP_STARTTLS": env("TRACKER_SMTP_STARTTLS", "0") == "1",
         "TRACKER_MAIL_FROM": env("TRACKER_MAIL_FROM") or "tracker@localhost",
+        # Who is asking, on vendor pages and mail, until an admin sets it on /admin/organization.
+        "TRACKER_ORGANIZATION_NAME": (env("TRACKER_ORGANIZATION_NAME") or "").strip() or "our organization",
+        "TRACKER_ORGANIZATION_REPLY_TO": (env("TRACKER_ORGANIZATION_REPLY_TO") or "").strip(),
         "TRACKER_SCHEDULER": env("TRACKER_SCHEDULER") or "embedded",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -9,14 +9,8 @@ from flask import Flask
 from tracker.register.estimates import lapsed_root_events
 from tracker.clock import local_today
 from tracker.deadlines import due_date_note, due_wording
-from tracker.models.vocabulary import SOURCE_KIND_LABELS, STATUS_LABELS
-
-DUE_STATE_LABELS = {
-    "firm": "Firm",
-    "projected": "Projected",
-    "undated": "Undated",
-    "void": "Void",
-}
+from tracker import vocabulary
+from tracker.vocabulary import DUE_STATE_LABELS, SOURCE_KIND_LABELS, STATUS_LABELS
 
 
 def relative_days(day: date | None, today: date) -> str:
@@ -60,6 +54,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["SOURCE_KIND_LABELS"] = SOURCE_KIND_LABELS
     app.jinja_env.globals["local_today"] = local_today
+    for name in ("DUE_STATE_MEANINGS", "EVENT_TYPE_LABELS", "CHANNEL_KIND_LABELS", "EVENT_STATUS_LABELS",
+                 "REQUEST_STATUS_WORDS", "event_type_words", "role_words", "field_label", "format_value"):
+        app.jinja_env.globals[name] = getattr(vocabulary, name)
+    app.jinja_env.filters["event_type_words"] = vocabulary.event_type_words
 
 
 def _review_actions(request) -> dict[str, bool]:

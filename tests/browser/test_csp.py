@@ -95,10 +95,12 @@ def test_every_main_page_loads_under_the_policy_without_violations(watched, page
         watched.visit(detail)
         if list_path == "/obligations":
             watched.visit(detail + "/edit")
-    # Bootstrap's own script still runs: the Admin menu opens.
-    page.locator("#admin-menu").click()
-    expect(page.locator("#admin-menu + .dropdown-menu")).to_be_visible()
-    watched.check("admin menu")
+    # The navigation's menus open (a <details> element, and tracker.js keeps one open at a time).
+    page.locator("#menu-settings > summary").click()
+    expect(page.locator("#menu-settings .nav-menu-items")).to_be_visible()
+    page.locator("#menu-work > summary").click()
+    expect(page.locator("#menu-settings .nav-menu-items")).to_be_hidden()
+    watched.check("navigation menus")
 
 
 def test_delete_asks_first_and_only_deletes_when_confirmed(watched, page):
@@ -112,18 +114,20 @@ def test_delete_asks_first_and_only_deletes_when_confirmed(watched, page):
         dialog.dismiss()
 
     page.once("dialog", dismiss)
-    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_text("Delete this obligation…").click()  # kept behind a disclosure, apart from Edit
+    page.get_by_role("button", name="Delete obligation", exact=True).click()
     expect(page).to_have_url(detail)
     assert questions == ["Delete this obligation? Its history is kept."]
     page.reload()
-    expect(page.get_by_role("button", name="Delete", exact=True)).to_be_visible()
+    page.get_by_text("Delete this obligation…").click()
+    expect(page.get_by_role("button", name="Delete obligation", exact=True)).to_be_visible()
 
     def accept(dialog):
         questions.append(dialog.message)
         dialog.accept()
 
     page.once("dialog", accept)
-    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Delete obligation", exact=True).click()
     expect(page.get_by_text(re.compile("deleted", re.I)).first).to_be_visible()
     assert len(questions) == 2
     page.goto("/obligations?q=location")

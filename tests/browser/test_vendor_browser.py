@@ -22,6 +22,7 @@ def _cell(page, vendor: str, obligation: str):
 
 def test_matrix_shows_each_vendors_state_and_filters_by_state(page, artifacts):
     sign_in(page)
+    page.locator("#menu-vendors > summary").click()  # the navigation menu holding the link
     page.get_by_role("link", name="Vendor matrix").click()
     expect(page.get_by_role("heading", name="Vendor matrix", level=1)).to_be_visible()
     expect(page.get_by_text("4 vendors × 3 obligations.")).to_be_visible()
@@ -51,12 +52,13 @@ def test_matrix_shows_each_vendors_state_and_filters_by_state(page, artifacts):
 
 def test_vendor_list_filters_and_detail_with_a_contact_added(page):
     sign_in(page)
+    page.locator("#menu-vendors > summary").click()  # the navigation menu holding the link
     page.get_by_role("link", name="Vendors", exact=True).click()
     expect(page.get_by_text("4 vendors.")).to_be_visible()
     page.get_by_label("Category").select_option("gpu_hardware")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("2 vendors.")).to_be_visible()
-    page.get_by_label("Search").fill("stratus")
+    page.get_by_label("Search", exact=True).fill("stratus")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("1 vendor.")).to_be_visible()
     page.get_by_role("link", name="Stratus Cloud").click()

@@ -55,7 +55,9 @@ def test_source_page_watch_then_accept_the_enactment(browser, watched_server):
     context.set_default_timeout(15000)
     page = context.new_page()
     sign_in(page)
-    expect(page.locator("#proposals")).to_contain_text("Record 'Chip Security Act enacted' as occurred on 2026-12-03")
+    expect(page.locator("#needs-action .action-proposal").first).to_contain_text(
+        "Record “Chip Security Act enacted” as occurred on 2026-12-03")
+    page.locator("#menu-regulation > summary").click()  # the navigation menu holding the link
     page.get_by_role("link", name="Sources", exact=True).click()
     page.get_by_role("link", name="Chip Security Act", exact=True).click()
     watch = page.locator(".watch").first

@@ -234,3 +234,16 @@ def test_list_unsubscribe_stays_a_plain_url_on_the_wire_with_a_long_base_url(app
     assert response.status_code < 400
     db.session.expire_all()
     assert db.session.get(User, user.id).email_reminders is False
+
+
+def test_a_reply_to_header_passes_only_on_vendor_mail_and_only_as_one_plain_address():
+    from tracker.mail.message import header_problem
+
+    head = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: s\r\nDate: x\r\nMessage-ID: <m@x>\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n")
+    plain = head + b"Reply-To: vendors@acme.example\r\n\r\nbody"
+    assert header_problem(plain, allow_reply_to=True) is None
+    assert "unexpected header 'Reply-To'" in header_problem(plain)  # team mail never has one
+    for forged in (b"Reply-To: vendors@acme.example, attacker@evil.example", b"Reply-To: <attacker@evil.example>",
+                   b"Reply-To: Vendors <v@acme.example>"):
+        assert header_problem(head + forged + b"\r\n\r\nbody", allow_reply_to=True), forged

@@ -138,3 +138,22 @@ def test_members_get_one_progress_summary_per_obligation(app, smtp, world, clien
     assert "0 of 2 accepted, 2 submitted" in _text(summaries[0]) and "GPU Maker 1" in _text(summaries[0])
     receipts = [m for m in smtp.messages if m["Subject"].startswith("Received")]
     assert len(receipts) == 8
+
+
+def test_vendor_mail_names_the_organization_and_replies_go_to_its_address(app, smtp, world, client):
+    from tracker.organization import save_organization
+
+    save_organization("Acme Robotics", "Vendor-Compliance@Acme.example", Actor(None, "test"))
+    run_pass(datetime(2026, 6, 1, 14, tzinfo=timezone.utc))
+    requests = [m for m in smtp.messages if m["Subject"].startswith("2 requests from Procurement")]
+    assert requests and all(m["Reply-To"] == "vendor-compliance@acme.example" for m in requests)
+    body = _text(requests[0])
+    assert "Procurement at Acme Robotics asks GPU Maker" in body
+    assert "write to vendor-compliance@acme.example" in body
+
+
+def test_without_settings_vendor_mail_names_the_configured_default_and_has_no_reply_to(app, smtp, world, client):
+    run_pass(datetime(2026, 6, 1, 14, tzinfo=timezone.utc))
+    requests = [m for m in smtp.messages if m["Subject"].startswith("2 requests from Procurement")]
+    assert requests and all(m["Reply-To"] is None for m in requests)
+    assert "Procurement at our organization asks GPU Maker" in _text(requests[0])

@@ -20,9 +20,11 @@ def test_signed_in_user_sees_obligations_with_due_state(client, clock):
     make_obligation(team=team, rule="relative", anchor=event, rule_offset=180, title="Location verification")
     assert login(client, user).status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert "California vendor self-certification" in page
-    assert "July 2026" in page and "overdue" in page
-    assert "Location verification" in page and "Projected" in page
+    assert "California vendor self-certification" in page and "days overdue" in page
+    # The projected deadline is months away: counted in its tile, listed on the obligations page.
+    assert '1</span>\n        <span class="tile-label">Waiting on an event' in page
+    listing = client.get("/obligations").get_data(as_text=True)
+    assert "Location verification" in listing and "Projected" in listing and "July 2026" in listing
 
 
 def test_wrong_password_is_refused_with_a_message(client):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.db import db
+
 import re
 from datetime import date
 
@@ -14,28 +16,60 @@ def _section(page: str, anchor: str) -> str:
     return page.split(f'id="{anchor}"')[1].split("</section>")[0]
 
 
-def test_dashboard_sections_show_what_needs_attention(client, clock):
+def _tiles(page: str) -> dict[str, int]:
+    tiles = page.split('class="tiles"', 1)[1].split("</ul>", 1)[0]
+    pairs = re.findall(r'tile-count">(\d+)</span>\s*<span class="tile-label">([^<]+)</span>', tiles)
+    return {label: int(count) for count, label in pairs}
+
+
+def _rows(page: str) -> list[str]:
+    """The "Needs action" rows, in order, as their text."""
+    listed = page.split('id="needs-action"', 1)[1].split("</section>", 1)[0]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in listed.split('<li class="action ')[1:]]
+
+
+def test_dashboard_states_priorities_in_tiles_and_one_ranked_list(client, clock):
     team = make_team(name="Procurement")
     make_obligation(team=team, title="Overdue filing", rule_date=date(2026, 11, 1))
     make_obligation(team=team, title="Soon", rule_date=date(2026, 12, 15))
     make_obligation(team=team, title="Next quarter", rule_date=date(2027, 2, 10))
     stale = make_event(source=make_source(title="Chip Security Act"), status="expected", on=date(2026, 9, 1),
                        precision="month", title="Chip Security Act enacted")
-    projected = make_obligation(team=team, rule="relative", anchor=stale, rule_offset=180, title="Location verification")
+    projected = make_obligation(team=team, rule="relative", anchor=stale, rule_offset=60, title="Location verification")
     moving = make_event(status="expected", on=date(2027, 5, 1), title="Rule published")
     make_obligation(team=team, rule="relative", anchor=moving, rule_offset=30, title="Adopt the rule")
     record_event_change(moving, EventDate("expected", date(2027, 6, 1)), SYSTEM)
-    login(client, make_user(role="viewer", teams=[team]))
+    login(client, make_user(role="editor", teams=[team]))
     page = client.get("/").get_data(as_text=True)
-    assert "Overdue filing" in _section(page, "overdue") and "28 days overdue" in _section(page, "overdue")
-    assert "Soon" in _section(page, "next_30") and "in 16 days" in _section(page, "next_30")
-    assert "Next quarter" in _section(page, "next_90")
-    assert "Location verification" in _section(page, "projected")
-    assert "Chip Security Act enacted" in _section(page, "stale-events")
-    assert "Depends on it: 1 deadline." in _section(page, "stale-events")
-    assert "Move the estimate" not in _section(page, "stale-events")  # a viewer: no actions
-    assert "Adopt the rule" in _section(page, "changes") and "moved to 2027-06-01" in _section(page, "changes")
-    assert f'/obligations/{projected.id}' in page
+    tiles = _tiles(page)
+    assert tiles["Overdue"] == 2 and tiles["Due in 30 days"] == 1 and tiles["Estimates out of date"] == 1
+    assert tiles["Waiting on an event"] == 2
+    rows = _rows(page)
+    # Most urgent first: the missed deadline, then the stale estimate (which stands for the projected
+    # deadline already past its estimated date: no row twice), then what is due soon.
+    assert [row.split(" ", 1)[0] for row in rows] == ['action-overdue">', 'action-stale">', 'action-due_soon">']
+    assert "Overdue filing" in rows[0] and "28 days overdue" in rows[0] and "Update status" in rows[0]
+    assert "Chip Security Act enacted: expected September 2026" in rows[1] and "Record what happened" in rows[1]
+    assert "1 already past an estimated date" in rows[1] and "Location verification" not in " ".join(rows)
+    assert "Soon" in rows[2] and "due in 16 days" in rows[2] and "Next quarter" not in " ".join(rows)
+    assert f'/events/{stale.id}#record' in page and f"/obligations/{projected.id}" not in page.split('id="changes"')[0]
+    changes = page.split('id="changes"', 1)[1]
+    assert "Adopt the rule" in changes and "moved to 2027-06-01" in changes
+
+
+def test_dashboard_scope_assigned_to_me_lists_only_my_items(client, clock):
+    team = make_team(name="Procurement")
+    me = make_user(role="editor", teams=[team], email="me@example.com")
+    make_obligation(team=team, title="Mine and late", rule_date=date(2026, 11, 1), owner_id=me.id)
+    make_obligation(team=team, title="Someone else's", rule_date=date(2026, 11, 2))
+    login(client, me)
+    everything = " ".join(_rows(client.get("/").get_data(as_text=True)))
+    assert "Mine and late" in everything and "Someone else's" in everything.replace("&#39;", "'")
+    page = client.get("/?scope=me").get_data(as_text=True)
+    mine = " ".join(_rows(page))
+    assert "Mine and late" in mine and "Someone else" not in mine and _tiles(page)["Overdue"] == 1
+    assert 'aria-current="page">Assigned to me' in page
 
 
 def test_dashboard_opens_on_your_teams_and_can_switch_to_all(client, clock):
@@ -66,13 +100,29 @@ def test_timeline_draws_windows_and_marks_projected_ones_in_words(client, clock)
     make_obligation(team=other, title="Other team's deadline", rule_date=date(2027, 1, 10))
     login(client, make_user(role="viewer"))
     page = client.get("/timeline").get_data(as_text=True)
-    assert 'role="img"' in page and "<title id=\"tl-title\">" in page and "<desc" in page
+    assert 'role="group"' in page and "<title id=\"tl-title\">" in page and "<desc" in page
     assert "Location &lt;verification&gt; (projected)" in page and "Today 2026-11-29" in page
+    # Nothing overdue: the default range opens on this month, so the September estimate is before it.
+    assert 'value="2026-11"' in page and "Chip Security Act enacted (expected)" not in page
+    page = client.get("/timeline?start=2026-07").get_data(as_text=True)
     assert "tl-window tl-projected" in page and "Chip Security Act enacted (expected)" in page
     assert "from 2026-09-01" in page or "2026-09-01" in page
     filtered = client.get(f"/timeline?team={team.id}").get_data(as_text=True)
     assert "Other team&#39;s deadline" not in filtered and "Other team's deadline" not in filtered
     assert client.get("/timeline?start=garbage&months=-5&team=x").status_code == 200
+
+
+def test_timeline_opens_on_the_earliest_open_overdue_deadline(client, clock):
+    team = make_team(name="Procurement")
+    make_obligation(team=team, title="Late since May", rule_date=date(2026, 5, 20))
+    done = make_obligation(team=team, title="Done in March", rule_date=date(2026, 3, 2))
+    done.status = "done"
+    db.session.commit()
+    make_obligation(team=team, title="Next summer", rule_date=date(2027, 8, 1))
+    login(client, make_user(role="viewer"))
+    page = client.get("/timeline").get_data(as_text=True)
+    assert 'value="2026-05"' in page and "Late since May (overdue)" in page and "Next summer" in page
+    assert "Done in March" not in page
 
 
 def test_error_pages_are_friendly_and_leak_nothing(client, app):
@@ -157,14 +207,30 @@ def test_team_page_states_the_reminder_policy_and_links_admins_to_it(client):
     assert "Email preferences" in client.get("/account").get_data(as_text=True)
 
 
-def test_admin_pages_sit_in_an_admin_menu_only_admins_see(client):
+def test_admin_pages_sit_under_administration_in_the_settings_menu_only_admins_see(client):
     from tests.factories import login, make_user
 
     login(client, make_user(role="admin"))
     page = client.get("/").get_data(as_text=True)
-    menu = page.split('id="admin-menu"', 1)[1].split("</ul>", 1)[0]
-    assert all(label in menu for label in ("Users", "Import", "Outbox"))
+    menu = page.split('id="menu-settings"', 1)[1].split("</details>", 1)[0]
+    admin_part = menu.split("Administration", 1)[1]
+    assert all(label in admin_part for label in ("Users", "Import", "Outbox"))
     client.post("/logout")
     login(client, make_user(role="editor"))
     page = client.get("/").get_data(as_text=True)
-    assert 'id="admin-menu"' not in page and "/outbox" not in page
+    assert "Administration" not in page and "/outbox" not in page
+
+
+def test_navigation_groups_pages_into_menus_and_a_user_menu(client):
+    from tests.factories import login, make_user
+
+    login(client, make_user(role="viewer", name="Vera Viewer"))
+    page = client.get("/").get_data(as_text=True)
+    menus = {name: page.split(f'id="menu-{name}"', 1)[1].split("</details>", 1)[0]
+             for name in ("work", "regulation", "vendors", "settings", "user")}
+    assert all(label in menus["work"] for label in ("Dashboard", "Obligations", "Timeline"))
+    assert "/reports" not in page  # no Reports page in this build: no link to it
+    assert all(label in menus["regulation"] for label in ("Sources", "Events", "Watches and proposals"))
+    assert "Vendor matrix" in menus["vendors"] and "Teams" in menus["settings"]
+    assert "Vera Viewer" in menus["user"] and "Sign out" in menus["user"] and "/account" in menus["user"]
+    assert 'role="search"' in page and 'action="/search"' in page

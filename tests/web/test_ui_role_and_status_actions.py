@@ -215,7 +215,10 @@ def test_editor_changes_status_from_the_detail_page(client, status, note, label,
     assert flash in page
     assert _status_shown(page) == (f"{label} Note: {note}" if note else label)
     newest = _newest_trail_row(page)
-    assert editor.email in newest and f"status: open → {status}" in newest
+    # The audit trail in words: the field's label and the statuses' names, not their codes.
+    from tracker.vocabulary import STATUS_LABELS
+
+    assert editor.email in newest and f"Status: Open → {STATUS_LABELS[status]}" in newest.replace(" :", ":")
 
     db.session.expire_all()
     saved = db.session.get(Obligation, ob.id)

@@ -118,7 +118,10 @@ def test_scope_form_matrix_progress_and_dashboard(client, clock):
     assert {(r["vendor_key"], r["status"], r["overdue_days"]) for r in rows} == {
         ("gpu-0", "accepted", "0"), ("gpu-1", "submitted", "0"), ("gpu-2", "open", "28")}
     dashboard = client.get("/").get_data(as_text=True)
-    assert "1 overdue" in dashboard and "1 awaiting review" in dashboard
+    tiles = dashboard.split('class="tiles"', 1)[1].split("</ul>", 1)[0]
+    assert '1</span>\n        <span class="tile-label">Vendor requests overdue' in tiles
+    assert '1</span>\n        <span class="tile-label">Vendor answers to review' in tiles
+    assert "GPU maker 2: “Location verification”" in dashboard and "GPU maker 1: answer for" in dashboard
     assert user.email
 
 

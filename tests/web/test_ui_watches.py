@@ -81,7 +81,9 @@ def test_proposal_page_previews_and_accepting_records_the_event(client, app):
     client.get("/logout")
     login(client, make_user(role="editor", teams=[team]))
     dashboard = client.get("/")
-    assert "Proposals from regulator watches" in dashboard.text
+    row = dashboard.text.split('class="action action-proposal"', 1)[1].split("</li>", 1)[0]
+    assert "Record “Chip Security Act enacted” as occurred on 2026-12-03" in row
+    assert f"/proposals/{proposal.id}" in row and "Decide" in row
     page = client.get(f"/proposals/{proposal.id}")
     token = page.text.split('name="preview" value="', 1)[1].split('"', 1)[0]
     done = client.post(f"/proposals/{proposal.id}/accept", data={"preview": token})
@@ -140,3 +142,22 @@ def test_removing_a_watch_keeps_what_was_recorded_from_it(client, app):
     event = db.session.get(Event, enacted_event.id)
     assert event.status == "occurred" and len(db.session.scalars(select(DeadlineHistory)).all()) == 3
     assert db.session.get(EventProvenance, event.id).provider == "congress"
+
+
+def test_the_watches_page_lists_every_watch_with_its_health_and_says_when_a_key_is_missing(client, app):
+    watch, _, _, _, _ = watched_bill()
+    provider = GivenProvider()
+    provider.observations = [enacted(date(2026, 12, 3))]
+    app.config["TRACKER_CONGRESS_API_KEY"] = None
+    login(client, make_user(role="viewer"))
+    page = client.get("/proposals").text
+    row = page.split('class="watch-row"', 1)[1].split("</tr>", 1)[0]
+    assert "Congress.gov bill" in row and "119-hr-3447" in row and "Chip Security Act" in row
+    assert "Cannot run:" in row and "TRACKER_CONGRESS_API_KEY" in row and "not until a key is set" in row
+    assert 'id="menu-regulation"' in page and "Watches and proposals</a>" in page
+    app.config["TRACKER_CONGRESS_API_KEY"] = "a-key"
+    poll(provider)
+    page = client.get("/proposals").text
+    row = page.split('class="watch-row"', 1)[1].split("</tr>", 1)[0]
+    assert "OK" in row and "Cannot run" not in row
+    assert row.rstrip().endswith('<td data-label="Open proposals">1</td>')

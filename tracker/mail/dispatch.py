@@ -196,7 +196,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
                     result.cancelled += 1
                     continue
-                problem = header_problem(mime)
+                problem = header_problem(mime, allow_reply_to=row.kind.startswith("vendor_"))
                 if problem:
                     # Never sent, never retried: the same bytes would fail again.
                     error = f"not sent: unsafe message headers: {problem}"

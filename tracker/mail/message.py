@@ -39,6 +39,9 @@ MAX_HEADER_LINE = 998
 # and no others, each once.
 REQUIRED_HEADERS = ("from", "to", "subject", "date", "message-id", "mime-version", "content-type")
 OPTIONAL_HEADERS = ("auto-submitted", "list-unsubscribe", "list-unsubscribe-post", "content-transfer-encoding")
+# Vendor mail may carry the organization's reply-to address (checked as an email when saved): one
+# plain address, nothing else on the line. Team mail never has one, so there it stays a sign of injection.
+_REPLY_TO_LINE = re.compile(rb"Reply-To: [^\s@,;:<>\"()\[\]\\]+@[A-Za-z0-9.-]+")
 _HEADER_LINE = re.compile(rb"([!-9;-~]+):")
 
 
@@ -88,7 +91,7 @@ def mime_bytes(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=_WIRE_POLICY)
 
 
-def header_problem(mime: bytes) -> str | None:
+def header_problem(mime: bytes, allow_reply_to: bool = False) -> str | None:
     """Why these wire bytes must not be sent, or None when the header block is what we build.
 
     Checked on the bytes, not on the EmailMessage, so it holds whatever the
@@ -112,7 +115,9 @@ def header_problem(mime: bytes) -> str | None:
         if match is None:
             return f"a header line is malformed: {line[:60]!r}"
         name = match.group(1).decode("ascii").lower()
-        if name not in REQUIRED_HEADERS and name not in OPTIONAL_HEADERS:
+        if name == "reply-to" and allow_reply_to and _REPLY_TO_LINE.fullmatch(line):
+            pass
+        elif name not in REQUIRED_HEADERS and name not in OPTIONAL_HEADERS:
             return f"unexpected header {match.group(1).decode('ascii')!r} (injected from user data?)"
         seen[name] = seen.get(name, 0) + 1
     repeated = sorted(name for name, count in seen.items() if count > 1)

@@ -4,6 +4,7 @@ from tracker.models.api_tokens import ApiToken
 from tracker.models.audit import AuditEntry
 from tracker.models.channels import CHANNEL_KINDS, Channel, ChannelDelivery  # noqa: F401
 from tracker.models.feeds import FeedBody, FeedSequence, FeedToken, FeedValidator
+from tracker.models.organization import OrganizationSettings  # noqa: F401
 from tracker.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxItem, OutboxMessage, ReminderRun
 from tracker.models.people import ROLES, Team, User, team_members
 from tracker.models.security import LoginAttempt, UserSession

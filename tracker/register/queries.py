@@ -19,6 +19,28 @@ def text_match(text: str, *columns):
     return or_(*(column.icontains(text, autoescape=True) for column in columns))
 
 
+def obligation_text_match(text: str):
+    """Obligations whose own words (title, key, description), or the titles and citations of the
+    sources and the titles of the events they come from, contain `text`: "chip" finds every
+    obligation of the Chip Security Act, whatever its own title says."""
+    from tracker.models import Event, Source
+
+    sources = select(Source.id).where(text_match(text, Source.title, Source.citation))
+    events = select(Event.id).where(or_(text_match(text, Event.title), Event.source_id.in_(sources)))
+    return or_(text_match(text, Obligation.title, Obligation.key, Obligation.description), _from_events(events))
+
+
+def _from_events(event_ids):
+    """Obligations linked to, or counted from, one of `event_ids` (a select of event ids).
+
+    IN over the few matching events, instead of a correlated EXISTS per obligation: the events are
+    found once, then the link table's event index and the anchor index do the rest."""
+    from tracker.models import obligation_events
+
+    linked = select(obligation_events.c.obligation_id).where(obligation_events.c.event_id.in_(event_ids))
+    return or_(Obligation.id.in_(linked), Obligation.anchor_event_id.in_(event_ids))
+
+
 def undated_last(direction=None) -> tuple:
     """The order of live obligations everywhere: by due date, undated last, then id."""
     due = Obligation.due_date if direction is None else direction(Obligation.due_date)
@@ -129,7 +151,8 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
 
     `filters` keys (all optional): team_id, status ('active' = open or in
     progress), due_state, jurisdiction (of a source event it comes from),
-    window (a DUE_WINDOWS key), q (text in key, title or description), sort
+    window (a DUE_WINDOWS key), source_id (comes from that source), q (text in key, title or
+    description, or in its sources' and events' titles and citations), sort
     (a SORTS key), desc (bool). Team and owner are loaded with the rows.
     """
     from sqlalchemy import or_
@@ -163,9 +186,11 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
         query = query.where(due_between(todays, 91, None))
     elif window == "no_date":
         query = query.where(Obligation.due_date.is_(None))
+    if filters.get("source_id"):
+        query = query.where(_from_events(select(Event.id).where(Event.source_id == filters["source_id"])))
     text = (filters.get("q") or "").strip()
     if text:
-        query = query.where(text_match(text, Obligation.title, Obligation.key, Obligation.description))
+        query = query.where(obligation_text_match(text))
     return query.order_by(*_sort_order(filters.get("sort") or "due", bool(filters.get("desc"))))
 
 

@@ -9,6 +9,7 @@ black and white and does not rely on colour.
 from __future__ import annotations
 
 import calendar
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -16,6 +17,7 @@ from html import escape
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WIDTH, LABEL_W, RIGHT_PAD = 1100, 300, 20
 AXIS_Y, ROW_H, TOP = 34, 24, 66
+LINE_H, LABEL_CHARS = 14, 46  # a label wraps at about LABEL_CHARS characters instead of being cut
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,22 @@ def _x(day: date, start: date, end: date) -> float:
     return LABEL_W + (WIDTH - LABEL_W - RIGHT_PAD) * (clamped - start).days / span
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def label_lines(text: str) -> list[str]:
+    """A row's label in lines that fit the label column: wrapped, never cut."""
+    return textwrap.wrap(text, LABEL_CHARS, break_long_words=True) or [""]
+
+
+def row_height(text: str) -> int:
+    """How tall a row is: one line fits ROW_H, each further line adds LINE_H."""
+    return ROW_H + LINE_H * (len(label_lines(text)) - 1)
+
+
+def _label(text: str, y: int) -> str:
+    # The lines end in a space so the link's visible text reads as the words, not glued together.
+    lines = label_lines(text)
+    spans = "".join(f'<tspan x="8" dy="{0 if n == 0 else LINE_H}">{escape(line)}{" " if n < len(lines) - 1 else ""}</tspan>'
+                    for n, line in enumerate(lines))
+    return f'<text x="8" y="{y + 16}" class="tl-label">{spans}</text>'
 
 
 def _link(url: str, inner: str, label: str) -> str:
@@ -66,23 +82,24 @@ def _link(url: str, inner: str, label: str) -> str:
     return f'<a href="{escape(url)}" aria-label="{escape(label)}">{inner}</a>'
 
 
-def window_text(window: Window) -> str:
+def window_text(window: Window, with_label: bool = True) -> str:
     """What one window means, in words (also used by the table fallback)."""
-    parts = [window.label, f"due {window.end.isoformat()}", window.state]
+    parts = [f"due {window.end.isoformat()}", window.state]
     if window.start:
-        parts.insert(1, f"from {window.start.isoformat()}")
+        parts.insert(0, f"from {window.start.isoformat()}")
     if window.overdue:
         parts.append("overdue")
-    return ", ".join(parts)
+    return ", ".join(([window.label] if with_label else []) + parts)
 
 
 def render_svg(start: date, months: int, today: date, markers: list[Marker], windows: list[Window],
                title: str = "Timeline") -> str:
-    """The whole timeline as one accessible <svg> element (role=img, title, desc)."""
+    """The whole timeline as one accessible <svg> element (a labelled group of links, title, desc)."""
     end = add_months(start, months)
-    rows = len(markers) + len(windows) + 2
-    height = TOP + rows * ROW_H + 20
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
+    height = (TOP + 2 * ROW_H + 20 + sum(row_height(_marker_text(m)) for m in markers)
+              + sum(row_height(_window_text_shown(w)) for w in windows))
+    # role=group, not img: the items inside are links, and an image may hold no interactive parts.
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="group" '
            f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-labelledby="tl-title tl-desc">',
            f'<title id="tl-title">{escape(title)}</title>',
            f'<desc id="tl-desc">{len(markers)} source events and {len(windows)} deadlines from '
@@ -96,12 +113,12 @@ def render_svg(start: date, months: int, today: date, markers: list[Marker], win
     y += ROW_H
     for marker in markers:
         out.append(_marker(marker, y, start, end))
-        y += ROW_H
+        y += row_height(_marker_text(marker))
     out.append(f'<text x="8" y="{y + 15}" class="tl-heading">Deadlines</text>')
     y += ROW_H
     for window in windows:
         out.append(_window(window, y, start, end))
-        y += ROW_H
+        y += row_height(_window_text_shown(window))
     if start <= today <= end:
         tx = _x(today, start, end)
         out.append(f'<line x1="{tx:.1f}" y1="{AXIS_Y - 10}" x2="{tx:.1f}" y2="{height - 10}" class="tl-today"/>'
@@ -123,10 +140,22 @@ def _axis(start: date, months: int, end: date, height: int) -> list[str]:
     return parts
 
 
+def _marker_text(marker: Marker) -> str:
+    """The label shown in the marker's row."""
+    return (marker.label + (" (expected)" if marker.status != "occurred" else "")
+            + (" (derived)" if marker.derivation else ""))
+
+
+def _window_text_shown(window: Window) -> str:
+    """The label shown in the deadline's row: the title, then projected / overdue in words."""
+    return (window.label + (" (projected)" if window.state != "firm" else "")
+            + (" (overdue)" if window.overdue else ""))
+
+
 def _marker(marker: Marker, y: int, start: date, end: date) -> str:
     x = _x(marker.day, start, end)
     expected = marker.status != "occurred"
-    words = f"{marker.label}: {marker.status} {marker.when}"
+    words = f"{_marker_text(marker)}: {marker.status} {marker.when}"
     link = ""
     if marker.derivation:
         words += f" ({marker.derivation})"
@@ -138,19 +167,16 @@ def _marker(marker: Marker, y: int, start: date, end: date) -> str:
                 f'<circle cx="{x_from:.1f}" cy="{y + 12}" r="3" class="tl-derived-from"/>')
     shape = link + (f'<polygon points="{x:.1f},{y + 4} {x + 7:.1f},{y + 12} {x:.1f},{y + 20} {x - 7:.1f},{y + 12}" '
              f'class="tl-event{" tl-expected" if expected else ""}"><title>{escape(words)}</title></polygon>')
-    text = (f'<text x="8" y="{y + 16}" class="tl-label">{escape(_short(marker.label))}'
-            f'{" (expected)" if expected else ""}{" (derived)" if marker.derivation else ""}</text>')
-    return _link(marker.url, text + shape, words)
+    return _link(marker.url, _label(_marker_text(marker), y) + shape, words)
 
 
 def _window(window: Window, y: int, start: date, end: date) -> str:
     projected = window.state != "firm"
     x_end = _x(window.end, start, end)
-    suffix = " (projected)" if projected else ""
-    if window.overdue:
-        suffix += " (overdue)"
-    text = f'<text x="8" y="{y + 16}" class="tl-label">{escape(_short(window.label, 40 - len(suffix) // 2))}{suffix}</text>'
-    words = window_text(window)
+    shown = _window_text_shown(window)
+    text = _label(shown, y)
+    # The accessible name starts with the visible words (WCAG 2.5.3), then the dates.
+    words = f"{shown}: {window_text(window, with_label=False)}"
     css = "tl-window tl-projected" if projected else "tl-window"
     shapes = []
     if window.start is not None and window.start < window.end:
@@ -183,6 +209,21 @@ def month_start(value: str | None, default: date) -> date:
     return default
 
 
+def default_range(today: date, earliest_overdue: date | None, latest_open: date | None,
+                  least: int = 12, most: int = 36) -> tuple[date, int]:
+    """The first month and the month count shown when the page is opened without a range.
+
+    It starts at the earliest open overdue deadline (or this month), so the worst items are drawn,
+    and runs to the month after the latest open deadline: at least `least`, at most `most` months.
+    """
+    this_month = today.replace(day=1)
+    start = min(earliest_overdue.replace(day=1), this_month) if earliest_overdue else this_month
+    months = least
+    if latest_open is not None:
+        months = (latest_open.year - start.year) * 12 + latest_open.month - start.month + 1
+    return start, min(max(months, least), most)
+
+
 def last_day(day: date) -> date:
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
@@ -190,6 +231,24 @@ def last_day(day: date) -> date:
 # ---- Reading the register (not pure) ----
 
 MAX_EVENTS, MAX_WINDOWS = 80, 200
+
+
+def open_deadline_span(today: date, team_id: int | None) -> tuple[date | None, date | None]:
+    """The earliest overdue and the latest due date among open deadlines (for `default_range`)."""
+    from sqlalchemy import case, func, select
+
+    from tracker.db import db
+    from tracker.models import Obligation
+    from tracker.models.register import ACTIVE_STATUSES
+
+    query = select(func.min(case((Obligation.due_date < today, Obligation.due_date))),
+                   func.max(Obligation.due_date)).where(
+        Obligation.deleted_at.is_(None), Obligation.status.in_(ACTIVE_STATUSES),
+        Obligation.due_state.in_(("firm", "projected")))
+    if team_id:
+        query = query.where(Obligation.team_id == team_id)
+    earliest, latest = db.session.execute(query).one()
+    return earliest, latest
 
 
 def load_items(start: date, end: date, team_id: int | None, todays: dict[int, date],

@@ -13,6 +13,55 @@
     }
   });
 
+  /* The navigation's <details> menus work without this; it keeps one open at a time and
+     closes it on Escape (focus back on its summary) or on a click elsewhere. */
+  var menus = document.querySelectorAll("details.nav-menu");
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () {
+      if (menu.open) {
+        menus.forEach(function (other) { if (other !== menu) { other.open = false; } });
+      }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    menus.forEach(function (menu) {
+      if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    menus.forEach(function (menu) { if (menu.open && !menu.contains(event.target)) { menu.open = false; } });
+  });
+
+  /* <input data-filter-list="list-id">: show it, and hide the list's checkboxes whose label does not
+     contain what is typed (checked ones always stay). Without script the whole list shows. */
+  document.querySelectorAll("[data-filter-list]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("data-filter-list"));
+    if (!list) { return; }
+    input.closest(".checklist-filter").hidden = false;
+    input.addEventListener("input", function () {
+      var wanted = input.value.trim().toLowerCase();
+      list.querySelectorAll(".form-check").forEach(function (row) {
+        var box = row.querySelector("input");
+        row.hidden = wanted !== "" && !box.checked && row.textContent.toLowerCase().indexOf(wanted) < 0;
+      });
+    });
+  });
+
+  /* <input data-feed-events="field-id,field-id">: the "include source events" box adds or removes
+     ?events=1 on the feed addresses shown in those fields. */
+  document.querySelectorAll("[data-feed-events]").forEach(function (box) {
+    box.closest(".feed-events").hidden = false;
+    box.addEventListener("change", function () {
+      box.getAttribute("data-feed-events").split(",").forEach(function (id) {
+        var field = document.getElementById(id);
+        if (!field) { return; }
+        var base = field.value.replace(/[?&]events=1$/, "");
+        field.value = box.checked ? base + (base.indexOf("?") < 0 ? "?" : "&") + "events=1" : base;
+      });
+    });
+  });
+
   /* <button data-print>: print the page (the timeline). */
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });

@@ -37,7 +37,7 @@ from tracker.models.register import PLAN_NOW
 from tracker.models.vendors import REQUEST_OWED_STATUSES
 from tracker.txn import begin_write
 from tracker.vendors.mail_queue import present_keys, queue
-from tracker.vendors.mail_render import Recipient, outbox_values, request_line
+from tracker.vendors.mail_render import Recipient, asking_party, outbox_values, request_line
 from tracker.vendors.notices import contacts_of, link_for, team_name_of
 
 BATCH = 500
@@ -138,13 +138,15 @@ def _render_group(group: dict, now: datetime) -> tuple[dict, list[str]] | None:
     if cause == "request":
         kind, subject = "vendor_request", (f"Request from {team}: {first.obligation.title}" if count == 1
                                            else f"{count} requests from {team}")
-        heading, intro = "Please answer", f"{team} asks {first.vendor.name} for the following. No account is needed."
+        heading, intro = "Please answer", (f"{asking_party(team)} asks {first.vendor.name} for the following. "
+                                           "No account is needed.")
     elif cause == "reminder":
         overdue = any(e[0] is not None and e[0] < 0 for e in entries)
         kind = "vendor_overdue" if overdue else "vendor_reminder"
         subject = (f"{'Overdue' if overdue else 'Reminder'}: {first.obligation.title}" if count == 1
                    else f"{'Overdue and due' if overdue else 'Due'}: {count} requests from {team}")
-        heading, intro = "A reminder", f"{team} is still waiting for these answers from {first.vendor.name}."
+        heading, intro = "A reminder", (f"{asking_party(team)} is still waiting for these answers from "
+                                        f"{first.vendor.name}.")
     else:
         kind = "vendor_change"
         subject = (f"Deadline moved: {first.obligation.title}" if count == 1

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from tracker.deadlines import due_wording
 from tracker.mail.message import build_message, mime_bytes, one_line
 from tracker.mail.render import base_url, long_date, state_sentence, unsubscribe_token
+from tracker.organization import organization
 from tracker.register.explanation import deadline_explanation
 
 CONTACT_UNSUBSCRIBE_SALT = "tracker-vendor-unsubscribe"
@@ -77,6 +78,11 @@ class Recipient:
     user_id: int | None = None
 
 
+def asking_party(team_name: str) -> str:
+    """Who asks, as vendors read it: 'Procurement at Acme Robotics' (the same words on the page)."""
+    return f"{team_name} at {organization().name}"
+
+
 def _message_id(kind: str) -> str:
     """'<v.<32 hex>@host>': short, so the Message-ID header is never folded onto a second line."""
     host = urlsplit(base_url()).hostname or "localhost"
@@ -87,10 +93,14 @@ def outbox_values(kind: str, recipient: Recipient, subject: str, heading: str, i
                   now: datetime, *, team_name: str, request_id: int | None = None,
                   obligation_id: int | None = None, team_id: int | None = None) -> dict:
     """A complete outbox row (message built now) for one vendor email."""
+    org = organization()
+    reply_to = ""
     if recipient.contact_id is not None:
         unsubscribe = contact_unsubscribe_url(recipient.contact_id) if kind in REMINDER_KINDS else ""
+        reply_to = org.reply_to
         footer = (f"You get this as a contact of {lines[0].vendor if lines else 'a vendor'} for "
-                  f"{team_name}. These requests need no account: the links above are yours.")
+                  f"{asking_party(team_name)}. These requests need no account: the links above are yours."
+                  + (f" Questions? Reply to this email or write to {reply_to}." if reply_to else ""))
     else:
         unsubscribe = f"{base_url()}/unsubscribe/{unsubscribe_token(recipient.user_id, 'digest')}"
         footer = f"You get vendor progress summaries (with the weekly digest) as a member of {team_name}."
@@ -111,5 +121,7 @@ def outbox_values(kind: str, recipient: Recipient, subject: str, heading: str, i
         "vendor_contact_id": recipient.contact_id, "vendor_request_id": request_id,
     }
     message = build_message(SimpleNamespace(**row), current_app.config["TRACKER_MAIL_FROM"], now)
+    if reply_to:
+        message["Reply-To"] = reply_to
     row["mime"] = mime_bytes(message)
     return row

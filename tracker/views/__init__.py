@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
         api_tokens,
+        audit_words,
         channels,
         auth,
         dashboard,
@@ -21,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
         metrics,
         notifications,
         obligations,
+        organization,
         outbox,
         reports,
         sources,
@@ -31,13 +33,17 @@ def register_blueprints(app: Flask) -> None:
         watches,
         respond,
         signin,
+        search,
         vendor_matrix,
         vendor_requests,
         vendors,
     )
 
     app.register_blueprint(auth.bp)
-    app.register_blueprint(dashboard.bp)
+    dashboard.register(app)
+    search.register(app)
+    audit_words.register(app)
+    organization.register(app)
     app.register_blueprint(health.bp)
     health.init_app(app)
     metrics.init_app(app)

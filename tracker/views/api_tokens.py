@@ -141,7 +141,7 @@ def init_app(app) -> None:
     api.init_app(app)
 
     app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(VIEWER_ENDPOINTS)
-    add_nav_item(app, "API", "api_tokens.reference", order=90)
+    add_nav_item(app, "API reference", "api_tokens.reference", order=90)
     add_nav_item(app, "API tokens", "api_tokens.admin_tokens", roles=("admin",), order=92)
     add_account_link(app, "API tokens", "api_tokens.tokens",
                      "Create and revoke tokens for scripts and other systems.")

@@ -147,5 +147,20 @@ def delete(channel_id: int):
     return redirect(url_for("channels.index", team_id=team_id))
 
 
+@bp.route("/channels")
+@admin_required
+def overview():
+    """Every team with its channels: the Settings menu's way in (channels belong to a team)."""
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    channels = db.session.scalars(select(Channel).order_by(Channel.id)).all()
+    by_team: dict[int, list[Channel]] = {}
+    for channel in channels:
+        by_team.setdefault(channel.team_id, []).append(channel)
+    return render_template("channels/overview.html", teams=teams, by_team=by_team, title="Notification channels")
+
+
 def register(app: Flask) -> None:
+    from tracker.navigation import add_nav_item
+
     app.register_blueprint(bp)
+    add_nav_item(app, "Notification channels", "channels.overview", roles=("admin",), order=45)

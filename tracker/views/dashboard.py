@@ -1,15 +1,17 @@
-"""The landing page: what needs attention now."""
+"""The landing page: summary tiles and one ranked list of what needs action now."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.register.dashboard import build_dashboard
+from tracker.register.dashboard import build_priorities
 from tracker.register.queries import team_todays
 from tracker.views.common import utc_today
 
 bp = Blueprint("dashboard", __name__)
+
+SCOPES = {"me": "Assigned to me", "mine": "My teams", "all": "All teams"}
 
 
 @bp.route("/")
@@ -17,10 +19,22 @@ bp = Blueprint("dashboard", __name__)
 def index():
     my_team_ids = [team.id for team in current_user.teams]
     scope = request.args.get("scope", "mine" if my_team_ids else "all")
-    if scope != "mine" or not my_team_ids:
+    if scope not in SCOPES or (scope == "mine" and not my_team_ids):
         scope = "all"
     team_ids = my_team_ids if scope == "mine" else None
+    owner_id = current_user.id if scope == "me" else None
     team_today = team_todays()
-    board = build_dashboard(team_ids, team_today, utc_today())
-    return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope,
+    board = build_priorities(team_ids, owner_id, team_today, utc_today(), current_user.can_edit())
+    scopes = {key: label for key, label in SCOPES.items() if key != "mine" or my_team_ids}
+    return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope, scopes=scopes,
                            has_teams=bool(my_team_ids), title="Dashboard")
+
+
+def register(app: Flask) -> None:
+    """The dashboard and the Work menu's links that belong to no other page module."""
+    from tracker.navigation import add_nav_item
+
+    app.register_blueprint(bp)
+    add_nav_item(app, "Dashboard", "dashboard.index", order=0, group="Work")
+    # Reports is another module's page: the link shows once its endpoint exists.
+    add_nav_item(app, "Reports", "reports.index", order=35, group="Work")

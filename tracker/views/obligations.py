@@ -48,6 +48,7 @@ def list_filters() -> dict:
         "status": choice_arg("status", ("active",) + OBLIGATION_STATUSES),
         "due_state": choice_arg("due_state", ("firm", "projected", "undated", "void")),
         "jurisdiction": without_forbidden(request.args.get("jurisdiction", "")).strip().upper()[:10],
+        "source_id": int_arg("source"),
         "window": choice_arg("window", DUE_WINDOWS),
         "q": without_forbidden(request.args.get("q", ""))[:200],
         "sort": choice_arg("sort", SORTS) or "due",
@@ -64,9 +65,11 @@ def index():
     rows, total = page_of(obligation_filter(filters, team_today), page, PER_PAGE)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     jurisdictions = sorted(set(db.session.scalars(select(Source.jurisdiction).distinct())))
+    sources = db.session.execute(select(Source.id, Source.title).order_by(Source.title)).all()
     args = {name: value for name, value in request.args.items() if name != "page"}
     return render_template("obligations/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
-                           filters=filters, teams=teams, jurisdictions=jurisdictions, todays=team_today,
+                           filters=filters, teams=teams, jurisdictions=jurisdictions, sources=sources,
+                           todays=team_today,
                            windows=DUE_WINDOWS, sorts=SORTS, args=args, title="Obligations")
 
 

@@ -9,6 +9,8 @@ unsubscribe, and nobody without it can post here.
 
 from __future__ import annotations
 
+from tracker.organization import organization
+from tracker.vendors.mail_render import asking_party
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -74,6 +76,7 @@ def _page(token: str, vendor_request: VendorRequest, errors: dict | None = None,
         submissions=submissions_of(vendor_request), open_for_answers=accepts_answers(vendor_request),
         status_label=REQUEST_STATUS_LABELS[vendor_request.status], errors=errors or {}, typed=typed or {},
         confirm_label=CONFIRM_LABEL, max_files=MAX_FILES,
+        asking=asking_party(vendor_request.vendor.team.name), org=organization(),
         title=f"Request: {obligation.title}"), code
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from tracker.db import db
 from tracker.models import Team
 from tracker.navigation import add_nav_item
-from tracker.register.timeline import add_months, load_items, month_count, month_start, render_svg, window_text
+from tracker.register.timeline import (add_months, default_range, load_items, month_count, month_start,
+                                      open_deadline_span, render_svg, window_text)
 from tracker.register.queries import team_todays
 from tracker.views.common import int_arg, utc_today
 
@@ -21,11 +22,12 @@ bp = Blueprint("timeline", __name__)
 @login_required
 def index():
     today = utc_today()
-    start = month_start(request.args.get("start"), add_months(today.replace(day=1), -3))
-    months = month_count(request.args.get("months"))
     team_id = int_arg("team")
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     team = next((t for t in teams if t.id == team_id), None)
+    default_start, default_months = default_range(today, *open_deadline_span(today, team.id if team else None))
+    start = month_start(request.args.get("start"), default_start)
+    months = month_count(request.args.get("months"), default_months)
     team_today = team_todays()
     markers, windows, capped = load_items(
         start, add_months(start, months), team.id if team else None, team_today,

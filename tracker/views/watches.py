@@ -3,10 +3,11 @@ proposals (list, review with the deadline preview, accept, reject)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm, show_service_errors
@@ -156,7 +157,8 @@ def index():
         status = "open"
     rows = list(db.session.scalars(queries.proposals_query(status).order_by(Proposal.id.desc()).limit(200)).unique())
     return render_template("watches/proposals.html", proposals=rows, status=status, tabs=PROPOSAL_TABS,
-                           title="Proposals")
+                           watches=queries.watch_overview(current_app.config), now=utcnow(),
+                           title="Watches and proposals")
 
 
 def _proposal_page(proposal: Proposal, code: int = 200, moves=None, token: str | None = None):
@@ -220,4 +222,4 @@ def register(app: Flask) -> None:
         open_proposal_count=queries.open_proposal_count, event_provenance=provenance_of,
         provider_label=provider_label, stage_words=stage_words, change_words=change_words,
         reported=reported, may_edit_watch=lambda source_id: permissions.may_edit_watch(current_user, source_id))
-    add_nav_item(app, "Proposals", "watches.index", order=27)
+    add_nav_item(app, "Watches and proposals", "watches.index", order=27)

@@ -70,3 +70,23 @@ def source_proposals(source: Source) -> list[Proposal]:
     """The source's open proposals."""
     return list(db.session.scalars(proposals_query("open").where(Proposal.source_id == source.id)
                                    .order_by(Proposal.id)).unique())
+
+
+# The API key each provider needs to run at all (the others need none).
+PROVIDER_KEYS = {"congress": ("TRACKER_CONGRESS_API_KEY", "Congress.gov"),
+                 "openstates": ("TRACKER_OPENSTATES_API_KEY", "Open States")}
+
+
+def watch_overview(config) -> list[dict]:
+    """Every watch with its source, its open proposals and what stops it running (a missing key)."""
+    watches = list(db.session.scalars(select(Watch).options(joinedload(Watch.source))
+                                      .order_by(Watch.source_id, Watch.id)))
+    open_counts = dict(db.session.execute(
+        select(Proposal.watch_id, func.count(Proposal.id)).where(Proposal.status == "open")
+        .group_by(Proposal.watch_id)).all())
+    rows = []
+    for watch in watches:
+        needed = PROVIDER_KEYS.get(watch.provider)
+        missing = needed[0] if needed and not (config.get(needed[0]) or "").strip() else ""
+        rows.append({"watch": watch, "open_proposals": open_counts.get(watch.id, 0), "missing_key": missing})
+    return rows
