@@ -31,10 +31,8 @@ def index():
 
 
 def register(app: Flask) -> None:
-    """The dashboard and the Work menu's links that belong to no other page module."""
+    """The dashboard and its link in the Work menu."""
     from tracker.navigation import add_nav_item
 
     app.register_blueprint(bp)
     add_nav_item(app, "Dashboard", "dashboard.index", order=0, group="Work")
-    # Reports is another module's page: the link shows once its endpoint exists.
-    add_nav_item(app, "Reports", "reports.index", order=35, group="Work")

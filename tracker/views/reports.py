@@ -48,4 +48,4 @@ def index():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav_item(app, "Reports", "reports.index", order=35)
+    add_nav_item(app, "Reports", "reports.index", order=35, group="Work")

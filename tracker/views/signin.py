@@ -158,7 +158,7 @@ def register(app: Flask) -> None:
     app.extensions["tracker_provider_sign_out"] = provider_sign_out_page
     app.register_blueprint(bp)
     if oidc_settings(app.config) is not None:
-        add_nav_item(app, "Sign-in groups", "signin.groups", roles=("admin",), order=55)
+        add_nav_item(app, "Sign-in groups", "signin.groups", roles=("admin",), order=55, group="Settings")
 
     @app.context_processor
     def signin_options():
