@@ -22,7 +22,12 @@ EVENT_TYPES = (
     "proposal.created",
     "vendor_request.submitted",
     "digest.weekly",
+    "obligation.assigned",
+    "comment.created",
 )
+# Chatty types a channel gets only when it names them (never by default).
+OPT_IN_EVENT_TYPES = ("comment.created",)
+DEFAULT_EVENT_TYPES = tuple(name for name in EVENT_TYPES if name not in OPT_IN_EVENT_TYPES)
 TEST_EVENT = "channel.test"
 
 HEADLINES = {
@@ -33,6 +38,8 @@ HEADLINES = {
     "proposal.created": ("new proposal", "new proposals"),
     "vendor_request.submitted": ("vendor request submitted", "vendor requests submitted"),
     "digest.weekly": ("item in the weekly digest", "items in the weekly digest"),
+    "obligation.assigned": ("obligation assigned", "obligations assigned"),
+    "comment.created": ("new comment", "new comments"),
     TEST_EVENT: ("test message", "test messages"),
 }
 # Slack allows 50 blocks per message and Teams cards grow unreadable long

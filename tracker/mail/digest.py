@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.work.queries import priority_order
 from tracker.mail.render import render_digest
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES
@@ -44,7 +45,7 @@ def _content(team: Team, today: date, now: datetime):
     live = (select(Obligation).where(Obligation.team_id == team.id, Obligation.deleted_at.is_(None),
                                      Obligation.status.in_(ACTIVE_STATUSES),
                                      Obligation.due_state.in_(("firm", "projected")))
-            .order_by(Obligation.due_date, Obligation.id))
+            .order_by(Obligation.due_date, priority_order(), Obligation.id))  # within a day, most urgent first
     overdue = list(db.session.scalars(live.where(Obligation.due_date < today)))
     upcoming = list(db.session.scalars(live.where(
         Obligation.due_date >= today, Obligation.due_date <= today + timedelta(days=UPCOMING_DAYS))))

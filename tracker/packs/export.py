@@ -111,6 +111,9 @@ def _obligation(o: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
         data["owner"] = o.owner.email
     if o.description:
         data["description"] = o.description
+    data["priority"] = o.priority or "normal"
+    if o.tags:
+        data["tags"] = list(o.tags)
     data.update({
         "due_date": o.due_date.isoformat() if o.due_date else None,
         "due_state": o.due_state, "revision": o.revision, "status": o.status,

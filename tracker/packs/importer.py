@@ -272,7 +272,7 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
 
 def _unchanged(obligation: Obligation, data: ObligationInput) -> bool:
     """True when re-importing `data` would change nothing (the common case)."""
-    fields = ("key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
+    fields = ("key", "title", "description", "team_id", "owner_id", "priority", "tags", "rule", "rule_date",
               "rule_precision", "anchor_event_id", "rule_offset", "rule_unit",
               "rule_calendar", "rule_rrule", "rule_roll", "rule_combination", "rule_parts")
     if data.rule != "relative":
@@ -297,7 +297,7 @@ def _input_for(spec: ObligationSpec, teams, events, owners) -> ObligationInput:
             key=spec.key, title=spec.title, description=spec.description,
             team_id=teams[spec.team].id, owner_id=owner.id if owner else None, rule="fixed",
             rule_combination=rule.rule, rule_parts=parts, rule_roll=rule.roll, rule_calendar=rule.calendar,
-            event_ids=[events[key].id for key in spec.events])
+            event_ids=[events[key].id for key in spec.events], priority=spec.priority, tags=list(spec.tags))
     return ObligationInput(
         key=spec.key, title=spec.title, description=spec.description,
         team_id=teams[spec.team].id, owner_id=owner.id if owner else None, rule=rule.rule,
@@ -305,6 +305,7 @@ def _input_for(spec: ObligationSpec, teams, events, owners) -> ObligationInput:
         anchor_event_id=events[rule.anchor].id if rule.anchor else None,
         rule_offset=rule.offset, rule_unit=rule.unit, rule_calendar=rule.calendar,
         rule_rrule=rule.rrule, event_ids=[events[key].id for key in spec.events], rule_roll=rule.roll,
+        priority=spec.priority, tags=list(spec.tags),
     )
 
 
@@ -320,6 +321,7 @@ def _new_obligation(spec: ObligationSpec, data: ObligationInput, events, now, re
         rule_offset=data.rule_offset, rule_unit=data.rule_unit, rule_calendar=data.rule_calendar,
         rule_rrule=data.rule_rrule, rule_roll=data.rule_roll, rule_combination=data.rule_combination,
         rule_parts=data.rule_parts, revision=0, status="open", status_note="",
+        priority=data.priority, tags=list(data.tags),
         created_at=now, updated_at=now, due_changed_at=now, status_changed_at=now,
     )
     obligation.completed_through = None

@@ -55,9 +55,15 @@ def _fill(section: Section, query, limit: int, dated: bool) -> Section:
 
 
 def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_today: date,
-                    limit: int = SECTION_LIMIT) -> Dashboard:
-    """The dashboard's sections for the given teams (None: every team)."""
+                    limit: int = SECTION_LIMIT, owner_filter=None, owner: str = "") -> Dashboard:
+    """The dashboard's sections for the given teams (None: every team).
+
+    `owner_filter` (a condition, tracker.work.queries.owner_condition) narrows
+    the sections to one owner; `owner` is its word, carried into the list links.
+    """
     base = _scoped(team_ids)
+    if owner_filter is not None:
+        base = base.where(owner_filter)
     conditions = {
         "overdue": due_between(todays, None, -1),
         "next_30": due_between(todays, 0, 30),
@@ -80,6 +86,8 @@ def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_tod
         *(func.coalesce(func.sum(case((conditions[s.key], 1), else_=0)), 0) for s in sections))).one()
     for section, total in zip(sections, totals):
         section.total = int(total)
+        if owner:
+            section.list_args["owner"] = owner
         _fill(section, base.where(conditions[section.key]), limit, dated=section.key != "projected")
     return Dashboard(sections, stale_estimates(utc_today), recent_changes(team_ids))
 

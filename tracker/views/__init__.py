@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
         vendor_matrix,
         vendor_requests,
         vendors,
+        work,
     )
 
     app.register_blueprint(auth.bp)
@@ -49,4 +50,5 @@ def register_blueprints(app: Flask) -> None:
     vendor_matrix.register(app)
     respond.register(app)
     vendor_requests.register(app)
+    work.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from tracker.register.dashboard import build_dashboard
 from tracker.register.queries import team_todays
 from tracker.views.common import utc_today
+from tracker.views.work import owner_arg
+from tracker.work.queries import owner_condition
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,6 +23,8 @@ def index():
         scope = "all"
     team_ids = my_team_ids if scope == "mine" else None
     team_today = team_todays()
-    board = build_dashboard(team_ids, team_today, utc_today())
+    owner = owner_arg()
+    board = build_dashboard(team_ids, team_today, utc_today(), owner=owner,
+                            owner_filter=owner_condition(owner, current_user) if owner else None)
     return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope,
-                           has_teams=bool(my_team_ids), title="Dashboard")
+                           has_teams=bool(my_team_ids), owner=owner, title="Dashboard")

@@ -1,0 +1,41 @@
+"""Read queries of managing the work: owner, priority and tag conditions, the priority order."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, case, cast, false, func, select
+
+from tracker.db import db
+from tracker.models import Obligation, User
+from tracker.work.vocabulary import PRIORITY_RANK
+
+# The owner filter's words: mine, nobody's, or a person (by id or email).
+OWNER_ME = "me"
+OWNER_NONE = "none"
+
+
+def user_by_email(email: str) -> User | None:
+    """The user with this email, compared case-insensitively."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def owner_condition(value: str, user: User | None):
+    """Obligations owned by `value`: 'me' (the signed-in user), 'none' (nobody), a user id or an email."""
+    value = (value or "").strip()
+    if value == OWNER_ME:
+        return Obligation.owner_id == user.id if user is not None else false()
+    if value in (OWNER_NONE, "unassigned"):
+        return Obligation.owner_id.is_(None)
+    if value.isdigit() and len(value) < 10:
+        return Obligation.owner_id == int(value)
+    owner = user_by_email(value)
+    return Obligation.owner_id == owner.id if owner is not None else false()
+
+
+def tag_condition(tag: str):
+    """Obligations carrying `tag` (tags are stored as a JSON list of lower-case words)."""
+    return cast(Obligation.tags, String).contains(f'"{tag.strip().lower()}"', autoescape=True)
+
+
+def priority_order():
+    """Most urgent first: a sort key for obligations due on the same day."""
+    return case(PRIORITY_RANK, value=Obligation.priority, else_=PRIORITY_RANK["normal"])
