@@ -43,6 +43,8 @@ TAGS = [
     {"name": "proposals", "description": "What the watches observed, proposed as changes of events; accept or reject"},
     {"name": "vendors", "description": "Suppliers, the vendor requests vendor-scoped obligations fan out into, "
                                        "and each obligation's vendor scope"},
+    {"name": "work", "description": "Managing the work: assigning owners, bulk changes (all or nothing), "
+                                    "saved views of the obligations list"},
     {"name": "tokens", "description": "Every user's API tokens, listed and revoked by admins "
                                       "(everyone manages their own on /account/tokens)"},
 ]

@@ -38,7 +38,7 @@ from tracker.work.vocabulary import DEFAULT_PRIORITY, clean_tags, priority_probl
 AUDITED_FIELDS = (
     "key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
     "rule_precision", "anchor_event_id", "rule_offset", "rule_unit", "rule_calendar",
-    "rule_rrule", "rule_roll", "rule_combination", "rule_parts", "status", "status_note",
+    "rule_rrule", "rule_roll", "rule_combination", "rule_parts", "status", "status_note", "priority", "tags",
 )
 
 
@@ -215,7 +215,16 @@ def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None 
     due = due_of(obligation)
     obligation.due_date, obligation.due_state, obligation.due_precision = due.date, due.state, due.precision
     audit.log_created(actor, obligation, at=now)
+    _tell_owner(obligation, None, actor, now)
     return obligation
+
+
+def _tell_owner(obligation: Obligation, before: int | None, actor: Actor, now: datetime) -> None:
+    """A new owner is told (email at the next pass, the team's channels): tracker.work.notices."""
+    if obligation.owner_id is not None and obligation.owner_id != before:
+        from tracker.work.notices import tell_new_owner  # the work domain builds on the register
+
+        tell_new_owner([obligation], db.session.get(User, obligation.owner_id), actor, now)
 
 
 @owns_transaction
@@ -239,6 +248,7 @@ def update_obligation(obligation: Obligation, data: ObligationInput, actor: Acto
         return None
     obligation.updated_at = now
     audit.log(actor, "update", obligation, changes, at=now)
+    _tell_owner(obligation, before["owner_id"], actor, now)
     causes.begin("rule", f"{obligation.title}: deadline rule edited", actor=actor, now=now)
     move = _recompute_one(obligation, f"deadline rule edited by {actor.label}", actor, now)
     return move

@@ -16,14 +16,13 @@ from sqlalchemy.orm import joinedload
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.channels.planning import enqueue_for_team, obligation_item
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.models import AuditEntry, Obligation, User, WorkNotice
+from tracker.models import AuditEntry, Obligation, User
 from tracker.register.obligations import set_status
-from tracker.register.queries import obligation_page_url
 from tracker.txn import owns_transaction
+from tracker.work.notices import tell_new_owner
 from tracker.work.policy import edit_refusal, owner_problem, team_member_ids
 from tracker.work.vocabulary import clean_tags, priority_problem
 
@@ -67,6 +66,17 @@ def row_version(obligation) -> str:
     """The version of an obligation a list was shown with: its revision and last change."""
     stamp = obligation.updated_at.strftime("%Y%m%d%H%M%S%f") if obligation.updated_at else "0"
     return f"{obligation.revision}.{stamp}"
+
+
+def is_stale(obligation, shown) -> bool:
+    """Whether `obligation` changed since it was shown: `shown` is its row_version, or the
+    `updated_at` the API gave out (None: not checked)."""
+    if not shown:
+        return False
+    if isinstance(shown, datetime):
+        current = obligation.updated_at
+        return current is None or abs((current - shown).total_seconds()) > 1e-6
+    return shown != row_version(obligation)
 
 
 def _checked(change: WorkChange) -> tuple[User | None, list[str], list[str], list[str] | None]:
@@ -113,24 +123,6 @@ def _new_values(obligation: Obligation, change: WorkChange, add: list[str], remo
     return values
 
 
-def _notices(obligations: list[Obligation], owner: User, actor: Actor, now: datetime) -> None:
-    """Tell the new owner (not when they assigned themselves) and the teams' channels."""
-    if owner.id != actor.user_id:
-        rows = [{"recipient_id": owner.id, "kind": "assigned", "obligation_id": ob.id, "vendor_request_id": None,
-                 "text": f"{actor.label} assigned you “{ob.title}”", "url": obligation_page_url(ob.id),
-                 "created_at": now, "outbox_id": None} for ob in obligations]
-        db.session.execute(insert(WorkNotice), rows)
-    by_team: dict[int, list[Obligation]] = {}
-    for ob in obligations:
-        by_team.setdefault(ob.team_id, []).append(ob)
-    stamp = now.strftime("%Y%m%dT%H%M%S%f")
-    for team_id, team_obligations in by_team.items():
-        items = [obligation_item(ob, owner=owner.email, detail=f"assigned to {owner.name or owner.email}")
-                 for ob in team_obligations]
-        key = f"assigned:{team_obligations[0].id}:{len(items)}:{owner.id}:{stamp}"
-        enqueue_for_team(team_id, "obligation.assigned", key, items, now=now)
-
-
 @owns_transaction
 def change_work(obligation: Obligation, change: WorkChange, user: User | None, actor: Actor,
                 now: datetime | None = None, commit: bool = True) -> bool:
@@ -170,7 +162,7 @@ def _apply(obligations: list[Obligation], shown: dict[int, str | None], change: 
     refused = []
     for ob in obligations:
         reason, about = edit_refusal(user, ob), "obligation"
-        if reason is None and shown.get(ob.id) and shown[ob.id] != row_version(ob):
+        if reason is None and is_stale(ob, shown.get(ob.id)):
             reason = "it changed since the list was shown; reload and try again"
         if reason is None and owner is not None and owner.id != ob.owner_id:
             about = "owner"
@@ -211,7 +203,7 @@ def _apply(obligations: list[Obligation], shown: dict[int, str | None], change: 
                        updates, execution_options={"synchronize_session": False})
     db.session.execute(insert(AuditEntry), entries)
     if assigned:
-        _notices(assigned, owner, actor, now)
+        tell_new_owner(assigned, owner, actor, now)
     for ob in obligations:
         db.session.expire(ob)
     return len(updates)
