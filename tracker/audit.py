@@ -41,6 +41,8 @@ ENTITY_NAMES = {
     "Vendor": "vendor",
     "VendorContact": "vendor_contact",
     "VendorRequest": "vendor_request",
+    "Comment": "comment",
+    "ObligationEvidence": "obligation_evidence",
     "ObligationVendorScope": "vendor_scope",
 }
 # Never copied into the log, whatever changed.

@@ -1,4 +1,4 @@
-"""Managing the work: priority and tags on obligations, saved views, work notices.
+"""Managing the work: priority and tags, saved views, work notices, comments, evidence on obligations.
 
 Revision ID: 0025
 Revises: 0019
@@ -50,9 +50,62 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_notices'))
     )
     op.create_index(op.f('ix_work_notices_outbox_id'), 'work_notices', ['outbox_id'], unique=False)
+    op.create_table('comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('obligation_id', sa.Integer(), nullable=True),
+    sa.Column('vendor_request_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('edited_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('(obligation_id IS NULL) <> (vendor_request_id IS NULL)', name=op.f('ck_comments_one_target')),
+    sa.ForeignKeyConstraint(['obligation_id'], ['obligations.id'], name=op.f('fk_comments_obligation_id_obligations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['vendor_request_id'], ['vendor_requests.id'], name=op.f('fk_comments_vendor_request_id_vendor_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comments_author_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
+    )
+    op.create_index('ix_comments_obligation_id', 'comments', ['obligation_id'], unique=False)
+    op.create_index('ix_comments_vendor_request_id', 'comments', ['vendor_request_id'], unique=False)
+    op.create_table('obligation_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('obligation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('expiry_handled_at', sa.DateTime(), nullable=True),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.Column('added_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("kind in ('file', 'link')", name=op.f('ck_obligation_evidence_kind')),
+    sa.ForeignKeyConstraint(['obligation_id'], ['obligations.id'], name=op.f('fk_obligation_evidence_obligation_id_obligations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_obligation_evidence_added_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_obligation_evidence'))
+    )
+    op.create_index(op.f('ix_obligation_evidence_obligation_id'), 'obligation_evidence', ['obligation_id'], unique=False)
+    op.create_index(op.f('ix_obligation_evidence_valid_until'), 'obligation_evidence', ['valid_until'], unique=False)
+    op.create_table('obligation_evidence_chunks',
+    sa.Column('evidence_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['evidence_id'], ['obligation_evidence.id'], name=op.f('fk_obligation_evidence_chunks_evidence_id_obligation_evidence'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('evidence_id', 'seq', name=op.f('pk_obligation_evidence_chunks'))
+    )
 
 
 def downgrade():
+    op.drop_table('obligation_evidence_chunks')
+    op.drop_index(op.f('ix_obligation_evidence_valid_until'), table_name='obligation_evidence')
+    op.drop_index(op.f('ix_obligation_evidence_obligation_id'), table_name='obligation_evidence')
+    op.drop_table('obligation_evidence')
+    op.drop_index('ix_comments_vendor_request_id', table_name='comments')
+    op.drop_index('ix_comments_obligation_id', table_name='comments')
+    op.drop_table('comments')
     op.drop_index(op.f('ix_work_notices_outbox_id'), table_name='work_notices')
     op.drop_table('work_notices')
     op.drop_table('saved_views')

@@ -32,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
         vendor_requests,
         vendors,
         work,
+        comments,
     )
 
     app.register_blueprint(auth.bp)
@@ -51,4 +52,5 @@ def register_blueprints(app: Flask) -> None:
     respond.register(app)
     vendor_requests.register(app)
     work.register(app)
+    comments.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

@@ -207,6 +207,9 @@ def remove(view_id: int):
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    # Saved views are personal, like email preferences: viewers keep their own.
+    app.config["VIEWER_WRITABLE_ENDPOINTS"] = set(app.config.get("VIEWER_WRITABLE_ENDPOINTS", set())) | {
+        "work.save", "work.remove"}
 
     @app.context_processor
     def saved_views():
