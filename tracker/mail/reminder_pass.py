@@ -21,6 +21,7 @@ from tracker.models import ReminderRun
 from tracker.mail.planning import plan_obligations
 from tracker.vendors.mail import plan_vendor_mail
 from tracker.vendors.mail_progress import plan_progress
+from tracker.evidence.operations import expire_evidence
 from tracker.work.mail import plan_work_mail
 
 
@@ -50,7 +51,8 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     started = time.monotonic()
     planned = plan_obligations(now) + plan_digests(now)
     planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
-    planned += plan_work_mail(now)  # assignments and mentions: one email per person
+    expire_evidence(now)  # expired evidence reopens done obligations and tells their owners
+    planned += plan_work_mail(now)  # assignments, mentions, expiries: one email per person
     plan_channels(now)  # the same pass plans the team channels, from the same state
     # Channels first: a channel disabled now has its admins' email sent by this same pass.
     deliver_due(now, rng=rng)  # Slack, Teams and webhook channels share the pass's clock

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.clock import utcnow
+from tracker.clock import local_today, utcnow
 from tracker.db import db
 from tracker.deadlines import (
     PRECISIONS,
@@ -281,6 +281,12 @@ def set_status(obligation: Obligation, status: str, actor: Actor, note: str = ""
     if status == "waived" and not note:
         raise ValidationFailed({"note": "say why this obligation is waived"})
     now = now or utcnow()
+    if status == "done" and obligation.status != "done":
+        from tracker.evidence.rules import done_refusal  # the evidence domain builds on the register
+
+        problem = done_refusal(obligation, local_today(obligation.team.timezone, now))
+        if problem:
+            raise ValidationFailed({"status": problem})
     before = audit.snapshot(obligation, ("status", "status_note", "completed_through"))
     move = None
     if status == "done" and obligation.rule == "recurring" and obligation.due_date is not None:

@@ -33,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
         vendors,
         work,
         comments,
+        evidence,
     )
 
     app.register_blueprint(auth.bp)
@@ -53,4 +54,5 @@ def register_blueprints(app: Flask) -> None:
     vendor_requests.register(app)
     work.register(app)
     comments.register(app)
+    evidence.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself
