@@ -12,7 +12,7 @@ _OBLIGATION_FIELDS = frozenset(
     {"key", "title", "team", "events", "owner", "description", "deadline", "vendors", "priority", "tags"}
 )
 # Written by the export, ignored (whatever their value) by the import.
-_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests"})
+_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests", "evidence"})
 
 
 class ObligationChecks(DeadlineChecks):

@@ -36,7 +36,7 @@ from tracker.views.deadline_form import rule_fields
 from tracker.views.work import members_by_team
 from tracker.work.operations import row_version
 from tracker.work.policy import may_edit_obligation
-from tracker.work.vocabulary import PRIORITIES, TAG_MAX, clean_tags
+from tracker.work.vocabulary import PRIORITIES, TAG_MAX, clean_tags, is_id
 
 bp = Blueprint("obligations", __name__)
 PER_PAGE = 50
@@ -63,13 +63,13 @@ def filters_from(args, user) -> dict:
     owner = args.get("owner", "")
     tag, _ = clean_tags([without_forbidden(args.get("tag", ""))[:TAG_MAX]])
     return {
-        "team_id": int(team) if team.isdigit() and 0 < len(team) < 10 else None,
+        "team_id": int(team) if is_id(team) else None,
         "status": choice("status", ("active",) + OBLIGATION_STATUSES),
         "due_state": choice("due_state", ("firm", "projected", "undated", "void")),
         "jurisdiction": without_forbidden(args.get("jurisdiction", "")).strip().upper()[:10],
         "window": choice("window", DUE_WINDOWS),
         "q": without_forbidden(args.get("q", ""))[:200],
-        "owner": owner if owner in ("me", "none") or (owner.isdigit() and 0 < len(owner) < 10) else "",
+        "owner": owner if owner in ("me", "none") or is_id(owner) else "",
         "priority": choice("priority", PRIORITIES),
         "tag": tag[0] if tag else "",
         "user": user,

@@ -18,7 +18,7 @@ from tracker.register.vocabulary import OBLIGATION_STATUSES
 from tracker.views.common import actor, load_or_404
 from tracker.work.operations import UNCHANGED, BulkRefused, WorkChange, bulk_change, change_work
 from tracker.work.saved_views import delete_view, save_view, views_of
-from tracker.work.vocabulary import PRIORITIES
+from tracker.work.vocabulary import PRIORITIES, is_id
 
 bp = Blueprint("work", __name__)
 BULK_ACTIONS = {"assign": "Assign to", "status": "Set status", "priority": "Set priority",
@@ -29,7 +29,7 @@ MAX_SELECTED = 10_000
 def owner_arg(name: str = "owner") -> str:
     """The owner filter from the query string: 'me', 'none' or a user id; anything else is ignored."""
     value = request.args.get(name, "")
-    if value in ("me", "none") or (value.isdigit() and 0 < len(value) < 10):
+    if value in ("me", "none") or is_id(value):
         return value
     return ""
 
@@ -52,7 +52,7 @@ def _owner_value(text: str) -> object:
         return UNCHANGED
     if text == "none":
         return None
-    if text.isdigit() and len(text) < 10:
+    if is_id(text):
         return int(text)
     raise ValidationFailed({"owner": "choose a person from the list"})
 
@@ -122,14 +122,14 @@ def _selection(form: MultiDict, user: User) -> dict[int, str | None]:
         expected = form.get("expected_total", "")
         if len(ids) > MAX_SELECTED:
             raise ValidationFailed({"scope": f"at most {MAX_SELECTED} obligations at once; narrow the filter"})
-        if expected.isdigit() and int(expected) != len(ids):
+        if is_id(expected) and int(expected) != len(ids):
             raise ValidationFailed({"scope": f"the list changed: {expected} matched when it was shown, "
                                              f"{len(ids)} match now; reload and try again"})
         return {row_id: None for row_id in ids}
     selection: dict[int, str | None] = {}
     for value in form.getlist("row")[:MAX_SELECTED]:
         row_id, _, version = value.partition(":")
-        if row_id.isdigit() and len(row_id) < 10:
+        if is_id(row_id):
             selection[int(row_id)] = version or None
     if not selection:
         raise ValidationFailed({"row": "select at least one obligation"})

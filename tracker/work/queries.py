@@ -6,7 +6,7 @@ from sqlalchemy import String, case, cast, false, func, select
 
 from tracker.db import db
 from tracker.models import Obligation, User
-from tracker.work.vocabulary import PRIORITY_RANK
+from tracker.work.vocabulary import PRIORITY_RANK, is_id
 
 # The owner filter's words: mine, nobody's, or a person (by id or email).
 OWNER_ME = "me"
@@ -25,7 +25,7 @@ def owner_condition(value: str, user: User | None):
         return Obligation.owner_id == user.id if user is not None else false()
     if value in (OWNER_NONE, "unassigned"):
         return Obligation.owner_id.is_(None)
-    if value.isdigit() and len(value) < 10:
+    if is_id(value):
         return Obligation.owner_id == int(value)
     owner = user_by_email(value)
     return Obligation.owner_id == owner.id if owner is not None else false()

@@ -44,3 +44,11 @@ def clean_tags(values: object) -> tuple[list[str], str | None]:
     if len(tags) > TAGS_MAX:
         return [], f"at most {TAGS_MAX} tags"
     return tags, None
+
+
+_ID = re.compile(r"[0-9]{1,9}")
+
+
+def is_id(text: object) -> bool:
+    """Whether `text` is a row id as typed in a URL or form: ASCII digits only ("²" and "١" are not)."""
+    return isinstance(text, str) and _ID.fullmatch(text) is not None
