@@ -53,7 +53,7 @@ def test_a_file_is_stored_with_its_sha256_shown_and_downloaded_as_an_attachment(
         "file", "application/pdf", len(data), digest)
     download = client.get(f"/obligations/evidence/{evidence.id}")
     assert download.data == data and download.headers["Content-Disposition"].startswith("attachment;")
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "evidence_added")).one()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "evidence")).one()
     assert entry.changes["evidence"][1]["sha256"] == digest
 
 

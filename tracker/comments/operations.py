@@ -69,8 +69,13 @@ def comments_of(target: Obligation | VendorRequest) -> list[Comment]:
                                    .options(joinedload(Comment.author)).order_by(Comment.id)))
 
 
-def _log(actor: Actor, target, action: str, comment: Comment, changes: dict, now: datetime) -> None:
-    audit.log(actor, action, target, {"comment_id": [None, comment.id], **changes}, at=now)
+def _log(actor: Actor, target, comment: Comment, old: str | None, new: str | None, now: datetime,
+         **more) -> None:
+    """One audit entry on the obligation (or request), action 'comment': posted [None, text],
+    edited [old, new], deleted [old, None]."""
+    changes = {"comment_id": [None, comment.id], "comment": [old, new]}
+    changes.update({name: [None, value] for name, value in more.items()})
+    audit.log(actor, "comment", target, changes, at=now)
 
 
 @owns_transaction
@@ -108,7 +113,7 @@ def add_comment(target: Obligation | VendorRequest, body: str, user: User, actor
                              "url": page_url(target), "created_at": now, "outbox_id": None})
         if rows:
             db.session.execute(insert(WorkNotice), rows)
-    _log(actor, target, "comment", comment, {"mentions": [None, posted.notified]} if posted.notified else {}, now)
+    _log(actor, target, comment, None, body, now, **({"mentions": posted.notified} if posted.notified else {}))
     author = user.name or user.email
     enqueue_for_team(obligation.team_id, "comment.created", f"comment:{comment.id}",
                      [obligation_item(obligation, url=page_url(target), author=author,
@@ -131,7 +136,7 @@ def edit_comment(comment: Comment, body: str, user: User, actor: Actor, now: dat
     if body == comment.body:
         return False
     old, comment.body, comment.edited_at = comment.body, body, now
-    _log(actor, target_of(comment), "comment_edit", comment, {"body": [old, body]}, now)
+    _log(actor, target_of(comment), comment, old, body, now)
     return True
 
 
@@ -146,7 +151,7 @@ def delete_comment(comment: Comment, user: User, actor: Actor, now: datetime | N
         raise ValidationFailed({"comment": "you may not delete this comment"})
     now = now or utcnow()
     old, comment.body, comment.deleted_at = comment.body, "", now
-    _log(actor, target, "comment_delete", comment, {"body": [old, None]}, now)
+    _log(actor, target, comment, old, None, now)
 
 
 def target_of(comment: Comment) -> Obligation | VendorRequest:

@@ -70,7 +70,7 @@ def add_file(obligation: Obligation, upload: Upload, user: User | None, actor: A
     db.session.add(evidence)
     db.session.flush()
     evidence.size, evidence.sha256 = write_chunks(ObligationEvidenceChunk, evidence.id, upload.stream)
-    _log(actor, obligation, "evidence_added", evidence, now)
+    _log(actor, obligation, evidence, now, added=True)
     return evidence
 
 
@@ -92,7 +92,7 @@ def add_link(obligation: Obligation, url: str, user: User | None, actor: Actor, 
                                   valid_until=valid_until, added_by_id=user.id if user else None, added_at=now)
     db.session.add(evidence)
     db.session.flush()
-    _log(actor, obligation, "evidence_added", evidence, now)
+    _log(actor, obligation, evidence, now, added=True)
     return evidence
 
 
@@ -107,7 +107,7 @@ def remove_evidence(evidence: ObligationEvidence, user: User | None, actor: Acto
         return
     now = now or utcnow()
     evidence.removed_at = now
-    _log(actor, obligation, "evidence_removed", evidence, now)
+    _log(actor, obligation, evidence, now, added=False)
 
 
 @owns_transaction
@@ -116,11 +116,12 @@ def set_done_needs_evidence(team: Team, required: bool, actor: Actor, commit: bo
     return audit.update_fields(actor, team, {"done_needs_evidence": bool(required)})
 
 
-def _log(actor: Actor, obligation: Obligation, action: str, evidence: ObligationEvidence, now: datetime) -> None:
-    audit.log(actor, action, obligation, {"evidence": [None, {
-        "id": evidence.id, "kind": evidence.kind, "title": evidence.title, "filename": evidence.filename,
-        "sha256": evidence.sha256, "url": evidence.url,
-        "valid_until": evidence.valid_until.isoformat() if evidence.valid_until else None}]}, at=now)
+def _log(actor: Actor, obligation: Obligation, evidence: ObligationEvidence, now: datetime, added: bool) -> None:
+    """One audit entry on the obligation, action 'evidence': added [None, it], removed [it, None]."""
+    described = {"id": evidence.id, "kind": evidence.kind, "title": evidence.title, "filename": evidence.filename,
+                 "sha256": evidence.sha256, "url": evidence.url,
+                 "valid_until": evidence.valid_until.isoformat() if evidence.valid_until else None}
+    audit.log(actor, "evidence", obligation, {"evidence": [None, described] if added else [described, None]}, at=now)
 
 
 def expire_evidence(now: datetime) -> int:
