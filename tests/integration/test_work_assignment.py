@@ -156,3 +156,20 @@ def test_saved_views_keep_only_the_filters_and_replace_by_name(app):
     assert clean_query("tag=export&priority=high&q=chips") == "q=chips&priority=high&tag=export"
     with pytest.raises(ValidationFailed):
         save_view(user, "   ", "owner=me")
+
+
+def test_bulk_done_names_the_rows_whose_team_requires_evidence(app):
+    from tracker.evidence.operations import add_link, set_done_needs_evidence
+
+    strict, relaxed = make_team(name="Strict"), make_team(name="Relaxed")
+    editor = make_user(teams=[strict, relaxed])
+    proven, unproven, easy = (make_obligation(team=strict), make_obligation(team=strict),
+                              make_obligation(team=relaxed))
+    set_done_needs_evidence(strict, True, SYSTEM)
+    add_link(proven, "https://docs.example.org/proof", editor, Actor.of(editor))
+    with pytest.raises(BulkRefused) as refused:
+        bulk_change({ob.id: None for ob in (proven, unproven, easy)}, WorkChange(status="done"), editor,
+                    Actor.of(editor))
+    assert [(r.obligation_id, r.field) for r in refused.value.rows] == [(unproven.id, "status")]
+    db.session.expire_all()
+    assert {db.session.get(Obligation, ob.id).status for ob in (proven, unproven, easy)} == {"open"}

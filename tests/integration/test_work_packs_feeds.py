@@ -64,3 +64,17 @@ def test_within_a_day_the_digest_lists_the_most_urgent_first(app):
     team = db.session.get(Team, team.id)
     _, upcoming, _ = _content(team, date(2027, 1, 1), datetime(2027, 1, 1, tzinfo=timezone.utc))
     assert [o.id for o in upcoming] == [earlier.id, critical.id, low.id]
+
+
+def test_a_pack_owner_outside_the_obligations_team_is_refused_and_nothing_is_imported(app):
+    make_team(key="legal")
+    make_user(email="lee@example.com")
+    pack = {"pack": "owners", "teams": [{"key": "buyers", "name": "Buyers", "timezone": "UTC",
+                                         "members": [{"email": "bea@example.com"}]}],
+            "obligations": [{"key": "x", "title": "X", "team": "buyers", "owner": "lee@example.com",
+                             "deadline": {"rule": "fixed", "date": "2027-01-01"}}]}
+    with pytest.raises(PackInvalid) as refused:
+        import_pack_text(json.dumps(pack), CLI)
+    assert "obligations[0].owner: 'lee@example.com' is not a member of team 'buyers'" in str(refused.value)
+    assert db.session.scalar(sa.select(sa.func.count(Obligation.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Team.id))) == 1

@@ -25,7 +25,7 @@ from tracker.errors import ValidationFailed
 from tracker.register.chains import outcome_for, resolved_graph
 from tracker.register.derived_events import Derivation, resolved_columns, set_derivation
 from tracker.register.events import EventDate, record_event_change
-from tracker.models import Event, Obligation, Source, Team, User, Vendor
+from tracker.models import Event, Obligation, Source, Team, User, Vendor, team_members
 from tracker.register.obligations import ObligationInput, update_obligation
 from tracker.packs.watches import import_watches
 from tracker.packs.import_vendors import import_vendor_scopes, import_vendors
@@ -253,6 +253,7 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
     existing = {o.key: o for o in db.session.scalars(
         select(Obligation).options(selectinload(Obligation.events)))}
     owners = {u.email: u for u in db.session.scalars(select(User))}
+    _check_owners(pack, teams, owners, existing)
     resolved = resolved_graph() if pack.obligations else {}
     for spec in pack.obligations:
         obligation = existing.get(spec.key)
@@ -268,6 +269,22 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
         report.updated["obligations"] += 1
         if move is not None:
             report.moved_deadlines += 1
+
+
+def _check_owners(pack: Pack, teams, owners, existing) -> None:
+    """An owner must be a member of the obligation's team (memberships as this import leaves them);
+    an owner already stored on the obligation stays allowed."""
+    members = set(db.session.execute(select(team_members.c.team_id, team_members.c.user_id)).all())
+    problems = []
+    for index, spec in enumerate(pack.obligations):
+        owner = owners.get(spec.owner) if spec.owner else None
+        if owner is None:
+            continue
+        current = existing.get(spec.key)
+        if (teams[spec.team].id, owner.id) not in members and (current is None or current.owner_id != owner.id):
+            problems.append(f"obligations[{index}].owner: '{spec.owner}' is not a member of team '{spec.team}'")
+    if problems:
+        raise PackInvalid(problems)
 
 
 def _unchanged(obligation: Obligation, data: ObligationInput) -> bool:

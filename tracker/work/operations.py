@@ -16,12 +16,13 @@ from sqlalchemy.orm import joinedload
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.clock import utcnow
+from tracker.clock import local_today, utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
+from tracker.evidence.rules import done_refusal
 from tracker.models import AuditEntry, Obligation, User
 from tracker.register.obligations import set_status
-from tracker.txn import owns_transaction
+from tracker.txn import begin_write, owns_transaction
 from tracker.work.notices import tell_new_owner
 from tracker.work.policy import edit_refusal, owner_problem, team_member_ids
 from tracker.work.vocabulary import clean_tags, priority_problem
@@ -143,6 +144,8 @@ def bulk_change(selection: dict[int, str | None], change: WorkChange, user: User
     (BulkRefused lists the rows and why). Returns how many obligations changed.
     """
     ids = sorted(selection)
+    if commit:
+        begin_write()  # SQLite: read the versions and write under one write lock (PostgreSQL: FOR UPDATE below)
     obligations = []
     for start in range(0, len(ids), 5000):
         obligations += db.session.scalars(select(Obligation).where(Obligation.id.in_(ids[start:start + 5000]))
@@ -170,6 +173,8 @@ def _apply(obligations: list[Obligation], shown: dict[int, str | None], change: 
                 reason = owner_problem(ob.team_id, owner)
             elif owner.id not in members[ob.team_id]:
                 reason = f"{owner.email} is not a member of its team ({ob.team.name})"
+        if reason is None and change.status == "done" and ob.status != "done":
+            reason, about = done_refusal(ob, local_today(ob.team.timezone, now)), "status"
         if reason:
             refused.append(RefusedRow(ob.id, ob.title, reason, about))
     if refused:
