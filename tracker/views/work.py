@@ -6,14 +6,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.fields import without_forbidden
 from tracker.forms import ConfirmForm
-from tracker.models import Obligation, User, team_members
+from tracker.models import Obligation, User
 from tracker.register.vocabulary import OBLIGATION_STATUSES
 from tracker.views.common import actor, load_or_404
 from tracker.work.operations import UNCHANGED, BulkRefused, WorkChange, bulk_change, change_work
@@ -32,18 +31,6 @@ def owner_arg(name: str = "owner") -> str:
     if value in ("me", "none") or is_id(value):
         return value
     return ""
-
-
-def members_by_team(team_ids: set[int]) -> dict[int, list[User]]:
-    """Active members of each team (who may own its obligations), by name: one query."""
-    found: dict[int, list[User]] = {team_id: [] for team_id in team_ids}
-    if team_ids:
-        rows = db.session.execute(select(team_members.c.team_id, User).join(User, User.id == team_members.c.user_id)
-                                  .where(team_members.c.team_id.in_(team_ids), User.active.is_(True))
-                                  .order_by(User.name, User.email))
-        for team_id, user in rows:
-            found[team_id].append(user)
-    return found
 
 
 def _owner_value(text: str) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String, case, cast, false, func, select
 
 from tracker.db import db
-from tracker.models import Obligation, User
+from tracker.models import Obligation, User, team_members
 from tracker.work.vocabulary import PRIORITY_RANK, is_id
 
 # The owner filter's words: mine, nobody's, or a person (by id or email).
@@ -39,3 +39,15 @@ def tag_condition(tag: str):
 def priority_order():
     """Most urgent first: a sort key for obligations due on the same day."""
     return case(PRIORITY_RANK, value=Obligation.priority, else_=PRIORITY_RANK["normal"])
+
+
+def members_by_team(team_ids: set[int]) -> dict[int, list[User]]:
+    """Active members of each team (who may own its obligations), by name: one query."""
+    found: dict[int, list[User]] = {team_id: [] for team_id in team_ids}
+    if team_ids:
+        rows = db.session.execute(select(team_members.c.team_id, User).join(User, User.id == team_members.c.user_id)
+                                  .where(team_members.c.team_id.in_(team_ids), User.active.is_(True))
+                                  .order_by(User.name, User.email))
+        for team_id, user in rows:
+            found[team_id].append(user)
+    return found
