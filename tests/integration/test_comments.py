@@ -99,3 +99,22 @@ def test_the_obligation_page_shows_the_thread_and_says_who_was_not_notified(clie
     page = client.get(f"/obligations/{ob.id}").get_data(as_text=True)
     assert "comment deleted" in page and "<em>See</em>" not in page
 
+
+
+def test_a_vendor_request_has_its_own_thread_and_audit_trail(client):
+    from tests.vendor_support import make_vendor, scope
+    from tracker.models import VendorRequest
+
+    team = make_team()
+    editor = make_user(teams=[team])
+    ob = make_obligation(team=team)
+    make_vendor(team)
+    scope(ob, categories=["gpu_hardware"])
+    request = db.session.scalars(select(VendorRequest)).one()
+    login(client, editor)
+    page = client.post(f"/vendor-requests/{request.id}/comments", data={"body": "Chased them by phone"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Comment posted." in page and "Chased them by phone" in page
+    assert "Chased them by phone" not in client.get(f"/obligations/{ob.id}").get_data(as_text=True)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "comment")).one()
+    assert (entry.entity, entry.entity_id) == ("vendor_request", request.id)
