@@ -74,3 +74,21 @@ def test_a_hostile_comment_renders_inert_under_the_policy(watched, page):
     # A mention of someone outside the obligation's team notifies no one, and the page says so.
     expect(page.get_by_text(re.compile(r"Not notified: auditor@example\.com \(not a member of the team\)|"
                                        r"Notified: auditor@example\.com"))).to_be_visible()
+
+
+def test_evidence_upload_with_the_csrf_token_shows_its_sha256(watched, page, tmp_path):
+    import hashlib
+
+    from tests.vendor_files import pdf_bytes
+
+    data = pdf_bytes("Screening procedure")
+    path = tmp_path / "procedure.pdf"
+    path.write_bytes(data)
+    page.goto("/obligations")
+    page.locator("#obligations-table tbody tr td[data-label=Obligation] a").first.click()
+    page.locator("#evidence-file").set_input_files(str(path))
+    page.locator("#evidence-title").fill("Screening procedure v3")
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.get_by_text("Evidence added.")).to_be_visible()
+    expect(page.locator("#evidence")).to_contain_text(hashlib.sha256(data).hexdigest())
+    watched.check("after adding evidence")

@@ -17,7 +17,7 @@ from tracker.audit import Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import SavedView
-from tracker.work.operations import UNCHANGED, BulkRefused, WorkChange, bulk_change, change_work
+from tracker.work.operations import BulkRefused, WorkChange, bulk_change, change_work
 from tracker.work.queries import user_by_email
 from tracker.work.saved_views import delete_view, save_view, views_of
 
@@ -163,5 +163,3 @@ def remove_view(view_id: int):
     delete_view(view, user, Actor.of(user))
     return no_content()
 
-
-__all__ = ["UNCHANGED"]

@@ -6,11 +6,11 @@ from datetime import date
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 from wtforms.validators import ValidationError as CSRFValidationError
-from flask_wtf.csrf import validate_csrf
 
 from tracker.clock import local_today
 from tracker.db import db
