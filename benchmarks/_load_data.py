@@ -39,7 +39,7 @@ def seed(obligations: int, teams: int, bill: int, rng: random.Random) -> Seeded:
     """The demo pack, `obligations` synthetic ones over `teams` teams, a bill of `bill`
     obligations anchored on one expected event, four members per team (two editors, two
     viewers) with API tokens, a feed token per team and owners on a third of the rows."""
-    from tracker.api.tokens import create_token
+    from tracker.people.api_tokens import create_token
     from tracker.audit import SYSTEM
     from tracker.db import db
     from tracker.feeds.tokens import ensure_token

@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
 
-    from tracker.api.tokens import create_token
+    from tracker.people.api_tokens import create_token
     from tracker.audit import CLI
     from tracker.db import db
     from tracker.people.operations import create_user

@@ -42,6 +42,8 @@ ENTITY_NAMES = {
     "Vendor": "vendor",
     "VendorContact": "vendor_contact",
     "VendorRequest": "vendor_request",
+    "Comment": "comment",
+    "ObligationEvidence": "obligation_evidence",
     "ObligationVendorScope": "vendor_scope",
     "OidcGroupMapping": "group_mapping",
     "OutboxMessage": "outbox_message",

@@ -284,7 +284,9 @@ def test_a_queued_reminder_still_reaches_the_owner_who_is_not_a_member(app, cloc
                       SYSTEM)
     people.set_membership(team, user, False, SYSTEM)
     report = run_pass(at("2026-06-24T12:00:00-07:00"), rng=random.Random(1))
-    assert (report.sent, report.cancelled) == (1, 0) and len(smtp.messages) == 1
+    # The queued reminder, and the notice that they were assigned (issue 25).
+    assert (report.sent, report.cancelled) == (2, 0) and len(smtp.messages) == 2
+    assert sum("assigned you" in str(message["Subject"]) for message in smtp.messages) == 1
 
 
 def test_a_queued_digest_is_not_sent_to_someone_removed_from_the_team_since(app, clock, smtp):

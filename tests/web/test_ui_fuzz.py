@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.fuzz_support import sample
+from tracker.work.saved_views import save_view
 from tests.factories import login, make_event, make_obligation, make_source, make_team, make_user
 import tracker
 from tracker.audit import SYSTEM
@@ -207,7 +208,8 @@ def _get_pages(app, ids: dict) -> list[str]:
                      .replace("<int:vendor_id>", str(ids["vendor"]))
                      .replace("<int:watch_id>", str(ids["watch"])).replace("<int:proposal_id>", str(ids["proposal"]))
                      .replace("<int:request_id>", str(ids["request"]))
-                     .replace("<int:evidence_id>", str(ids["evidence"])))
+                     .replace("<int:evidence_id>", str(ids["evidence"]))
+                     .replace("<int:view_id>", str(ids["view"])))
     assert not [page for page in pages if "<" in page], pages
     return pages
 
@@ -236,7 +238,8 @@ def _fixture_ids() -> dict:
     provider.observations = [enacted(date(2026, 12, 3))]
     poll(provider)
     proposal = db.session.scalars(select(Proposal)).one()
-    return {"watch": watch.id, "proposal": proposal.id, "request": request.id, "evidence": evidence.id,
+    view = save_view(other, "Fuzz view", "owner=me")
+    return {"view": view.id, "watch": watch.id, "proposal": proposal.id, "request": request.id, "evidence": evidence.id,
             "channel": channel.id, "vendor": vendor.id, "ob": ob.id, "ev": event.id, "src": source.id, "team": team.id, "user": other.id,
             "message": message.id, "feed": tokens.ensure_token(team, SYSTEM).token,
             "unsubscribe": unsubscribe_token(other.id, "change")}

@@ -72,7 +72,7 @@ def test_detail_explains_the_deadline_and_lists_events_history_and_audit(client,
 def test_create_each_rule_kind_stores_the_obligation(client):
     team = make_team()
     event = make_event(status="occurred", on=date(2026, 3, 26))
-    user = _editor(client)
+    user = _editor(client, teams=[team])  # an owner is a member of the obligation's team
     base = {"title": "T", "team_id": team.id, "owner_id": user.id, "rule_offset": "0", "rule_unit": "days"}
     response = client.post("/obligations/new", data={**base, "key": "fixed-1", "rule": "fixed", "rule_date": "2026-07"})
     assert response.status_code == 302

@@ -10,8 +10,7 @@ from tracker.api.openapi import build_document
 
 # Importing the resource modules registers their operations on the blueprint.
 from tracker.api import obligations, sources, teams, token_admin, vendors, watches  # noqa: E402,F401
-from tracker.api import vendor_review  # noqa: E402,F401
-from tracker.api import reports  # noqa: E402,F401
+from tracker.api import comments, evidence, reports, vendor_review, work  # noqa: E402,F401
 
 problems.register_blueprint_handlers(bp)
 

@@ -23,6 +23,7 @@ from tracker.deadlines import check_deadline, parse_partial_date
 from tracker.errors import ValidationFailed
 from tracker.register.exports import obligations_csv
 from tracker.register.queries import text_match, undated_last
+from tracker.work.queries import owner_condition, tag_condition, user_by_email
 from tracker.models import DeadlineHistory, Event, Obligation, Team
 from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,
@@ -31,6 +32,7 @@ from tracker.register.obligations import (
 TAG = "obligations"
 # Service field names -> where the client sent them.
 FIELD_PATHS = {
+    "owner_id": "owner_id",
     "rule": "deadline/rule", "rule_date": "deadline/date", "rule_precision": "deadline/precision",
     "anchor_event_id": "deadline/anchor_event_id", "rule_offset": "deadline/offset",
     "rule_unit": "deadline/unit", "rule_calendar": "deadline/calendar", "rule_rrule": "deadline/rrule",
@@ -68,6 +70,12 @@ def _filtered(query: ObligationQuery):
         stmt = stmt.where(Obligation.due_date >= query.due_after)
     if query.q:
         stmt = stmt.where(text_match(query.q, Obligation.title, Obligation.key))
+    if query.owner is not None:
+        stmt = stmt.where(owner_condition(query.owner, api_user()))
+    if query.priority is not None:
+        stmt = stmt.where(Obligation.priority == query.priority)
+    if query.tag is not None:
+        stmt = stmt.where(tag_condition(query.tag))
     return stmt.order_by(*undated_last())
 
 
@@ -140,9 +148,11 @@ def _input(body, current: Obligation | None = None) -> ObligationInput:
         title=body.title if body.title is not None else base.title,
         description=body.description if body.description is not None else (base.description if base else ""),
         team_id=body.team_id if body.team_id is not None else base.team_id,
-        owner_id=body.owner_id if "owner_id" in given or base is None else base.owner_id,
+        owner_id=_owner_id(body) if {"owner_id", "owner"} & given or base is None else base.owner_id,
         event_ids=body.event_ids if body.event_ids is not None else [e.id for e in base.events] if base else [],
         rule=base.rule if base else "fixed",
+        priority=body.priority if body.priority is not None else (base.priority if base else "normal"),
+        tags=body.tags if body.tags is not None else (list(base.tags or []) if base else []),
     )
     rule = body.deadline
     if rule is None:
@@ -169,6 +179,18 @@ def _input(body, current: Obligation | None = None) -> ObligationInput:
     else:
         data.rule_date, data.rule_rrule = rule.date, rule.rrule
     return data
+
+
+def _owner_id(body) -> int | None:
+    """The owner named by `owner` (an email) or `owner_id`; an unknown email is a field error."""
+    if body.owner is None:
+        return body.owner_id
+    user = user_by_email(body.owner)
+    if user is None:
+        raise service_errors({"owner": f"no user with the email {body.owner!r}"})
+    if body.owner_id is not None and body.owner_id != user.id:
+        raise service_errors({"owner_id": "names another user than owner"})
+    return user.id
 
 
 def _part(part, at: str) -> dict:

@@ -45,6 +45,10 @@ TAGS = [
                                        "and each obligation's vendor scope"},
     {"name": "reports", "description": "Audit reports of a team, a source or a vendor (PDF, Excel), today or as "
                                        "of a past day"},
+    {"name": "work", "description": "Managing the work: assigning owners, bulk changes (all or nothing), "
+                                    "saved views of the obligations list"},
+    {"name": "comments", "description": "Comments on obligations and vendor requests (Markdown subset, mentions)"},
+    {"name": "evidence", "description": "Evidence that our own obligations were done: files and links"},
     {"name": "tokens", "description": "Every user's API tokens, listed and revoked by admins "
                                       "(everyone manages their own on /account/tokens)"},
 ]

@@ -18,7 +18,7 @@ from tracker.models import DeadlineHistory, Event, Obligation, Source, Team
 from tracker.register.queries import obligation_page_url
 from tracker.register.recompute import DueChange
 from tracker.api.schemas import (
-    DueStateName, EventStatusName, ObligationStatusName, Precision, SourceKind,
+    DueStateName, EventStatusName, ObligationStatusName, Precision, PriorityName, SourceKind,
 )
 
 
@@ -87,6 +87,8 @@ class ObligationOut(Out):
     status: ObligationStatusName
     status_note: str
     completed_through: dt.date | None
+    priority: PriorityName
+    tags: list[str]
     event_ids: list[int]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -265,6 +267,7 @@ def obligation_out(ob: Obligation) -> ObligationOut:
         stale_estimate=ob.waits_on_stale_estimate(today), overdue=ob.is_overdue(today),
         revision=ob.revision, status=ob.status,
         status_note=ob.status_note or "", completed_through=ob.completed_through,
+        priority=ob.priority or "normal", tags=list(ob.tags or []),
         event_ids=[event.id for event in ob.events], created_at=ob.created_at, updated_at=ob.updated_at,
         links=Links(self=url_for("api.get_obligation", obligation_id=ob.id),
                     html=obligation_page_url(ob.id),

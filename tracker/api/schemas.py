@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
 from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
+from tracker.work.vocabulary import PRIORITIES, TAG_MAX, TAGS_MAX
 from tracker.fields import (
     CITATION_MAX, JURISDICTION_MAX, KEY_MAX, LONG_TEXT_MAX, TIMEZONE_MAX, TITLE_MAX, URL_MAX,
     check_jurisdiction, check_key, check_line, check_text, check_timezone, check_url,
@@ -78,6 +79,10 @@ Precision = Literal["day", "month", "quarter", "year"]
 EventStatusName = Literal["occurred", "expected", "speculative", "withdrawn"]
 ObligationStatusName = Literal[OBLIGATION_STATUSES]  # type: ignore[valid-type]
 DueStateName = Literal["firm", "projected", "undated", "void"]
+PriorityName = Literal[PRIORITIES]  # type: ignore[valid-type]
+TagText = Annotated[str, Field(min_length=1, max_length=TAG_MAX, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                               description="A short label: letters, digits and . _ - (stored lower-case)")]
+TagList = Annotated[list[TagText], Field(max_length=TAGS_MAX)]
 SourceKind = Literal[SOURCE_KINDS]  # type: ignore[valid-type]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Jurisdiction = Annotated[str, Field(min_length=2, max_length=JURISDICTION_MAX, examples=["US-CA"],
@@ -183,6 +188,10 @@ class ObligationCreate(Body):
     description: Description = ""
     team_id: Id
     owner_id: Id | None = None
+    owner: Annotated[str, Field(max_length=320, description="The owner's email (instead of owner_id); "
+                                                            "a member of the team")] | None = None
+    priority: PriorityName = "normal"
+    tags: TagList = []
     event_ids: Annotated[list[Id], Field(max_length=100)] = []
     deadline: DeadlineIn
 
@@ -195,6 +204,10 @@ class ObligationPatch(Body):
     description: Description | None = None
     team_id: Id | None = None
     owner_id: Id | None = None
+    owner: Annotated[str, Field(max_length=320, description="The owner's email (instead of owner_id); "
+                                                            "a member of the team")] | None = None
+    priority: PriorityName | None = None
+    tags: TagList | None = None
     event_ids: Annotated[list[Id], Field(max_length=100)] | None = None
     deadline: DeadlineIn | None = None
 
@@ -212,6 +225,9 @@ class ObligationQuery(Query):
     team: Annotated[_line(100), Field(description="Team key")] | None = None
     team_id: Id | None = None
     owner_id: Id | None = None
+    owner: Annotated[str, Field(max_length=320, description="'me', 'none' (no owner) or an owner's email")] | None = None
+    priority: PriorityName | None = None
+    tag: TagText | None = None
     status: ObligationStatusName | None = None
     due_state: DueStateName | None = None
     due_before: Annotated[dt.date, Field(description="Due on or before this date")] | None = None

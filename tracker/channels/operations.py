@@ -36,13 +36,14 @@ def allow_private() -> bool:
 
 
 def parse_event_types(value: str | list[str] | None) -> list[str]:
-    """Event types from 'a,b' or a list; none given means every type. Unknown ones are refused."""
+    """Event types from 'a,b' or a list; none given means every type but the opt-in ones
+    (comments). Unknown ones are refused."""
     if value is None:
-        return list(payloads.EVENT_TYPES)
+        return list(payloads.DEFAULT_EVENT_TYPES)
     names = value.split(",") if isinstance(value, str) else list(value)
     names = [name.strip() for name in names if name and name.strip()]
     if not names:
-        return list(payloads.EVENT_TYPES)
+        return list(payloads.DEFAULT_EVENT_TYPES)
     unknown = [name for name in names if name not in payloads.EVENT_TYPES]
     if unknown:
         raise ValidationFailed({"event_types": f"unknown event type(s) {', '.join(unknown)}; known: "

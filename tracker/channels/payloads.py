@@ -23,7 +23,12 @@ EVENT_TYPES = (
     "vendor_request.submitted",
     "digest.weekly",
     "event.stale",
+    "obligation.assigned",
+    "comment.created",
 )
+# Chatty types a channel gets only when it names them (never by default).
+OPT_IN_EVENT_TYPES = ("comment.created",)
+DEFAULT_EVENT_TYPES = tuple(name for name in EVENT_TYPES if name not in OPT_IN_EVENT_TYPES)
 TEST_EVENT = "channel.test"
 
 HEADLINES = {
@@ -36,6 +41,8 @@ HEADLINES = {
     "digest.weekly": ("item in the weekly digest", "items in the weekly digest"),
     "event.stale": ("estimate passed: record what happened or move the estimate",
                     "estimates passed: record what happened or move the estimates"),
+    "obligation.assigned": ("obligation assigned", "obligations assigned"),
+    "comment.created": ("new comment", "new comments"),
     TEST_EVENT: ("test message", "test messages"),
 }
 # Slack allows 50 blocks per message and Teams cards grow unreadable long

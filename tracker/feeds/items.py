@@ -155,6 +155,8 @@ class Details:
     void_day: date | None = None
     expression: bool = False  # earliest/latest, a roll, or counted from a derived event
     how: str = ""  # then: the engine's explanation, naming the chain, the deciding part, the roll
+    priority: str = "normal"
+    tags: list[str] = field(default_factory=list)
 
 
 def _event_line(source_title: str, title: str, status: str, on: date | None, precision: str) -> str:
@@ -170,7 +172,8 @@ def load_details(ids: list[int]) -> dict[int, Details]:
                Obligation.status_note, Obligation.due_state, Obligation.due_precision, Obligation.rule,
                Obligation.anchor_event_id, Team.name, Obligation.deleted_at,
                Obligation.updated_at, Obligation.due_changed_at, Obligation.status_changed_at,
-               Obligation.rule_combination, Obligation.rule_roll, Obligation.rule_parts)
+               Obligation.rule_combination, Obligation.rule_roll, Obligation.rule_parts, Obligation.priority,
+               Obligation.tags)
     from tracker.register.chains import anchors_of
 
     details: dict[int, Details] = {}
@@ -180,7 +183,8 @@ def load_details(ids: list[int]) -> dict[int, Details]:
         details[row.id] = Details(row.id, row.title, row.description, row.status, row.status_note,
                                   row.due_state, row.due_precision, row.rule, row.anchor_event_id,
                                   row.name, row.deleted_at is not None, last_change(row),
-                                  expression=bool(row.rule_combination) or (row.rule_roll or "none") != "none")
+                                  expression=bool(row.rule_combination) or (row.rule_roll or "none") != "none",
+                                  priority=row.priority or "normal", tags=list(row.tags or []))
         anchors[row.id] = anchors_of(row)
     provenance = (select(obligation_events.c.obligation_id, Event.id, Event.title, Event.status,
                          Event.occurred_on, Event.expected_on, Event.precision, Source.title.label("source"),
@@ -298,6 +302,10 @@ def build_spec(details: Details, item: PlannedItem, sequence: int, *, show_team:
     if details.status_note and work == details.status:
         status_line += f" ({_excerpt(details.status_note, 120)})"
     status_line += "."
+    if details.priority != "normal":  # said only when it is not the default, to keep feeds short
+        status_line += f" Priority: {details.priority}."
+    if details.tags:
+        status_line += f" Tags: {', '.join(details.tags)}."
     if show_team:
         status_line += f" Team: {details.team_name}."
     link = obligation_link(details.id)

@@ -77,12 +77,19 @@ class DeadlinePartForm(Form):
     unit = SelectField("Unit", choices=as_choices(UNIT_CHOICES), default="days")
 
 
+from tracker.work.vocabulary import DEFAULT_PRIORITY, PRIORITIES, PRIORITY_LABELS  # noqa: E402
+
+
 class ObligationForm(FlaskForm):
     key = StringField("Key", **KEY_RULES, description="A stable identifier, e.g. ca-vendor-cert")
     title = StringField("Title", **TITLE_RULES)
     description = TextAreaField("Description", validators=[Rule(check_text, 10000)])
     team_id = SelectField("Team", coerce=int)
-    owner_id = SelectField("Owner", coerce=optional_int)
+    owner_id = SelectField("Owner", coerce=optional_int, description="A member of the obligation's team")
+    priority = SelectField("Priority", choices=as_choices([(p, PRIORITY_LABELS[p]) for p in PRIORITIES]),
+                           default=DEFAULT_PRIORITY)
+    tags = StringField("Tags", validators=[Length(max=1000)],
+                       description="Short labels separated by commas, e.g. export-control, board")
     rule = SelectField("Deadline rule", choices=as_choices(RULE_CHOICES), default="fixed")
     rule_date = StringField("Date", validators=[Length(max=20)], description=PARTIAL_DATE_HELP
                             + " (fixed rule; first due date of a recurring rule)")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tracker.db import db
 from tracker.register.estimates import lapsed_on
+from tracker.work.queries import priority_order
 from tracker.mail.render import render_digest
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES
@@ -45,7 +46,7 @@ def _content(team: Team, today: date, now: datetime):
     live = (select(Obligation).where(Obligation.team_id == team.id, Obligation.deleted_at.is_(None),
                                      Obligation.status.in_(ACTIVE_STATUSES),
                                      Obligation.due_state.in_(("firm", "projected")))
-            .order_by(Obligation.due_date, Obligation.id))
+            .order_by(Obligation.due_date, priority_order(), Obligation.id))  # within a day, most urgent first
     # Past due but waiting on a stale estimate is not overdue (tracker.register.estimates).
     lapsed = lapsed_on(today)
     overdue = [ob for ob in db.session.scalars(live.where(Obligation.due_date < today)) if not lapsed.covers(ob)]

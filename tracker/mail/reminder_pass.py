@@ -22,6 +22,8 @@ from tracker.operations import metrics
 from tracker.mail.planning import plan_obligations
 from tracker.vendors.mail import plan_vendor_mail
 from tracker.vendors.mail_progress import plan_progress
+from tracker.evidence.operations import expire_evidence
+from tracker.work.mail import plan_work_mail
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     started = time.monotonic()
     planned = plan_obligations(now) + plan_digests(now) + plan_stale_notices(now)
     planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
+    expire_evidence(now)  # expired evidence reopens done obligations and tells their owners
+    planned += plan_work_mail(now)  # assignments, mentions, expiries: one email per person
     plan_channels(now)  # the same pass plans the team channels, from the same state
     # Deliveries are sent by their own job (tracker.jobs.deliveries): the mail never waits for a receiver.
     settings = SmtpSettings.from_config(current_app.config)

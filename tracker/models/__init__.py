@@ -22,6 +22,9 @@ from tracker.models.register import (
     Source,
     obligation_events,
 )
+from tracker.models.work import SavedView, WorkNotice  # noqa: F401
+from tracker.models.comments import Comment  # noqa: F401
+from tracker.models.evidence import ObligationEvidence, ObligationEvidenceChunk  # noqa: F401
 from tracker.models.vendor_responses import VendorContactFeedToken, VendorMailItem  # noqa: F401
 from tracker.models.vendors import (  # noqa: F401
     CONTACT_ROLES,

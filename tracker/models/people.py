@@ -42,6 +42,9 @@ class Team(Base):
     overdue_every_days: Mapped[int] = mapped_column(Integer, default=7)
     remind_projected: Mapped[bool] = mapped_column(Boolean, default=True)
     digest_weekday: Mapped[int | None] = mapped_column(Integer, default=0)
+    # "Marking done needs evidence": an obligation of this team is done only with
+    # evidence attached (tracker.work.policy).
+    done_needs_evidence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

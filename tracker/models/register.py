@@ -212,6 +212,10 @@ class Obligation(Base):
         UTCDateTime, default=PLAN_NOW, index=True)
 
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    # low, normal, high or critical (tracker.work.vocabulary): orders a day's deadlines.
+    priority: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal", index=True)
+    # Short free labels, kept sorted and unique (tracker.work.vocabulary.clean_tags).
+    tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status_note: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -6,12 +6,14 @@ from tracker.packs.check_base import MISSING, JsonObject
 from tracker.packs.check_deadlines import DeadlineChecks
 from tracker.packs.messages import quote
 from tracker.packs.specs import KEY_MAX, LONG_TEXT_MAX, TITLE_MAX, ObligationSpec
+from tracker.work.vocabulary import DEFAULT_PRIORITY, PRIORITIES, clean_tags
 
 _OBLIGATION_FIELDS = frozenset(
-    {"key", "title", "team", "events", "owner", "description", "deadline", "vendors"}
+    {"key", "title", "team", "events", "owner", "description", "deadline", "vendors", "priority", "tags"}
 )
 # Written by the export, ignored (whatever their value) by the import.
-_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests", "stale_estimate"})
+_OBLIGATION_READ_ONLY = frozenset({"due_date", "due_state", "revision", "status", "vendor_requests", "stale_estimate",
+                                   "evidence"})
 
 
 class ObligationChecks(DeadlineChecks):
@@ -44,6 +46,8 @@ class ObligationChecks(DeadlineChecks):
                 obj, "owner", f"{quote(owner)} is not a member of a team in this pack or an existing user"
             )
         description = self.text(obj, "description", limit=LONG_TEXT_MAX, required=False, multiline=True)
+        priority = self.choice(obj, "priority", PRIORITIES, "priority", required=False, default=DEFAULT_PRIORITY)
+        tags = self.tags(obj)
         if obj.get("vendors") is not MISSING:  # a vendor-scoped obligation (tracker.packs.check_vendors)
             self.vendor_scope(obj, key)
 
@@ -66,4 +70,16 @@ class ObligationChecks(DeadlineChecks):
             deadline=deadline,
             owner=owner,
             description=description,
+            priority=priority or DEFAULT_PRIORITY,
+            tags=tuple(tags),
         )  # type: ignore[arg-type]
+
+    def tags(self, obj: JsonObject) -> list[str]:
+        """The `tags` list (short labels, tracker.work.vocabulary); absent or null is none."""
+        value = obj.get("tags")
+        if value is MISSING or value is None:
+            return []
+        tags, problem = clean_tags(value if isinstance(value, list) else 0)
+        if problem:
+            self.field_error(obj, "tags", problem)
+        return tags

@@ -64,7 +64,8 @@ def export_pack(name: str = "register") -> dict[str, Any]:
                  selectinload(Obligation.owner), selectinload(Obligation.anchor_event))
         .order_by(Obligation.id)
     )
-    exported = [_obligation(o, key_of) | {"_id": o.id} for o in obligations]
+    evidence = _evidence_by_obligation()
+    exported = [_obligation(o, key_of, evidence) | {"_id": o.id} for o in obligations]
     member_role = _member_roles()
     add_vendor_fields(exported)
     pack = {
@@ -104,7 +105,25 @@ def _bases_first(events: list[Event]) -> list[Event]:
     return ordered
 
 
-def _obligation(o: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
+def _evidence_by_obligation() -> dict[int, list[dict]]:
+    """Each obligation's current evidence as the pack shows it (one query)."""
+    from tracker.models import ObligationEvidence
+
+    found: dict[int, list[dict]] = {}
+    for e in db.session.scalars(select(ObligationEvidence).where(ObligationEvidence.removed_at.is_(None))
+                                .order_by(ObligationEvidence.obligation_id, ObligationEvidence.id)):
+        item = {"kind": e.kind, "title": e.title}
+        if e.kind == "file":
+            item.update(filename=e.filename, content_type=e.content_type, size=e.size, sha256=e.sha256)
+        else:
+            item["url"] = e.url
+        item["valid_until"] = e.valid_until.isoformat() if e.valid_until else None
+        found.setdefault(e.obligation_id, []).append(item)
+    return found
+
+
+def _obligation(o: Obligation, key_of: dict[int, str],
+                evidence_by_obligation: dict[int, list[dict]] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "key": o.key, "title": o.title, "team": o.team.key,
         "events": [e.key for e in o.events], "deadline": _deadline(o, key_of),
@@ -113,6 +132,12 @@ def _obligation(o: Obligation, key_of: dict[int, str]) -> dict[str, Any]:
         data["owner"] = o.owner.email
     if o.description:
         data["description"] = o.description
+    data["priority"] = o.priority or "normal"
+    if o.tags:
+        data["tags"] = list(o.tags)
+    if evidence_by_obligation and o.id in evidence_by_obligation:
+        # Read-only on import, like the computed fields: the proof, with each file's SHA-256.
+        data["evidence"] = evidence_by_obligation[o.id]
     data.update({
         "due_date": o.due_date.isoformat() if o.due_date else None,
         "due_state": o.due_state, "revision": o.revision, "status": o.status,

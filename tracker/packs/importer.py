@@ -27,7 +27,7 @@ from tracker.errors import ValidationFailed
 from tracker.register.chains import outcome_for, resolved_graph
 from tracker.register.derived_events import Derivation, resolved_columns, set_derivation
 from tracker.register.events import EventDate, record_event_change
-from tracker.models import Event, Obligation, Source, Team, User, Vendor
+from tracker.models import Event, Obligation, Source, Team, User, Vendor, team_members
 from tracker.register.obligations import ObligationInput, update_obligation
 from tracker.packs.watches import import_watches
 from tracker.packs.import_vendors import import_vendor_scopes, import_vendors
@@ -260,6 +260,7 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
     existing = {o.key: o for o in db.session.scalars(
         select(Obligation).options(selectinload(Obligation.events)))}
     owners = {u.email: u for u in db.session.scalars(select(User))}
+    _check_owners(pack, teams, owners, existing)
     resolved = resolved_graph() if pack.obligations else {}
     for spec in pack.obligations:
         obligation = existing.get(spec.key)
@@ -277,9 +278,25 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
             report.moved_deadlines += 1
 
 
+def _check_owners(pack: Pack, teams, owners, existing) -> None:
+    """An owner must be a member of the obligation's team (memberships as this import leaves them);
+    an owner already stored on the obligation stays allowed."""
+    members = set(db.session.execute(select(team_members.c.team_id, team_members.c.user_id)).all())
+    problems = []
+    for index, spec in enumerate(pack.obligations):
+        owner = owners.get(spec.owner) if spec.owner else None
+        if owner is None:
+            continue
+        current = existing.get(spec.key)
+        if (teams[spec.team].id, owner.id) not in members and (current is None or current.owner_id != owner.id):
+            problems.append(f"obligations[{index}].owner: '{spec.owner}' is not a member of team '{spec.team}'")
+    if problems:
+        raise PackInvalid(problems)
+
+
 def _unchanged(obligation: Obligation, data: ObligationInput) -> bool:
     """True when re-importing `data` would change nothing (the common case)."""
-    fields = ("key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
+    fields = ("key", "title", "description", "team_id", "owner_id", "priority", "tags", "rule", "rule_date",
               "rule_precision", "anchor_event_id", "rule_offset", "rule_unit",
               "rule_calendar", "rule_rrule", "rule_roll", "rule_combination", "rule_parts")
     if data.rule != "relative":
@@ -304,7 +321,7 @@ def _input_for(spec: ObligationSpec, teams, events, owners) -> ObligationInput:
             key=spec.key, title=spec.title, description=spec.description,
             team_id=teams[spec.team].id, owner_id=owner.id if owner else None, rule="fixed",
             rule_combination=rule.rule, rule_parts=parts, rule_roll=rule.roll, rule_calendar=rule.calendar,
-            event_ids=[events[key].id for key in spec.events])
+            event_ids=[events[key].id for key in spec.events], priority=spec.priority, tags=list(spec.tags))
     return ObligationInput(
         key=spec.key, title=spec.title, description=spec.description,
         team_id=teams[spec.team].id, owner_id=owner.id if owner else None, rule=rule.rule,
@@ -312,6 +329,7 @@ def _input_for(spec: ObligationSpec, teams, events, owners) -> ObligationInput:
         anchor_event_id=events[rule.anchor].id if rule.anchor else None,
         rule_offset=rule.offset, rule_unit=rule.unit, rule_calendar=rule.calendar,
         rule_rrule=rule.rrule, event_ids=[events[key].id for key in spec.events], rule_roll=rule.roll,
+        priority=spec.priority, tags=list(spec.tags),
     )
 
 
@@ -327,6 +345,7 @@ def _new_obligation(spec: ObligationSpec, data: ObligationInput, events, now, re
         rule_offset=data.rule_offset, rule_unit=data.rule_unit, rule_calendar=data.rule_calendar,
         rule_rrule=data.rule_rrule, rule_roll=data.rule_roll, rule_combination=data.rule_combination,
         rule_parts=data.rule_parts, revision=0, status="open", status_note="",
+        priority=data.priority, tags=list(data.tags),
         created_at=now, updated_at=now, due_changed_at=now, status_changed_at=now,
     )
     obligation.completed_through = None

@@ -133,6 +133,8 @@ class ObligationSpec:
     deadline: DeadlineSpec
     owner: str | None
     description: str
+    priority: str = "normal"
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,15 @@ def _fill(section: Section, query, limit: int, dated: bool) -> Section:
 
 
 def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_today: date,
-                    limit: int = SECTION_LIMIT) -> Dashboard:
-    """The dashboard's sections for the given teams (None: every team)."""
+                    limit: int = SECTION_LIMIT, owner_filter=None, owner: str = "") -> Dashboard:
+    """The dashboard's sections for the given teams (None: every team).
+
+    `owner_filter` (a condition, tracker.work.queries.owner_condition) narrows
+    the sections to one owner; `owner` is its word, carried into the list links.
+    """
     base = _scoped(team_ids)
+    if owner_filter is not None:
+        base = base.where(owner_filter)
     conditions = {
         "stale": stale_estimate_condition(todays),
         "overdue": overdue_condition(todays),
@@ -86,6 +92,8 @@ def build_dashboard(team_ids: list[int] | None, todays: dict[int, date], utc_tod
         *(func.coalesce(func.sum(case((conditions[s.key], 1), else_=0)), 0) for s in sections))).one()
     for section, total in zip(sections, totals):
         section.total = int(total)
+        if owner:
+            section.list_args["owner"] = owner
         _fill(section, base.where(conditions[section.key]), limit, dated=section.key not in ("projected", "stale"))
     return Dashboard(sections, stale_estimates(utc_today), recent_changes(team_ids))
 

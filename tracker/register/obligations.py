@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.clock import utcnow
+from tracker.clock import local_today, utcnow
 from tracker.db import db
 from tracker.deadlines import (
     PRECISIONS,
@@ -32,11 +32,13 @@ from tracker.register.chains import anchors_of, due_of, expression_of, node, res
 from tracker.register.recompute import DueChange, apply_changes, describe_due
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value, text_value
 from tracker.txn import owns_transaction
+from tracker.work.policy import owner_problem
+from tracker.work.vocabulary import DEFAULT_PRIORITY, clean_tags, priority_problem
 
 AUDITED_FIELDS = (
     "key", "title", "description", "team_id", "owner_id", "rule", "rule_date",
     "rule_precision", "anchor_event_id", "rule_offset", "rule_unit", "rule_calendar",
-    "rule_rrule", "rule_roll", "rule_combination", "rule_parts", "status", "status_note",
+    "rule_rrule", "rule_roll", "rule_combination", "rule_parts", "status", "status_note", "priority", "tags",
 )
 
 
@@ -62,6 +64,8 @@ class ObligationInput:
     # earliest / latest: the kind, and the parts in JSON form with `anchor` an event id.
     rule_combination: str | None = None
     rule_parts: list[dict] | None = None
+    priority: str = DEFAULT_PRIORITY
+    tags: list[str] = field(default_factory=list)
 
     def deadline_rule(self) -> DeadlineRule:
         return DeadlineRule(
@@ -71,11 +75,12 @@ class ObligationInput:
         )
 
 
-def validate_input(data: ObligationInput) -> None:
+def validate_input(data: ObligationInput, kept_owner_id: int | None = None) -> None:
     """Refuse input that would store a broken obligation, naming each field.
 
     The text is first put in its stored form (one-line fields stripped, CR LF as LF),
-    the form a pack export writes and an import reads back.
+    the form a pack export writes and an import reads back. A new owner must be a
+    member of the team (`kept_owner_id`, the owner already stored, stays allowed).
     """
     errors: dict[str, str] = {}
     if data.rule_combination is not None:
@@ -89,8 +94,19 @@ def validate_input(data: ObligationInput) -> None:
             errors[name] = problem
     if db.session.get(Team, data.team_id) is None:
         errors["team_id"] = "unknown team"
-    if data.owner_id is not None and db.session.get(User, data.owner_id) is None:
-        errors["owner_id"] = "unknown user"
+    if data.owner_id is not None:
+        owner = db.session.get(User, data.owner_id)
+        if owner is None:
+            errors["owner_id"] = "unknown user"
+        elif data.owner_id != kept_owner_id and "team_id" not in errors:
+            problem = owner_problem(data.team_id, owner)
+            if problem:
+                errors["owner_id"] = problem
+    if priority_problem(data.priority):
+        errors["priority"] = priority_problem(data.priority)
+    data.tags, problem = clean_tags(data.tags)
+    if problem:
+        errors["tags"] = problem
     if data.rule_roll not in ROLLS:
         errors["rule_roll"] = f"unknown roll '{data.rule_roll}' (use none, following or preceding)"
     if data.rule_combination is not None:
@@ -199,14 +215,23 @@ def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None 
     due = due_of(obligation)
     obligation.due_date, obligation.due_state, obligation.due_precision = due.date, due.state, due.precision
     audit.log_created(actor, obligation, at=now)
+    _tell_owner(obligation, None, actor, now)
     return obligation
+
+
+def _tell_owner(obligation: Obligation, before: int | None, actor: Actor, now: datetime) -> None:
+    """A new owner is told (email at the next pass, the team's channels): tracker.work.notices."""
+    if obligation.owner_id is not None and obligation.owner_id != before:
+        from tracker.work.notices import tell_new_owner  # the work domain builds on the register
+
+        tell_new_owner([obligation], db.session.get(User, obligation.owner_id), actor, now)
 
 
 @owns_transaction
 def update_obligation(obligation: Obligation, data: ObligationInput, actor: Actor,
                       now: datetime | None = None, commit: bool = True) -> DueChange | None:
     """Edit an obligation; if its due date or state moves, bump revision and record why."""
-    validate_input(data)
+    validate_input(data, kept_owner_id=obligation.owner_id)
     require_unique(Obligation.key, data.key, noun="an obligation", except_id=obligation.id)
     now = now or utcnow()
     before = audit.snapshot(obligation, AUDITED_FIELDS)
@@ -223,6 +248,7 @@ def update_obligation(obligation: Obligation, data: ObligationInput, actor: Acto
         return None
     obligation.updated_at = now
     audit.log(actor, "update", obligation, changes, at=now)
+    _tell_owner(obligation, before["owner_id"], actor, now)
     causes.begin("rule", f"{obligation.title}: deadline rule edited", actor=actor, now=now)
     move = _recompute_one(obligation, f"deadline rule edited by {actor.label}", actor, now)
     return move
@@ -255,6 +281,12 @@ def set_status(obligation: Obligation, status: str, actor: Actor, note: str = ""
     if status == "waived" and not note:
         raise ValidationFailed({"note": "say why this obligation is waived"})
     now = now or utcnow()
+    if status == "done" and obligation.status != "done":
+        from tracker.evidence.rules import done_refusal  # the evidence domain builds on the register
+
+        problem = done_refusal(obligation, local_today(obligation.team.timezone, now))
+        if problem:
+            raise ValidationFailed({"status": problem})
     before = audit.snapshot(obligation, ("status", "status_note", "completed_through"))
     move = None
     if status == "done" and obligation.rule == "recurring" and obligation.due_date is not None:

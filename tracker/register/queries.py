@@ -152,8 +152,9 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
     `filters` keys (all optional): team_id, status ('active' = open or in
     progress), due_state, jurisdiction (of a source event it comes from),
     window (a DUE_WINDOWS key), source_id (comes from that source), q (text in key, title or
-    description, or in its sources' and events' titles and citations), sort
-    (a SORTS key), desc (bool). Team and owner are loaded with the rows.
+    description, or in its sources' and events' titles and citations), owner ('me' with `user`,
+    'none', a user id), priority, tag, sort (a SORTS key), desc (bool). Within a due day the most
+    urgent come first. Team and owner are loaded with the rows.
     """
     from sqlalchemy import or_
 
@@ -191,7 +192,21 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
     text = (filters.get("q") or "").strip()
     if text:
         query = query.where(obligation_text_match(text))
+    query = _work_filters(query, filters)
     return query.order_by(*_sort_order(filters.get("sort") or "due", bool(filters.get("desc"))))
+
+
+def _work_filters(query, filters: dict):
+    """Owner ('me', 'none', a user id), priority and tag: the filters of managing the work."""
+    from tracker.work.queries import owner_condition, tag_condition
+
+    if filters.get("owner"):
+        query = query.where(owner_condition(filters["owner"], filters.get("user")))
+    if filters.get("priority"):
+        query = query.where(Obligation.priority == filters["priority"])
+    if filters.get("tag"):
+        query = query.where(tag_condition(filters["tag"]))
+    return query
 
 
 def _sort_order(sort: str, descending: bool) -> list:
@@ -208,7 +223,11 @@ def _sort_order(sort: str, descending: bool) -> list:
     if sort == "changed":
         return [desc(Obligation.due_changed_at) if not descending else asc(Obligation.due_changed_at),
                 Obligation.id]
-    return list(undated_last(direction))
+    from tracker.work.queries import priority_order
+
+    due = Obligation.due_date if direction is asc else desc(Obligation.due_date)
+    # Within a day, the most urgent first (whichever way the dates run).
+    return [Obligation.due_date.is_(None), due, priority_order(), Obligation.id]
 
 
 def page_of(query, page: int, per_page: int) -> tuple[list, int]:

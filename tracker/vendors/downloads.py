@@ -30,22 +30,22 @@ def content_disposition(filename: str) -> str:
     return value
 
 
-def _streamed(app: Flask, evidence_id: int):
+def _streamed(app: Flask, evidence_id: int, chunk_model=None):
     """Chunks read after the view returned: each read in an app context (a session) of its own, which
     is closed before the chunk is handed on, so no transaction stays open while a slow client reads."""
     seq = 0
     while True:
         with app.app_context():
-            data = chunk_at(evidence_id, seq)
+            data = chunk_at(evidence_id, seq) if chunk_model is None else chunk_at(evidence_id, seq, chunk_model)
         if data is None:
             return
         yield data
         seq += 1
 
 
-def evidence_response(evidence: VendorEvidence) -> Response:
-    """The file's bytes streamed chunk by chunk from the database."""
-    response = Response(_streamed(current_app._get_current_object(), evidence.id), mimetype=evidence.content_type or
+def evidence_response(evidence: VendorEvidence, chunk_model=None) -> Response:
+    """The file's bytes streamed chunk by chunk from the database (vendor evidence, or `chunk_model`'s)."""
+    response = Response(_streamed(current_app._get_current_object(), evidence.id, chunk_model), mimetype=evidence.content_type or
                         "application/octet-stream")
     if response.mimetype.startswith("text/"):
         response.headers["Content-Type"] = f"{evidence.content_type}; charset=utf-8"

@@ -101,22 +101,30 @@ def store_file(request_id: int, submission_id: str, upload: Upload, content_type
                               content_type=content_type, size=0, sha256="", valid_until=valid_until)
     db.session.add(evidence)
     db.session.flush()
-    hasher, size, seq = hashlib.sha256(), 0, 0
-    upload.stream.seek(0)
-    while chunk := upload.stream.read(CHUNK_BYTES):
-        hasher.update(chunk)
-        size += len(chunk)
-        db.session.execute(insert(VendorEvidenceChunk), {"evidence_id": evidence.id, "seq": seq, "data": chunk})
-        seq += 1
-        del chunk
-    evidence.size, evidence.sha256 = size, hasher.hexdigest()
+    evidence.size, evidence.sha256 = write_chunks(VendorEvidenceChunk, evidence.id, upload.stream)
     return evidence
 
 
-def chunk_at(evidence_id: int, seq: int) -> bytes | None:
+def write_chunks(chunk_model, evidence_id: int, stream: BinaryIO) -> tuple[int, str]:
+    """Store `stream` as numbered chunks of `chunk_model`, hashing as it reads; (size, SHA-256 hex).
+
+    Shared by vendor evidence and our own obligations' evidence (tracker.evidence).
+    """
+    hasher, size, seq = hashlib.sha256(), 0, 0
+    stream.seek(0)
+    while chunk := stream.read(CHUNK_BYTES):
+        hasher.update(chunk)
+        size += len(chunk)
+        db.session.execute(insert(chunk_model), {"evidence_id": evidence_id, "seq": seq, "data": chunk})
+        seq += 1
+        del chunk
+    return size, hasher.hexdigest()
+
+
+def chunk_at(evidence_id: int, seq: int, chunk_model=VendorEvidenceChunk) -> bytes | None:
     """One stored chunk of an evidence file (None past the last)."""
     from sqlalchemy import select
 
-    data = db.session.scalar(select(VendorEvidenceChunk.data).where(
-        VendorEvidenceChunk.evidence_id == evidence_id, VendorEvidenceChunk.seq == seq))
+    data = db.session.scalar(select(chunk_model.data).where(
+        chunk_model.evidence_id == evidence_id, chunk_model.seq == seq))
     return None if data is None else bytes(data)

@@ -37,6 +37,9 @@ def register_blueprints(app: Flask) -> None:
         vendor_matrix,
         vendor_requests,
         vendors,
+        work,
+        comments,
+        evidence,
     )
 
     app.register_blueprint(auth.bp)
@@ -61,4 +64,7 @@ def register_blueprints(app: Flask) -> None:
     signin.register(app)
     vendor_requests.register(app)
     reports.register(app)
+    work.register(app)
+    comments.register(app)
+    evidence.register(app)
     api_tokens.init_app(app)  # the account token page, the API reference and the API itself

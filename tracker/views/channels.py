@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, abort, flash, make_response, redirect, rende
 from sqlalchemy import select
 
 from tracker.channels import operations
-from tracker.channels.payloads import EVENT_TYPES, KINDS
+from tracker.channels.payloads import DEFAULT_EVENT_TYPES, EVENT_TYPES, KINDS
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.forms import ConfirmForm
@@ -21,7 +21,7 @@ def _page(team: Team, errors: dict | None = None, values: dict | None = None, se
           created: Channel | None = None, code: int = 200):
     channels = db.session.scalars(select(Channel).where(Channel.team_id == team.id).order_by(Channel.id)).all()
     html = render_template("channels/index.html", team=team, channels=channels, errors=errors or {},
-                           values=values or {"events": list(EVENT_TYPES)}, kinds=KINDS, event_types=EVENT_TYPES,
+                           values=values or {"events": list(DEFAULT_EVENT_TYPES)}, kinds=KINDS, event_types=EVENT_TYPES,
                            secret=secret, created=created, confirm=ConfirmForm(), title=f"{team.name}: channels")
     response = make_response(html, code)
     if secret:

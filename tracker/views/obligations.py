@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -31,6 +33,10 @@ from tracker.register.obligations import (
 from tracker.register.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
 from tracker.views.deadline_form import rule_fields
+from tracker.work.operations import row_version
+from tracker.work.policy import may_edit_obligation
+from tracker.work.queries import members_by_team
+from tracker.work.vocabulary import PRIORITIES, TAG_MAX, clean_tags, is_id
 
 bp = Blueprint("obligations", __name__)
 PER_PAGE = 50
@@ -38,27 +44,50 @@ SERVICE_FIELD_ALIASES = {"rule_precision": "rule_date", "date": "rule_date", "st
 
 
 def list_filters() -> dict:
-    """The list page's filters from the query string; unknown values are ignored.
+    """The list page's filters from the query string (see filters_from)."""
+    return filters_from(request.args, current_user)
+
+
+def filters_from(args, user) -> dict:
+    """The list page's filters from a query string; unknown values are ignored.
 
     Typed text loses the characters tracker.fields refuses (PostgreSQL refuses NUL
-    in parameters) rather than failing the page.
+    in parameters) rather than failing the page. `owner` is 'me' (`user`),
+    'none' or a user id.
     """
+    def choice(name, allowed):
+        value = args.get(name, "")
+        return value if value in allowed else ""
+
+    team = args.get("team", "")
+    source = args.get("source", "")
+    owner = args.get("owner", "")
+    tag, _ = clean_tags([without_forbidden(args.get("tag", ""))[:TAG_MAX]])
     return {
-        "team_id": int_arg("team"),
-        "status": choice_arg("status", ("active",) + OBLIGATION_STATUSES),
-        "due_state": choice_arg("due_state", ("firm", "projected", "undated", "void")),
-        "jurisdiction": without_forbidden(request.args.get("jurisdiction", "")).strip().upper()[:10],
-        "source_id": int_arg("source"),
-        "window": choice_arg("window", DUE_WINDOWS),
-        "q": without_forbidden(request.args.get("q", ""))[:200],
-        "sort": choice_arg("sort", SORTS) or "due",
-        "desc": request.args.get("desc") == "1",
+        "team_id": int(team) if is_id(team) else None,
+        "status": choice("status", ("active",) + OBLIGATION_STATUSES),
+        "due_state": choice("due_state", ("firm", "projected", "undated", "void")),
+        "jurisdiction": without_forbidden(args.get("jurisdiction", "")).strip().upper()[:10],
+        "source_id": int(source) if is_id(source) else None,
+        "window": choice("window", DUE_WINDOWS),
+        "q": without_forbidden(args.get("q", ""))[:200],
+        "owner": owner if owner in ("me", "none") or is_id(owner) else "",
+        "priority": choice("priority", PRIORITIES),
+        "tag": tag[0] if tag else "",
+        "user": user,
+        "sort": choice("sort", SORTS) or "due",
+        "desc": args.get("desc") == "1",
     }
 
 
 @bp.route("/obligations")
 @login_required
 def index():
+    return render_list()
+
+
+def render_list(bulk_errors: dict | None = None, refused: list | None = None, code: int = 200):
+    """The list page (also after a refused bulk action, with the reasons)."""
     filters = list_filters()
     page = int_arg("page", 1, high=100000)
     team_today = team_todays()
@@ -66,11 +95,16 @@ def index():
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     jurisdictions = sorted(set(db.session.scalars(select(Source.jurisdiction).distinct())))
     sources = db.session.execute(select(Source.id, Source.title).order_by(Source.title)).all()
-    args = {name: value for name, value in request.args.items() if name != "page"}
+    args = {name: value for name, value in request.args.items() if name not in ("page", "view")}
+    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.email)).all()
     return render_template("obligations/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
                            filters=filters, teams=teams, jurisdictions=jurisdictions, sources=sources,
                            todays=team_today,
-                           windows=DUE_WINDOWS, sorts=SORTS, args=args, title="Obligations")
+                           windows=DUE_WINDOWS, sorts=SORTS, args=args, title="Obligations",
+                           people=people, members=members_by_team({row.team_id for row in rows}),
+                           versions={row.id: row_version(row) for row in rows}, confirm=ConfirmForm(),
+                           bulk_errors=bulk_errors or {}, refused=refused or [],
+                           query_string=urlencode(args), current_view=int_arg("view")), code
 
 
 def _fill_choices(form: ObligationForm, current_owner_id: int | None = None) -> None:
@@ -101,6 +135,8 @@ def _input_from(form: ObligationForm) -> ObligationInput:
     return ObligationInput(
         key=(form.key.data or "").strip(), title=(form.title.data or "").strip(),
         description=form.description.data or "", team_id=form.team_id.data, owner_id=form.owner_id.data,
+        priority=form.priority.data or "normal",
+        tags=[part for part in (form.tags.data or "").split(",") if part.strip()],
         event_ids=list(form.event_ids.data or []), **rule_fields(form),
     )
 
@@ -160,6 +196,7 @@ def edit(obligation_id: int):
                                if obligation.rule_date else "")
         form.event_ids.data = [e.id for e in obligation.events]
         form.owner_id.data = obligation.owner_id
+        form.tags.data = ", ".join(obligation.tags or [])
         fill_deadline(form, obligation)
     saved, status = _save(form, obligation)
     if saved is not None:
@@ -199,7 +236,9 @@ def _detail_page(obligation_id: int, status_form: StatusForm | None = None, code
     trail = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "obligation",
                                                         AuditEntry.entity_id == obligation.id)
                                .order_by(AuditEntry.id.desc()).limit(100)).all()
+    members = members_by_team({obligation.team_id})[obligation.team_id]
     return render_template("obligations/detail.html", obligation=obligation, history=history, trail=trail,
+                           team_members=members, may_edit=may_edit_obligation(current_user, obligation),
                            explanation=_explanation(obligation), today=local_today(obligation.team.timezone),
                            status_form=status_form or StatusForm(), confirm=ConfirmForm(),
                            title=obligation.title), code

@@ -1,0 +1,1 @@
+"""Comments on obligations and vendor requests: safe Markdown, mentions, edit window, deletion."""

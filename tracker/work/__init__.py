@@ -1,0 +1,1 @@
+"""Managing the work: owners, priority, tags, bulk changes, saved views, notices to people."""
