@@ -142,17 +142,24 @@ class Priorities:
     recent_changes: list[DeadlineHistory]
 
 
+# owner_id for "nobody's": obligations without an owner.
+UNASSIGNED = 0
+
+
 def _in_scope(query, team_ids: list[int] | None, owner_id: int | None):
     if team_ids is not None:
         query = query.where(Obligation.team_id.in_(team_ids))
-    if owner_id is not None:
+    if owner_id == UNASSIGNED:
+        query = query.where(Obligation.owner_id.is_(None))
+    elif owner_id is not None:
         query = query.where(Obligation.owner_id == owner_id)
     return query
 
 
 def build_priorities(team_ids: list[int] | None, owner_id: int | None, todays: dict[int, date],
                      utc_today: date, can_edit: bool, limit: int | None = None) -> Priorities:
-    """Tiles and the ranked list for a scope: `owner_id` (mine), `team_ids` (my teams), neither (all)."""
+    """Tiles and the ranked list for a scope: `owner_id` (one person's, or UNASSIGNED: nobody's),
+    `team_ids` (my teams), neither (all)."""
     from tracker.models import VendorRequest
     from tracker.register import needs_action
     from tracker.vendors.queries import owed_overdue

@@ -103,9 +103,11 @@ def obligation_items(rows, todays: dict[int, date], can_edit: bool, stale_event_
 def stale_items(stale_events, past_estimate: dict[int, list[int]], can_edit: bool) -> list[ActionItem]:
     """Expected events whose estimate has passed: record what happened or move the estimate."""
     items = []
-    for event, count in stale_events:
+    for event, depending in stale_events:
         folded = past_estimate.get(event.id, [])
-        facts = [event.source.title, f"{count} deadline{'s' if count != 1 else ''} depend on it"]
+        # The one count of what depends on an event (tracker.register.dependents), as on the event
+        # page and in the preview.
+        facts = [event.source.title, f"Depends on it: {depending.summary()}."]
         if folded:
             facts.append(f"{len(folded)} already past an estimated date")
         page = Link("events.detail", {"event_id": event.id})

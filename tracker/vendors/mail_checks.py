@@ -71,4 +71,11 @@ def mime_with_links(row) -> bytes:
                              unsubscribe_url=stored.unsubscribe_url, ics=stored.ics,
                              body_text=fill_placeholders(stored.body_text),
                              body_html=fill_placeholders(stored.body_html))
-    return mime_bytes(build_message(filled, current_app.config["TRACKER_MAIL_FROM"], stored.created_at))
+    message = build_message(filled, current_app.config["TRACKER_MAIL_FROM"], stored.created_at)
+    # The headers the planner added to the stored message (the organization's Reply-To) go along.
+    from email.parser import BytesHeaderParser
+
+    reply_to = BytesHeaderParser().parsebytes(row.mime or b"").get("Reply-To")
+    if reply_to:
+        message["Reply-To"] = str(reply_to)
+    return mime_bytes(message)

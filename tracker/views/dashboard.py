@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.register.dashboard import build_priorities
+from tracker.register.dashboard import UNASSIGNED, build_priorities
 from tracker.register.queries import team_todays
 from tracker.views.common import utc_today
+from tracker.views.work import owner_arg
 
 bp = Blueprint("dashboard", __name__)
 
@@ -22,12 +23,15 @@ def index():
     if scope not in SCOPES or (scope == "mine" and not my_team_ids):
         scope = "all"
     team_ids = my_team_ids if scope == "mine" else None
-    owner_id = current_user.id if scope == "me" else None
+    # The owner filter (tracker.views.work): mine, nobody's, or one person's, within the scope.
+    owner = owner_arg()
+    owner_id = current_user.id if scope == "me" or owner == "me" else (
+        UNASSIGNED if owner == "none" else int(owner) if owner else None)
     team_today = team_todays()
     board = build_priorities(team_ids, owner_id, team_today, utc_today(), current_user.can_edit())
     scopes = {key: label for key, label in SCOPES.items() if key != "mine" or my_team_ids}
     return render_template("dashboard/index.html", board=board, todays=team_today, scope=scope, scopes=scopes,
-                           has_teams=bool(my_team_ids), title="Dashboard")
+                           has_teams=bool(my_team_ids), owner=owner, title="Dashboard")
 
 
 def register(app: Flask) -> None:
