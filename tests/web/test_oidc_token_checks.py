@@ -274,6 +274,10 @@ def test_a_person_removed_from_a_group_loses_its_role_and_team_at_the_next_sign_
     assert sign_in_with(client, provider, groups=["procurement-viewers"]).status_code == 303
     db.session.expire_all()
     assert (pat.role, [t.key for t in pat.teams]) == ("viewer", ["procurement"])
+    # Roles are per team: the remaining team is held as a viewer, so the person may not write there.
+    from tracker.people.permissions import role_in_team
+
+    assert role_in_team(pat, pat.teams[0].id) == "viewer"
 
 
 def test_a_team_whose_mapping_was_removed_is_left_but_hand_made_memberships_stay(provider, client):

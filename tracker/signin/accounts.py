@@ -47,8 +47,12 @@ def apply_group_mapping(user: User, grant: GroupGrant, managed: list[Team], acto
             people.update_user(user, actor, now, commit=False, role=grant.role)
         except Conflict:
             pass  # the last active admin keeps the role, so someone can still manage users
+    # Roles are per team (tracker.people.permissions): the teams the groups give are held with the
+    # grant's role there (an admin's teams with editor, the highest role a team has).
+    team_role = grant.role if grant.role in ("editor", "viewer") else "editor"
     for team in managed:
-        people.set_membership(team, user, team.key in grant.team_keys, actor, now, commit=False)
+        member = team.key in grant.team_keys
+        people.set_membership(team, user, member, actor, now, commit=False, role=team_role if member else None)
 
 
 def _find_or_link(identity: Identity, grant: GroupGrant, now: datetime) -> tuple[User, OidcIdentity | None]:
