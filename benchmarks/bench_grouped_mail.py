@@ -63,7 +63,7 @@ def prepare(app, members: int, deadlines: int, **kwargs) -> None:
     import time_machine
 
     from tracker.audit import SYSTEM
-    from tracker.mail.reminder_pass import run_pass
+    from tracker.jobs.reminder_pass import run_pass
     from tracker.models import Team
     from tracker.packs.importer import import_pack_text
     from tracker.people import operations as people

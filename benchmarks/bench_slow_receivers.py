@@ -97,7 +97,7 @@ def main() -> None:
             pass_at = seed(receiver.server_address[1])
         from tracker.jobs.deliveries import run_delivery_job
         from tracker.jobs.watches import run_watch_job
-        from tracker.mail.reminder_pass import run_pass
+        from tracker.jobs.reminder_pass import run_pass
 
         held = {}
 

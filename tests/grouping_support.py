@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from tests.factories import make_event, make_obligation, make_team, make_user
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.people import operations as people
 from tracker.register.events import EventDate, record_event
 

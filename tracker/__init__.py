@@ -35,7 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from tracker import navigation, security_headers, templating
-    from tracker.mail import scheduler, timing as reminder_schedule
+    from tracker.jobs import scheduler
+    from tracker.mail import timing as reminder_schedule
     from tracker.people import auth
     from tracker.commands import register_commands
     from tracker.feeds import warmup as feed_warmup

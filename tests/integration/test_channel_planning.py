@@ -17,7 +17,7 @@ from tracker.channels import operations
 from tracker.channels.planning import enqueue_for_team
 from tracker.db import db
 from tracker.jobs.deliveries import delivery_pass
-from tracker.mail.reminder_pass import run_pass as reminder_pass
+from tracker.jobs.reminder_pass import run_pass as reminder_pass
 from tracker.models import Channel, ChannelDelivery, OutboxMessage
 from tracker.people import operations as people
 

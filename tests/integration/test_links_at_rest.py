@@ -11,7 +11,7 @@ from tests.factories import make_obligation, make_team
 from tests.mail_support import SmtpServer
 from tests.vendor_support import make_vendor, scope
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.mail.retention import purge_outbox
 from tracker.models import OutboxMessage
 

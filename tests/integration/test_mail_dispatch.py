@@ -17,7 +17,7 @@ from tracker.db import db
 from tracker.mail.dispatch import MAX_ATTEMPTS
 from tracker.feeds.uids import obligation_uid
 from tracker.models import Obligation, OutboxMessage
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 
 
 def at(text: str) -> datetime:

@@ -14,7 +14,7 @@ from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.feeds.tokens import ensure_token, feed_url
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import ChangeCause, DeadlineHistory, OutboxItem, OutboxMessage
 from tracker.people import operations as people
 from tracker.register.obligations import set_status

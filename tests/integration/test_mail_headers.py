@@ -20,7 +20,7 @@ from tests.factories import make_obligation, make_team, make_user
 from tests.mail_support import Recorder, SmtpServer
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import Obligation, OutboxMessage, User
 from tracker.people import operations as people
 from tracker.register.obligations import ObligationInput, update_obligation

@@ -13,7 +13,7 @@ from tracker.db import db
 from tracker.register.events import EventDate, record_event_change
 from tracker.models import OutboxItem, OutboxMessage
 from tracker.register.obligations import ObligationInput, set_status, update_obligation
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 
 
 def at(text: str) -> datetime:

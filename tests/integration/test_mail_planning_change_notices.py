@@ -17,7 +17,7 @@ from tests.integration.test_mail_planning_locks import (  # noqa: F401 (fixtures
     PASS_AT, QUICK, _join, held_pass, patch_while_rendering, setup_obligation, short_lock_timeout)
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import Obligation, OutboxItem, OutboxMessage
 from tracker.people import operations as people
 from tracker.register.obligations import ObligationInput, update_obligation

@@ -24,7 +24,7 @@ from tracker.people.api_tokens import create_token
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.mail import planning
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import Obligation, OutboxMessage
 from tracker.models.register import PLAN_NOW
 from tracker.people import operations as people

@@ -101,7 +101,7 @@ def test_send_reminders_fails_clearly_when_the_database_is_unusable(tmp_path):
 
 def test_dispatcher_killed_after_claiming_leaves_rows_sent_once_after_the_lease(app, clock, database_url):
     register(clock, members=3)
-    from tracker.mail.reminder_pass import run_pass
+    from tracker.jobs.reminder_pass import run_pass
     run_pass(at("2026-06-24T09:00:00Z"))  # no SMTP host: planned and kept
     assert statuses() == Counter(pending=3)
     # A server that accepts TCP connections but never greets: the dispatcher

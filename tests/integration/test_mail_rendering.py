@@ -21,7 +21,7 @@ from tracker.db import db
 from tracker.register.events import EventDate, record_event_change
 from tracker.register.obligations import set_status
 from tracker.models import OutboxItem, OutboxMessage
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 
 SNAPSHOTS = Path(__file__).parent / "mail_snapshots"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from tracker.mail import scheduler
+from tracker.jobs import scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD_LOCK = """
 import sys, time
-from tracker.mail.scheduler import _take_lock
+from tracker.jobs.scheduler import _take_lock
 print(_take_lock(sys.argv[1]), flush=True)
 time.sleep(30)
 """

@@ -27,7 +27,7 @@ from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import Obligation, OutboxMessage, Team
 from tracker.packs.importer import import_pack_text
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 
 DEMO = Path(__file__).resolve().parents[2] / "tracker" / "packs" / "data" / "demo.json"
 START, END = date(2026, 1, 1), date(2026, 12, 31)

@@ -21,7 +21,7 @@ from tracker.audit import SYSTEM, Actor
 from tracker.channels import operations as channels
 from tracker.channels.planning import plan_channels
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import ChannelDelivery, OutboxMessage, VendorRequest
 from tracker.people import operations as people
 from tracker.register.events import EventDate, record_event_change

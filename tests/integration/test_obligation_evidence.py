@@ -17,7 +17,7 @@ from tracker.audit import SYSTEM, Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.evidence.operations import add_link, set_done_needs_evidence
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import AuditEntry, Obligation, ObligationEvidence, ObligationEvidenceChunk
 from tracker.register.obligations import set_status
 from tracker.vendors.uploads import MAX_FILE_BYTES

@@ -20,7 +20,7 @@ from tracker.channels import operations
 from tracker.channels.delivery import MAX_ANSWER_BYTES, deliver_due
 from tracker.channels.targets import TargetRefused, check_url
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import ChannelDelivery, OutboxMessage
 from tracker.people import operations as people
 from tracker.watches.providers.base import ProviderError

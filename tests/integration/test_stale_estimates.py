@@ -19,7 +19,7 @@ from tracker.audit import SYSTEM
 from tracker.channels import operations as channels
 from tracker.db import db
 from tracker.feeds.uids import obligation_uid
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import (ChannelDelivery, Event, Obligation, OutboxMessage, VendorAttestation, VendorEvidence,
                             VendorRequest)
 from tracker.packs.export import export_pack

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tracker.audit import Actor
 from tracker.db import db
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import VendorContact, VendorMailItem, VendorRequest
 from tracker.register.events import EventDate, record_event_change
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user

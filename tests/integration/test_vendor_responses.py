@@ -200,7 +200,7 @@ def test_accepted_evidence_reopens_when_valid_until_passes(client, setup):
     review.accept(request, Actor.of(make_user()), valid_until=date(2030, 3, 31),
                   now=datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert review.reopen_expired(datetime(2030, 3, 31, 20, tzinfo=timezone.utc)) == 0  # still valid that day
-    from tracker.mail.reminder_pass import run_pass
+    from tracker.jobs.reminder_pass import run_pass
 
     run_pass(datetime(2030, 4, 1, 9, tzinfo=timezone.utc))  # LA: 1 April, 02:00; nobody acts, the pass does
     db.session.expire_all()

@@ -14,7 +14,7 @@ from tracker.audit import SYSTEM, Actor
 from tracker.channels import operations as channels
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 from tracker.models import AuditEntry, ChannelDelivery, Obligation, OutboxMessage, WorkNotice
 from tracker.people import operations as people
 from tracker.register.obligations import ObligationInput, update_obligation

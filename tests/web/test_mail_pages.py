@@ -13,7 +13,7 @@ from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.mail.render import unsubscribe_token
 from tracker.models import AuditEntry, OutboxMessage
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 
 
 def at(text: str) -> datetime:

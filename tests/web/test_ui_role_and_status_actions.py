@@ -20,7 +20,7 @@ from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import AuditEntry, Obligation, OutboxMessage, Team, User
-from tracker.mail.reminder_pass import run_pass
+from tracker.jobs.reminder_pass import run_pass
 
 REFUSED = "You may not do that"
 

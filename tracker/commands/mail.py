@@ -31,7 +31,7 @@ def parse_now(value: str) -> datetime:
 @with_appcontext
 def send_reminders_command(now_text: str | None) -> None:
     """Plan and send due reminders once; prints planned/sent/retried/failed counts."""
-    from tracker.mail.reminder_pass import run_pass
+    from tracker.jobs.reminder_pass import run_pass
 
     now = parse_now(now_text) if now_text else None
     try:
@@ -48,7 +48,7 @@ def send_reminders_command(now_text: str | None) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the reminder job loop in the foreground (for multi-worker deployments)."""
-    from tracker.mail.scheduler import build_scheduler, interval_seconds
+    from tracker.jobs.scheduler import build_scheduler, interval_seconds
 
     # Flask already gives the "tracker" logger a stderr handler; a root handler
     # as well would print every pass twice.

@@ -63,7 +63,7 @@ def warm_up(app: Flask) -> None:
 
 def warm_up_if_serving(app: Flask) -> None:
     """`warm_up` in a process that will serve requests (not in tests or other CLI commands)."""
-    from tracker.mail.scheduler import serving_process
+    from tracker.process import serving_process
 
     if app.testing or not app.config.get("TRACKER_FEED_WARM_UP", True) or not serving_process(app):
         return

@@ -1,6 +1,6 @@
 """The jobs the scheduler runs, each on its own clock so none waits behind another.
 
-The reminder pass (mail) is in tracker.mail.scheduler; channel deliveries,
+The reminder pass (mail) is in tracker.jobs.scheduler; channel deliveries,
 regulator watches, the outbox purge and the feed refresh are here. Each job calls into its
 domain inside an app context and logs its errors: a failing job never stops
 the scheduler or another job.

@@ -14,7 +14,7 @@ from tracker.extensions import csrf
 from tracker.feeds import cache, logfilter, refresh, tokens
 from tracker.feeds.render import Validator, feed_for, feed_key, validator_for
 from tracker.feeds.scope import scope_for
-from tracker.mail.scheduler import serving_process
+from tracker.process import serving_process
 from tracker.models import Team
 from tracker.navigation import add_account_link, add_nav_item
 from tracker.operations import metrics

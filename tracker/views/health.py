@@ -18,8 +18,8 @@ STALE_AFTER_INTERVALS = 3
 @bp.route("/healthz")
 def healthz():
     """JSON, no sign-in, nothing secret: 503 when the database is down or passes stopped."""
-    from tracker.mail.reminder_pass import last_run
-    from tracker.mail.scheduler import interval_seconds
+    from tracker.jobs.reminder_pass import last_run
+    from tracker.jobs.scheduler import interval_seconds
     from tracker.watches.queries import failing_watches
 
     scheduler_on = current_app.config.get("TRACKER_SCHEDULER") == "embedded"

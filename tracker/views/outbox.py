@@ -16,7 +16,7 @@ from tracker.mail.grouping import rebuild
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, Obligation, OutboxItem, OutboxMessage
 from tracker.navigation import add_nav_item
-from tracker.mail.reminder_pass import last_run
+from tracker.jobs.reminder_pass import last_run
 from tracker.views.common import int_arg, load_or_404
 
 bp = Blueprint("outbox", __name__)

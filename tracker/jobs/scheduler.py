@@ -21,8 +21,9 @@ import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import click
 from flask import Flask
+
+from tracker.process import serving_process
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 300
@@ -38,7 +39,7 @@ def interval_seconds(app: Flask) -> int:
 def run_job(app: Flask) -> None:
     """One pass inside an app context; errors are logged, never kill the scheduler."""
     from tracker.db import db
-    from tracker.mail.reminder_pass import run_pass
+    from tracker.jobs.reminder_pass import run_pass
 
     with app.app_context():
         try:
@@ -85,19 +86,6 @@ def build_scheduler(app: Flask, blocking: bool = False):
                       next_run_time=first + timedelta(seconds=2 * FIRST_RUN_DELAY_SECONDS), max_instances=1,
                       coalesce=True, misfire_grace_time=None)
     return scheduler
-
-
-def serving_process(app: Flask) -> bool:
-    """True unless this process runs another CLI command or is the reloader's parent."""
-    context = click.get_current_context(silent=True)
-    if context is None:
-        return True  # gunicorn or another WSGI server imported app.py
-    if context.info_name != "run":
-        return False
-    reload = context.params.get("reload")
-    if reload is None:
-        reload = app.debug
-    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
 def _take_lock(instance_path: str) -> bool:
