@@ -37,8 +37,8 @@ PASSWORD = "browser-test-pass-2026"
 EDITOR = ("editor.browser@example.com", PASSWORD)
 VIEWER = ("viewer.browser@example.com", PASSWORD)
 # Not pages: downloads, feeds, JSON and the API (their own tests), the static files.
-NOT_PAGES = re.compile(r"^/(api/|static/|bootstrap/|feeds/|healthz)|\.(csv|ics|json)$|/explain$|/evidence/|"
-                       r"^/unsubscribe/")
+NOT_PAGES = re.compile(r"^/(api/|static/|bootstrap/|feeds/|healthz|metrics)|\.(csv|ics|json)$|/explain$|/evidence/|"
+                       r"^/unsubscribe/|^/login/oidc/")
 # At the phone width the DOM is the same as at the desktop width; only the layout differs. There
 # axe-core runs the rules whose outcome depends on layout (the rest gave their answer already),
 # which keeps the whole test well under 90 s.
@@ -96,6 +96,11 @@ def site(database_template, tmp_path_factory):
         assert cli.invoke(args=["send-reminders"]).exit_code == 0
         team = db.session.scalar(sa.select(Team).where(Team.key == "procurement"))
         create_channel(team, "webhook", "https://127.0.0.1:9/tracker-hook", SYSTEM, name="Browser test hook")
+        from tracker.models import User
+        from tracker.work.saved_views import save_view
+
+        admin = db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN[0]))
+        save_view(admin, "Procurement, still open", f"team={team.id}&status=active")
         vendor_request = db.session.scalar(sa.select(VendorRequest).where(VendorRequest.status == "open")
                                            .order_by(VendorRequest.id))
         token = links.ensure_link(vendor_request, SYSTEM)
@@ -122,7 +127,7 @@ def _concrete_urls(app, db) -> dict[str, list[str]]:
         "obligation_id": models.Obligation, "source_id": models.Source, "event_id": models.Event,
         "team_id": models.Team, "user_id": models.User, "vendor_id": models.Vendor,
         "request_id": models.VendorRequest, "message_id": models.OutboxMessage, "channel_id": models.Channel,
-        "proposal_id": models.Proposal, "watch_id": models.Watch,
+        "proposal_id": models.Proposal, "watch_id": models.Watch, "view_id": models.SavedView,
     }
     ids = {name: db.session.scalar(sa.select(sa.func.min(model.id))) for name, model in first.items()}
     urls: dict[str, list[str]] = {}

@@ -65,6 +65,7 @@ def test_sign_in_with_the_provider_and_out_again(browser, sso_server):
         page.goto("/account")
         expect(page.get_by_text("alice@example.com · role editor · teams: GRC")).to_be_visible()
 
+        page.locator("#menu-user > summary").click()  # Sign out is in the user menu
         page.get_by_role("button", name="Sign out", exact=True).click()
         expect(page).to_have_url(re.compile("^" + re.escape(issuer) + "/session/end"))
         page.get_by_role("button", name="Yes, sign me out").click()
