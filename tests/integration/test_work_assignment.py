@@ -173,3 +173,17 @@ def test_bulk_done_names_the_rows_whose_team_requires_evidence(app):
     assert [(r.obligation_id, r.field) for r in refused.value.rows] == [(unproven.id, "status")]
     db.session.expire_all()
     assert {db.session.get(Obligation, ob.id).status for ob in (proven, unproven, easy)} == {"open"}
+
+
+def test_an_editor_of_one_team_may_not_change_another_teams_obligation(app):
+    """Roles per team: owners, bulk changes, comments and evidence ask tracker.work.policy."""
+    from tests.factories import make_obligation, make_team, make_user
+    from tracker.work.policy import edit_refusal
+
+    team_a, team_b = make_team(key="a", name="A"), make_team(key="b", name="B")
+    theirs = make_obligation(team=team_b, title="B's filing")
+    editor_of_a = make_user(role="editor", teams=[team_a], email="ed-a@example.com")
+    editor_of_b = make_user(role="editor", teams=[team_b], email="ed-b@example.com")
+    admin = make_user(role="admin", email="boss@example.com")
+    assert edit_refusal(editor_of_a, theirs) == "you may not edit it"
+    assert edit_refusal(editor_of_b, theirs) is None and edit_refusal(admin, theirs) is None

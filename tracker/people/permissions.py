@@ -134,6 +134,11 @@ def may_edit_obligation(user: User, obligation) -> bool:
     return may_edit_team(user, obligation.team_id)
 
 
+def may_manage_team_feed(user: User, team_id: int) -> bool:
+    """Regenerate a team's calendar feed and see who left it: admins and the team's editors."""
+    return may_edit_team(user, team_id)
+
+
 def teams_driven_by_source(source_id: int) -> set[int]:
     """The teams whose live obligations count from (or are linked to) an event of this source."""
     events = select(Event.id).where(Event.source_id == source_id)

@@ -16,6 +16,7 @@ from tracker.feeds.render import Validator, feed_for, feed_key, validator_for
 from tracker.feeds.scope import scope_for
 from tracker.process import serving_process
 from tracker.models import Team
+from tracker.people import permissions
 from tracker.navigation import add_account_link, add_nav_item
 from tracker.operations import metrics
 from tracker.views.common import load_or_404
@@ -82,9 +83,7 @@ def _links(row) -> dict | None:
 
 
 def _can_manage(team: Team) -> bool:
-    if current_user.is_admin():
-        return True
-    return current_user.role == "editor" and any(t.id == team.id for t in current_user.teams)
+    return permissions.may_manage_team_feed(current_user, team.id)
 
 
 @bp.route("/calendar")

@@ -9,12 +9,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.people import permissions
 from tracker.models import Obligation, User, team_members
 
 
 def may_edit_obligation(user: User | None, obligation: Obligation) -> bool:
-    """Whether `user` may change `obligation` (owner, status, priority, tags, comments' moderation)."""
-    return user is not None and user.can_edit()
+    """Whether `user` may change `obligation` (owner, status, priority, tags, evidence, comments):
+    admins and the editors of its team (roles per team, tracker.people.permissions)."""
+    return user is not None and permissions.may_edit_team(user, obligation.team_id)
 
 
 def edit_refusal(user: User | None, obligation: Obligation) -> str | None:
