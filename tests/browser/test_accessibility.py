@@ -282,6 +282,9 @@ CONTRAST_JS = "async () => {" + HELPERS_JS + r"""
 
 
 def contrast_report(page, label: str) -> dict:
+    # Styles are computed from the stylesheets loaded so far: on a busy machine an element can be
+    # visible before the page's own stylesheet has arrived. Measure the page as it is meant to look.
+    page.wait_for_load_state("load")
     result = page.evaluate(CONTRAST_JS)
     result["label"] = label
     return result
