@@ -105,13 +105,31 @@ def database_url(database_template, tmp_path):
         yield f"sqlite:///{path}"
         return
     yield database_template
-    engine = sa.create_engine(database_template)
+    _empty_postgresql(database_template)
+
+
+_EMPTYING: dict[str, str] = {}
+
+
+def _empty_postgresql(url: str) -> None:
+    """Every table emptied and every id sequence restarted, as a fresh migrated database.
+
+    DELETE, not TRUNCATE: a test leaves a few rows in a few of ~50 tables, and TRUNCATE makes new
+    files for every table and index (about a third of a second a test). As the replication role
+    no trigger fires: neither the foreign keys (any order will do) nor the audit log's append-only
+    trigger. One statement text per database, built once.
+    """
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
-        tables = [row[0] for row in conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"))]
-        if tables:
-            # TRUNCATE skips the audit log's row-level append-only trigger.
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        if url not in _EMPTYING:
+            tables = [row[0] for row in conn.execute(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"))]
+            sequences = [row[0] for row in conn.execute(sa.text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))]
+            _EMPTYING[url] = "; ".join(["SET LOCAL session_replication_role = replica",
+                                        *(f'DELETE FROM "{t}"' for t in tables),
+                                        *(f'ALTER SEQUENCE "{s}" RESTART' for s in sequences)])
+        conn.exec_driver_sql(_EMPTYING[url])
     engine.dispose()
 
 
