@@ -164,3 +164,36 @@ def test_a_day_before_the_scope_existed_is_refused(runner, register, out, clock)
     assert result.exit_code == 1 and "the team 'late' did not exist yet on 2026-12-01 (added 2026-12-02)" in result.output
     result, path = _report(runner, out, "--team", "late", "--format", "xlsx", "--as-of", "2026-12-02", name="ok")
     assert result.exit_code == 0 and path.exists()
+
+
+def test_the_teams_own_evidence_is_in_the_report_as_it_stood_on_the_day(runner, register, out, clock):
+    """Files and links the team attached to its obligations (tracker.evidence), with their SHA-256,
+    valid-until and link; added after the as-of day, absent."""
+    import io
+
+    from tests.vendor_files import pdf_bytes
+    from tracker.audit import SYSTEM
+    from tracker.db import db
+    from tracker.evidence.operations import add_file, add_link
+    from tracker.models import Obligation
+    from tracker.vendors.uploads import Upload
+
+    ob = db.session.scalars(db.select(Obligation).where(Obligation.title == "File the certificate")).one()
+    clock.move_to("2026-12-02T10:00:00Z")
+    from tests.factories import make_user
+
+    data, admin = pdf_bytes(), make_user(role="admin", email="auditee@example.com")
+    add_file(ob, Upload("board-minutes.pdf", io.BytesIO(data), len(data)), admin, SYSTEM)
+    add_link(ob, "https://docs.example.com/cert-filing", admin, SYSTEM, title="Filing receipt")
+    clock.move_to("2026-12-04T10:00:00Z")
+    result, path = _report(runner, out, "--team", "procurement", "--format", "xlsx", name="now.xlsx")
+    assert result.exit_code == 0, result.output
+    own = [e for e in sheet_rows(workbook(path.read_bytes()), "Evidence") if e["File name"] != "acme-cert.pdf"]
+    assert {(e["File name"], e["SHA-256"]) for e in own} == {
+        ("board-minutes.pdf", hashlib.sha256(data).hexdigest()), ("Filing receipt", None)}
+    result, path = _report(runner, out, "--team", "procurement", "--format", "pdf", name="now.pdf")
+    assert "board-minutes.pdf" in pdf_text(path.read_bytes()) and hashlib.sha256(data).hexdigest() in pdf_text(path.read_bytes())
+    result, path = _report(runner, out, "--team", "procurement", "--format", "xlsx", "--as-of", "2026-12-01",
+                           name="before.xlsx")
+    assert result.exit_code == 0, result.output
+    assert [e["File name"] for e in sheet_rows(workbook(path.read_bytes()), "Evidence")] == ["acme-cert.pdf"]

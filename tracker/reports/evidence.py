@@ -1,8 +1,8 @@
 """The evidence behind each obligation, as it stood at a cutoff.
 
 One function, `evidence_for`, is where every kind of evidence joins a report:
-today the files vendors uploaded against their requests; the team's own
-evidence on an obligation joins here too, as more EvidenceRow items.
+the files vendors uploaded against their requests, and the team's own evidence
+on an obligation (files and links, tracker.evidence), as it stood at the cutoff.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from tracker.db import db
-from tracker.models import Vendor, VendorEvidence, VendorRequest
+from tracker.models import ObligationEvidence, Vendor, VendorEvidence, VendorRequest
 from tracker.reports.history import as_date
 from tracker.reports.model import EvidenceRow, ObligationRow
 from tracker.reports.queries import audit_changes, chunks
@@ -55,6 +55,31 @@ def _vendor_uploads(obligations: dict[int, ObligationRow], as_of: datetime) -> l
     return found
 
 
+def _own_evidence(obligations: dict[int, ObligationRow], as_of: datetime) -> list[EvidenceRow]:
+    """The team's own files and links added before the cutoff and not removed by then."""
+    from flask import current_app
+
+    base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
+    rows = []
+    for part in chunks(obligations):
+        rows += db.session.scalars(
+            select(ObligationEvidence)
+            .where(ObligationEvidence.obligation_id.in_(part), ObligationEvidence.added_at < as_of,
+                   or_(ObligationEvidence.removed_at.is_(None), ObligationEvidence.removed_at >= as_of))
+            .order_by(ObligationEvidence.added_at, ObligationEvidence.id)).all()
+    found = []
+    for evidence in rows:
+        ob = obligations[evidence.obligation_id]
+        is_file = evidence.kind == "file"
+        found.append(EvidenceRow(
+            evidence.obligation_id, ob.key, ob.title, "Team",
+            evidence.filename if is_file else (evidence.title or evidence.url),
+            evidence.sha256 if is_file else "", evidence.size if is_file else None, evidence.added_at,
+            evidence.valid_until,
+            f"{base}/api/v1/evidence/{evidence.id}/download" if is_file else evidence.url))
+    return found
+
+
 def evidence_for(obligations: Iterable[ObligationRow], as_of: datetime) -> list[EvidenceRow]:
     """Every piece of evidence of `obligations` added before the instant `as_of`, oldest first.
 
@@ -63,4 +88,5 @@ def evidence_for(obligations: Iterable[ObligationRow], as_of: datetime) -> list[
     by_id = {row.id: row for row in obligations}
     if not by_id:
         return []
-    return _vendor_uploads(by_id, as_of)
+    return sorted(_vendor_uploads(by_id, as_of) + _own_evidence(by_id, as_of),
+                  key=lambda row: (row.added_at, row.origin != "Team"))
