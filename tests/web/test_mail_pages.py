@@ -43,6 +43,8 @@ def test_outbox_shows_kept_mail_to_admins_only(client, clock):
     message = db.session.scalar(select(OutboxMessage))
     detail = client.get(f"/outbox/{message.id}").get_data(as_text=True)
     assert "This date is firm." in detail and str(escape(message.message_id)) in detail
+    # Each deadline of the message in the email's own words, not its kind and lead-day codes.
+    assert "<td>Due in 7 days</td>" in detail and ">Days</th>" not in detail
 
 
 def test_admin_retries_a_failed_message(client, clock):

@@ -13,6 +13,7 @@ from tracker.people.auth import admin_required
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.mail.grouping import rebuild
+from tracker.mail.render import due_phrase
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import MESSAGE_STATUSES, Obligation, OutboxItem, OutboxMessage
 from tracker.navigation import add_nav_item
@@ -58,8 +59,11 @@ def show(message_id: int):
         # A big grouped email is built when it is sent; show what it would say now.
         _, preview = rebuild(message, queued, utcnow())
         body_text, body_html = preview.body_text, preview.body_html
+    # Each deadline as the email words it ("Due in 7 days", "Overdue by 8 days"), not its codes.
+    said = {item.id: due_phrase(item.kind, item.lead_days) if item.kind in ("reminder", "overdue")
+            else "Its date changed" for item, _ in items}
     return render_template("outbox/show.html", message=message, items=items, title=message.subject,
-                           body_text=body_text, body_html=body_html, built=built)
+                           body_text=body_text, body_html=body_html, built=built, said=said)
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
