@@ -23,6 +23,7 @@ from tracker.people.auth import admin_required, editor_required
 from tracker.vendors.downloads import evidence_response
 from tracker.vendors.uploads import MAX_FILE_BYTES, Upload, capped_stream_factory
 from tracker.views.common import actor, load_or_404
+from tracker.work.policy import may_edit_obligation
 
 bp = Blueprint("evidence", __name__)
 FORM_LIMIT = MAX_FILE_BYTES + 1024 * 1024
@@ -56,6 +57,8 @@ def _refused(errors: dict) -> None:
 def add(obligation_id: int):
     """A file (multipart) or a link, with an optional title and "valid until"; nothing stored when refused."""
     obligation = load_or_404(Obligation, obligation_id)
+    if not may_edit_obligation(current_user, obligation):
+        abort(403)  # before reading any upload: roles per team
     try:
         _, form, files = parse_form_data(request.environ, stream_factory=capped_stream_factory,
                                          max_form_memory_size=FORM_MEMORY, max_content_length=FORM_LIMIT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, flash, g, redirect, request, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -17,6 +17,7 @@ from tracker.models.vocabulary import OBLIGATION_STATUSES
 from tracker.views.common import actor, load_or_404
 from tracker.work.operations import UNCHANGED, BulkRefused, WorkChange, bulk_change, change_work
 from tracker.work.saved_views import delete_view, save_view, views_of
+from tracker.work.policy import may_edit_obligation
 from tracker.work.vocabulary import PRIORITIES, is_id
 
 bp = Blueprint("work", __name__)
@@ -75,6 +76,8 @@ def change_from(form: MultiDict, action: str | None = None) -> WorkChange:
 def change_one(obligation_id: int):
     """Owner, priority and tags in one step (from the list's row or the obligation page)."""
     obligation = load_or_404(Obligation, obligation_id)
+    if not may_edit_obligation(current_user, obligation):
+        abort(403)  # roles per team: an editor of another team, or a viewer
     back = request.form.get("next", "")
     target = back if back.startswith("/obligations") and not back.startswith("//") else \
         url_for("obligations.detail", obligation_id=obligation.id)
