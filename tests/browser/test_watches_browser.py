@@ -27,8 +27,14 @@ def watched_server(database_template, tmp_path, regulator_replay):
     """The demo, its watches polled once against the replay, served on a free loopback port."""
     if not isinstance(database_template, Path):
         pytest.skip("browser tests run on the SQLite pass only")
+    import time_machine
+
     path = tmp_path / "browser.db"
     shutil.copyfile(database_template, path)
+    # The server's clock is the day after the poll, whatever day the suite runs (the dashboard
+    # ranks what needs action against today).
+    traveller = time_machine.travel(datetime(2026, 12, 5, 13, tzinfo=timezone.utc), tick=True)
+    traveller.start()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
                       "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1",
                       "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1], **regulator_replay.config()})
@@ -48,6 +54,7 @@ def watched_server(database_template, tmp_path, regulator_replay):
     thread.join(timeout=10)
     with app.app_context():
         db.engine.dispose()
+    traveller.stop()
 
 
 def test_source_page_watch_then_accept_the_enactment(browser, watched_server):
