@@ -37,7 +37,8 @@ def editor_on(client, team):
     return user
 
 
-def test_a_file_is_stored_with_its_sha256_shown_and_downloaded_as_an_attachment(client):
+def test_a_file_is_stored_with_its_sha256_shown_and_downloaded_as_an_attachment(client, clock):
+    # "Valid until 2027-06-30" must be ahead of the clock the page reads: pinned (2026-11-29).
     team = make_team()
     editor_on(client, team)
     ob = make_obligation(team=team)
@@ -75,7 +76,7 @@ def test_a_refused_file_is_a_field_error_and_nothing_is_stored(client, name, dat
     assert db.session.scalar(select(func.count()).select_from(ObligationEvidenceChunk)) == 0
 
 
-def test_a_link_needs_an_http_address_and_a_valid_date(client):
+def test_a_link_needs_an_http_address_and_a_valid_date(client, clock):
     team = make_team()
     editor_on(client, team)
     ob = make_obligation(team=team)
