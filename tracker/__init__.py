@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.feeds import warmup as feed_warmup
     from tracker.operations import logs, requests as request_ids
     from tracker.views import register_blueprints
+    from tracker import api
 
     request_ids.init_app(app)  # first: every later hook and log line has the request id
     logs.init_app(app)
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     security_headers.init_app(app)
     register_blueprints(app)
+    api.init_app(app)  # the JSON API under /api/v1, with its own errors and token checks
     register_commands(app)
     reminder_schedule.install()
     scheduler.start_embedded(app)

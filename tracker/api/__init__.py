@@ -39,6 +39,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     csrf.exempt(bp)
     problems.init_app(app)
-    # The API checks roles itself, per token; the session-based viewer rule must not apply.
-    api_endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
-    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(api_endpoints)

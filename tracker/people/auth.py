@@ -19,6 +19,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.extensions import login_manager
 from tracker.models import User, UserSession
+from tracker.people import permissions
 from tracker.fields import whole_number
 
 SESSION_TOKEN = "_sid"  # the key in Flask's signed session cookie
@@ -163,7 +164,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", {"auth.login", "auth.logout"})
     if not event.contains(OrmSession, "before_flush", _end_sessions_on_password_or_deactivation):
         event.listen(OrmSession, "before_flush", _end_sessions_on_password_or_deactivation)
     app.config.setdefault("TRACKER_SESSION_IDLE", timedelta(hours=8))
@@ -212,11 +212,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_viewer_writes():
-        # A viewer may read everything and change nothing, whatever the URL;
-        # their own password and email preferences are the only exception.
-        if request.method in ("GET", "HEAD", "OPTIONS"):
+        # A viewer may read everything and change nothing, whatever the URL; the
+        # forms marked @viewer_may_write (their own account, preferences, tokens,
+        # feeds, saved views) are the exception. The API checks roles per token.
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.blueprint == "api":
             return None
-        if request.endpoint in app.config.get("VIEWER_WRITABLE_ENDPOINTS", set()):
+        if permissions.viewer_may_post(app.view_functions.get(request.endpoint)):
             return None
         if current_user.is_authenticated and current_user.role == "viewer":
             abort(403)

@@ -36,6 +36,19 @@ class NotAllowed(Forbidden):
         super().__init__(description=why)
 
 
+def viewer_may_write(view):
+    """Mark a form a viewer may post: their own account, password, tokens, feeds,
+    email preferences and saved views (and signing in and out). Every other
+    write of a viewer is refused before the view runs (people/auth.py)."""
+    view.viewer_may_write = True
+    return view
+
+
+def viewer_may_post(view) -> bool:
+    """Whether the view function serving a request is marked @viewer_may_write."""
+    return bool(getattr(view, "viewer_may_write", False))
+
+
 def require(allowed: bool, why: str) -> None:
     """Raise a 403 with `why` unless `allowed`."""
     if not allowed:

@@ -1,4 +1,4 @@
-"""Blueprints, one module per area."""
+"""Pages, one module per area; each attaches itself with `register(app)`."""
 
 from __future__ import annotations
 
@@ -6,65 +6,21 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every blueprint to the app."""
+    """Attach every page module to the app, in one way: `module.register(app)`.
+
+    The order matters only where the navigation is built (each module adds its
+    own items with an explicit `order`) and for the error pages (registered
+    after the blueprints they answer for).
+    """
     from tracker.views import (
-        account,
-        api_tokens,
-        audit_words,
-        channels,
-        auth,
-        dashboard,
-        deadline_form,
-        errors,
-        events,
-        feeds,
-        health,
-        metrics,
-        notifications,
-        obligations,
-        organization,
-        outbox,
-        reports,
-        sources,
-        teams,
-        timeline,
-        transfer,
-        users,
-        watches,
-        respond,
-        signin,
-        search,
-        vendor_matrix,
-        vendor_requests,
-        vendors,
-        work,
-        comments,
-        evidence,
+        account, api_tokens, audit_words, auth, channels, comments, dashboard, deadline_form, errors, events,
+        evidence, feeds, health, metrics, notifications, obligations, organization, outbox, reports, respond,
+        search, signin, sources, teams, timeline, transfer, users, vendor_matrix, vendor_requests, vendors,
+        watches, work,
     )
 
-    app.register_blueprint(auth.bp)
-    dashboard.register(app)
-    search.register(app)
-    audit_words.register(app)
-    organization.register(app)
-    app.register_blueprint(health.bp)
-    health.init_app(app)
-    metrics.init_app(app)
-    for module in (obligations, deadline_form, sources, events, timeline, teams, users, transfer, account):
+    for module in (auth, dashboard, search, audit_words, organization, health, metrics, obligations,
+                   deadline_form, sources, events, timeline, teams, users, transfer, account, errors, feeds,
+                   outbox, notifications, channels, watches, vendors, vendor_matrix, respond, signin,
+                   vendor_requests, reports, work, comments, evidence, api_tokens):
         module.register(app)
-    errors.init_app(app)
-    feeds.init_app(app)
-    outbox.register(app)
-    notifications.register(app)
-    channels.register(app)
-    watches.register(app)
-    vendors.register(app)
-    vendor_matrix.register(app)
-    respond.register(app)
-    signin.register(app)
-    vendor_requests.register(app)
-    reports.register(app)
-    work.register(app)
-    comments.register(app)
-    evidence.register(app)
-    api_tokens.init_app(app)  # the account token page, the API reference and the API itself

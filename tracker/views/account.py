@@ -17,6 +17,7 @@ from tracker.forms import ConfirmForm
 from tracker.forms.people import PasswordChangeForm, ProfileForm
 from tracker.views.auth import client_address
 from tracker.views.common import actor, refuse
+from tracker.people.permissions import viewer_may_write
 
 bp = Blueprint("account", __name__)
 
@@ -50,6 +51,7 @@ def index():
 
 @bp.route("/account", methods=["POST"])
 @login_required
+@viewer_may_write
 def profile():
     form = ProfileForm()
     if form.validate_on_submit():
@@ -64,6 +66,7 @@ def profile():
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
+@viewer_may_write
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -92,6 +95,7 @@ def password():
 
 @bp.route("/account/sessions/end", methods=["POST"])
 @login_required
+@viewer_may_write
 def sign_out_everywhere():
     """End every session of this user, this browser's included (CSRF is checked app-wide)."""
     ended = end_all_sessions(current_user._get_current_object())
@@ -102,5 +106,3 @@ def sign_out_everywhere():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(
-        {"account.profile", "account.password", "account.sign_out_everywhere"})

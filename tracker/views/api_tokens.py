@@ -20,11 +20,10 @@ from tracker.people import login_limits
 from tracker.people.auth import admin_required
 from tracker.views.auth import client_address
 from tracker.views.common import load_or_404
+from tracker.people.permissions import viewer_may_write
 
 bp = Blueprint("api_tokens", __name__)
 
-# Every signed-in user manages their own tokens, viewers included.
-VIEWER_ENDPOINTS = {"api_tokens.tokens", "api_tokens.revoke"}
 # The admin page lists at most this many tokens, newest first (the API pages through all).
 ADMIN_PAGE_LIMIT = 500
 
@@ -55,6 +54,7 @@ def _no_store(response):
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
+@viewer_may_write
 def tokens():
     secret = None
     errors: dict[str, str] = {}
@@ -89,6 +89,7 @@ def tokens():
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
+@viewer_may_write
 def revoke(token_id: int):
     token = load_or_404(ApiToken, token_id)
     if token.user_id != current_user.id:
@@ -132,15 +133,12 @@ def reference():
                            schemas=document["components"]["schemas"], title="API reference")
 
 
-def init_app(app) -> None:
-    """Register the token page, the reference page and the JSON API itself."""
-    from tracker import api
+def register(app) -> None:
+    """Register the token pages and the API reference (the API itself is mounted by create_app)."""
     from tracker.navigation import add_account_link, add_nav_item
 
     app.register_blueprint(bp)
-    api.init_app(app)
 
-    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set()).update(VIEWER_ENDPOINTS)
     add_nav_item(app, "API reference", "api_tokens.reference", order=90)
     add_nav_item(app, "API tokens", "api_tokens.admin_tokens", roles=("admin",), order=92)
     add_account_link(app, "API tokens", "api_tokens.tokens",

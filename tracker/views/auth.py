@@ -11,6 +11,7 @@ from tracker.people import login_limits
 from tracker.people.auth import authenticate, end_session, start_session
 from tracker.forms import LoginForm
 from tracker.signin.settings import SIGNED_IN_HERE, password_signin_allowed
+from tracker.people.permissions import viewer_may_write
 
 bp = Blueprint("auth", __name__)
 
@@ -34,6 +35,7 @@ def client_address() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@viewer_may_write
 def login():
     form = LoginForm()
     status = 200
@@ -62,6 +64,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @login_required
+@viewer_may_write
 def logout():
     through_provider = bool(session.get(SIGNED_IN_HERE))
     end_session()
@@ -72,3 +75,7 @@ def logout():
         return page  # on to the identity provider's sign-out
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)

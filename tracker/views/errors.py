@@ -26,7 +26,7 @@ def _page(code: int, detail: str | None = None):
                            title=heading), code
 
 
-def init_app(app: Flask) -> None:
+def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _page(400, "The form expired or did not come from this site. Reload the page and try again.")

@@ -103,6 +103,7 @@ def subscribe():
 
 @bp.route("/calendar/personal/regenerate", methods=["POST"])
 @login_required
+@permissions.viewer_may_write
 def regenerate_personal():
     tokens.regenerate(current_user, Actor.of(current_user))
     flash("Your personal feed has a new address. Calendars subscribed to the old one must subscribe again.",
@@ -112,6 +113,7 @@ def regenerate_personal():
 
 @bp.route("/calendar/personal/revoke", methods=["POST"])
 @login_required
+@permissions.viewer_may_write
 def revoke_personal():
     tokens.revoke(current_user, Actor.of(current_user))
     flash("Your personal feed is turned off; its address no longer works.", "success")
@@ -146,16 +148,13 @@ def revoke_team(team_id: int):
     return redirect(url_for("feeds.subscribe") + f"#team-{team.id}")
 
 
-def init_app(app: Flask) -> None:
+def register(app: Flask) -> None:
     """Register the blueprint, its nav item, caches and the token-redacting log filter."""
     app.register_blueprint(bp)
     csrf.exempt(feed)  # token-authenticated and GET-only
     cache.init_app(app)
     refresh.install(app, serving=serving_process(app))
     logfilter.install(app)
-    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set())
-    app.config["VIEWER_WRITABLE_ENDPOINTS"] = set(app.config["VIEWER_WRITABLE_ENDPOINTS"]) | {
-        "feeds.regenerate_personal", "feeds.revoke_personal"}
     add_nav_item(app, "Calendar feeds", "feeds.subscribe", order=80)
     add_account_link(app, "Calendar feeds", "feeds.subscribe",
                      "Subscribe to your deadlines in Google, Outlook, Apple or Thunderbird.")

@@ -58,5 +58,6 @@ def healthz():
     return jsonify(body)
 
 
-def init_app(app) -> None:
+def register(app) -> None:
+    app.register_blueprint(bp)
     app.extensions.setdefault("started_at", utcnow())

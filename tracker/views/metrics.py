@@ -29,7 +29,7 @@ def metrics():
     return Response(scrape(utcnow()), mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
-def init_app(app: Flask) -> None:
+def register(app: Flask) -> None:
     """Register the route; a bad TRACKER_METRICS_ALLOW stops the start with a message."""
     app.extensions["metrics_allow"] = access.parse_networks(app.config.get("TRACKER_METRICS_ALLOW")
                                                            or access.LOOPBACK)

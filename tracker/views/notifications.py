@@ -16,6 +16,7 @@ from tracker.models import Team, User
 from tracker.navigation import add_account_link
 from tracker.mail.preferences import EMAIL_FIELDS, GROUPING_FIELD, set_email_preferences, update_reminder_policy
 from tracker.views.common import load_or_404
+from tracker.people.permissions import viewer_may_write
 
 bp = Blueprint("notifications", __name__)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -29,6 +30,7 @@ PREFERENCE_LABELS = {
 
 @bp.route("/notifications", methods=["GET", "POST"])
 @login_required
+@viewer_may_write
 def preferences():
     """Every signed-in user (viewers too) chooses which emails they get."""
     if request.method == "POST":
@@ -64,6 +66,7 @@ def unsubscribe(token: str):
 
 @bp.route("/unsubscribe/<token>", methods=["POST"])
 @csrf.exempt  # RFC 8058 one-click POST from the mail client; the signed token is the authority
+@viewer_may_write
 def unsubscribe_post(token: str):
     user, kind = _token_user(token)
     set_email_preferences(user, Actor(user_id=user.id, label=f"{user.email} (unsubscribe link)"),
@@ -103,7 +106,5 @@ def team_policy(team_id: int):
 
 def register(app) -> None:
     app.register_blueprint(bp)
-    app.config.setdefault("VIEWER_WRITABLE_ENDPOINTS", set())
-    app.config["VIEWER_WRITABLE_ENDPOINTS"] |= {"notifications.preferences", "notifications.unsubscribe_post"}
     add_account_link(app, "Email preferences", "notifications.preferences",
                      "Choose which emails you get: reminders, overdue notices, change notices, digest.")

@@ -19,6 +19,7 @@ from tracker.work.operations import UNCHANGED, BulkRefused, WorkChange, bulk_cha
 from tracker.work.saved_views import delete_view, save_view, views_of
 from tracker.work.policy import may_edit_obligation
 from tracker.work.vocabulary import PRIORITIES, is_id
+from tracker.people.permissions import viewer_may_write
 
 bp = Blueprint("work", __name__)
 BULK_ACTIONS = {"assign": "Assign to", "status": "Set status", "priority": "Set priority",
@@ -151,6 +152,7 @@ def bulk():
 
 @bp.route("/views", methods=["POST"])
 @login_required
+@viewer_may_write
 def save():
     """Keep the list's current filter under a name."""
     if not ConfirmForm().validate_on_submit():
@@ -181,6 +183,7 @@ def open_view(view_id: int):
 
 @bp.route("/views/<int:view_id>/delete", methods=["POST"])
 @login_required
+@viewer_may_write
 def remove(view_id: int):
     from tracker.models import SavedView
 
@@ -197,9 +200,6 @@ def remove(view_id: int):
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    # Saved views are personal, like email preferences: viewers keep their own.
-    app.config["VIEWER_WRITABLE_ENDPOINTS"] = set(app.config.get("VIEWER_WRITABLE_ENDPOINTS", set())) | {
-        "work.save", "work.remove"}
 
     @app.context_processor
     def saved_views():
