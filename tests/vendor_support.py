@@ -6,7 +6,7 @@ import itertools
 
 from tracker.audit import SYSTEM
 from tracker.models import Obligation, Team, Vendor
-from tracker.vendors.register import create_vendor
+from tracker.vendors.operations import create_vendor
 from tracker.vendors.requests import normalized_scope, set_scope
 
 _counter = itertools.count(1)

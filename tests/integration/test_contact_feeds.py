@@ -16,8 +16,8 @@ from tracker.mail.smtp import SmtpSettings
 from tracker.models import OutboxMessage
 from tracker.vendors import links
 from tracker.vendors.contact_feeds import ensure_contact_token
-from tracker.vendors.notices import queue_resend
-from tracker.vendors.register import offboard_vendor, remove_contact
+from tracker.vendors.mail.notices import queue_resend
+from tracker.vendors.operations import offboard_vendor, remove_contact
 
 FEED = re.compile(r"https://tracker\.example\.test(/feeds/v/[A-Za-z0-9_-]{43}\.ics)")
 

@@ -153,7 +153,7 @@ def test_a_year_of_reminders_arrives_exactly_once_at_nine_local(app, clock):
     stale = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "stale_estimate")).all()
     assert stale and all(row.status == "sent" for row in stale)
     # One notice per event, week and person: no item key twice.
-    from tracker.vendors.mail_queue import items_of
+    from tracker.vendors.mail.queue import items_of
 
     keys = [key for row in stale for key in items_of(row.id)]
     assert len(keys) == len(set(keys))

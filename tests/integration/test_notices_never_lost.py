@@ -86,7 +86,7 @@ def test_a_vendor_change_made_during_a_30_day_outage_is_told_when_the_scheduler_
 
 
 def test_a_pass_that_fails_after_claiming_vendor_requests_gives_them_back(world, clock, monkeypatch):
-    from tracker.vendors import mail
+    from tracker.vendors.mail import planning as mail
 
     def broken(*args, **kwargs):
         raise RuntimeError("the rendering failed")

@@ -11,7 +11,7 @@ from tracker.errors import Conflict, ValidationFailed
 from tracker.models import AuditEntry, VendorRequest, VendorRequestHistory
 from tracker.register.events import EventDate, record_event_change
 from tracker.vendors.fanout import SCOPE_LEFT
-from tracker.vendors.register import add_contact, create_vendor, offboard_vendor, remove_contact, update_vendor
+from tracker.vendors.operations import add_contact, create_vendor, offboard_vendor, remove_contact, update_vendor
 from tracker.vendors.requests import normalized_scope, set_request_status, set_scope
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
 from tests.vendor_support import make_vendor, scope

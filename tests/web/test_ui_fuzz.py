@@ -20,7 +20,7 @@ from tracker.channels.operations import create_channel
 from tracker.db import db
 from tracker.feeds import tokens
 from tracker.mail.render import unsubscribe_token
-from tracker.vendors.register import create_vendor
+from tracker.vendors.operations import create_vendor
 from tests.vendor_support import scope
 from tests.watch_support import GivenProvider, enacted, poll, watched_bill
 from tracker.models import (AuditEntry, DeadlineHistory, Event, Obligation, OutboxMessage, Proposal, Source, Team, User,

@@ -22,7 +22,7 @@ from tracker.people import permissions
 from tracker.register.queries import team_todays
 from tracker.vendors.fanout import scope_of
 from tracker.vendors.queries import evidence_and_attestations, evidence_url
-from tracker.vendors.register import add_contact, create_vendor, delete_vendor, remove_contact, update_contact, update_vendor
+from tracker.vendors.operations import add_contact, create_vendor, delete_vendor, remove_contact, update_contact, update_vendor
 from tracker.vendors.requests import clear_scope, normalized_scope, scope_row, set_scope
 
 

@@ -11,6 +11,12 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 
+def fail(message: str) -> None:
+    """Print `message` to stderr and exit non-zero (no traceback)."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
 def _database_errors_as_messages(callback: Callable) -> Callable:
     """Turn a missing schema or an unreachable database into a message and exit 1.
 
@@ -43,10 +49,11 @@ def _database_errors_as_messages(callback: Callable) -> Callable:
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.commands import (api, backup, channels, feeds, mail, register, reports, signin, synthetic,
+    from tracker.commands import (api, backup, channels, feeds, mail, packs, people, reports, signin, synthetic,
                                   vendor_links, watches)
 
-    for module in (register, synthetic, feeds, mail, api, channels, vendor_links, watches, signin, backup, reports):
+    for module in (packs, people, synthetic, feeds, mail, api, channels, vendor_links, watches, signin, backup,
+                   reports):
         for command in module.COMMANDS:
             command.callback = _database_errors_as_messages(command.callback)
             app.cli.add_command(command)

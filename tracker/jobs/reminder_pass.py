@@ -20,8 +20,8 @@ from tracker.mail.stale import plan_stale_notices
 from tracker.models import ReminderRun
 from tracker.operations import metrics
 from tracker.mail.planning import plan_obligations
-from tracker.vendors.mail import plan_vendor_mail
-from tracker.vendors.mail_progress import plan_progress
+from tracker.vendors.mail.planning import plan_vendor_mail
+from tracker.vendors.mail.progress import plan_progress
 from tracker.evidence.operations import expire_evidence
 from tracker.work.mail import plan_work_mail
 

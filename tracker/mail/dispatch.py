@@ -29,7 +29,7 @@ from tracker.mail.relevance import (
 )
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import OutboxItem, OutboxMessage
-from tracker.vendors.mail_checks import mime_with_links, vendor_unwanted_reason
+from tracker.vendors.mail.checks import mime_with_links, vendor_unwanted_reason
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = queue.CLAIM_BATCH

@@ -38,7 +38,7 @@ from tracker.models.register import ACTIVE_STATUSES
 from tracker.register.estimates import ESTIMATE_PASSED, lapsed_on
 from tracker.register.queries import obligation_page_url
 from tracker.txn import begin_write
-from tracker.vendors.mail_queue import present_keys, queue
+from tracker.vendors.mail.queue import present_keys, queue
 
 KIND = "stale_estimate"
 CHANNEL_EVENT = "event.stale"

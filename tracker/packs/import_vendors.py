@@ -17,7 +17,7 @@ from tracker.db import db
 from tracker.models import Obligation, User, Vendor
 from tracker.packs.specs import Pack, VendorSpec
 from tracker.vendors.fanout import scope_of
-from tracker.vendors.register import add_contact, create_vendor, update_contact, update_vendor
+from tracker.vendors.operations import add_contact, create_vendor, update_contact, update_vendor
 from tracker.vendors.requests import scope_row, set_scope
 from tracker.vendors.scope import Scope
 

@@ -129,7 +129,7 @@ class Audience:
 def audience(obligation_ids: Iterable[int]) -> Audience:
     """Who hears of a change of these deadlines (change notices, vendor change notices, channels)."""
     from tracker.mail.planning import members_by_team, recipients_of, wants
-    from tracker.vendors.mail import TOLD_OF_CHANGES
+    from tracker.vendors.mail.planning import TOLD_OF_CHANGES
 
     ids = sorted(set(obligation_ids))
     told = Audience()

@@ -87,7 +87,7 @@ def reject(request: VendorRequest, actor: Actor, reason: str, now: datetime | No
     now = now or utcnow()
     set_request_status(request, "rejected", actor, reason=reason, now=now, commit=False)
     request.evidence_expires_on = None
-    from tracker.vendors.notices import queue_status_notice
+    from tracker.vendors.mail.notices import queue_status_notice
 
     queue_status_notice(request, "vendor_rejected", now)
     return True
@@ -130,7 +130,7 @@ def reopen_expired(now: datetime | None = None) -> int:
         .where(VendorRequest.status == "accepted", VendorRequest.evidence_expires_on.is_not(None),
                VendorRequest.evidence_expires_on < now.date() + timedelta(days=1))).all()
     due = [row for row in candidates if row.evidence_expires_on < now.astimezone(ZoneInfo(row.timezone)).date()]
-    from tracker.vendors.notices import queue_status_notice
+    from tracker.vendors.mail.notices import queue_status_notice
 
     for row in due:
         # Locked (PostgreSQL), then checked again: two scheduler processes reopen it once.

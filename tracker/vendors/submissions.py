@@ -101,7 +101,7 @@ def submit(request: VendorRequest, name: str, title: str, confirmed: bool, uploa
         "id": submission_id, "signer": signer, "link_issued_by": issuer.email if issuer else None, "files": [f"{e.filename} ({e.size} bytes, sha256 {e.sha256})"
                                                          for e in stored]}]}, at=now)
     set_request_status(request, "submitted", actor, now=now, commit=False)
-    from tracker.vendors.notices import queue_receipt
+    from tracker.vendors.mail.notices import queue_receipt
 
     queue_receipt(request, submission_id, now)
     _tell_channels(request, submission_id, signer, len(stored), now)
@@ -114,7 +114,7 @@ def _tell_channels(request: VendorRequest, submission_id: str, signer: str, file
 
     from tracker.channels.operations import enqueue
     from tracker.models import Channel
-    from tracker.vendors.mail_progress import request_page_url
+    from tracker.vendors.mail.progress import request_page_url
 
     item = {"title": f"{request.vendor.name}: {request.obligation.title}", "url": request_page_url(request.id),
             "due_date": request.due_date.isoformat() if request.due_date else None,

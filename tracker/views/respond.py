@@ -10,7 +10,7 @@ unsubscribe, and nobody without it can post here.
 from __future__ import annotations
 
 from tracker.organization import organization
-from tracker.vendors.mail_render import asking_party
+from tracker.vendors.mail.render import asking_party
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -27,9 +27,9 @@ from tracker.register.explanation import deadline_explanation
 from tracker.register.queries import team_todays
 from tracker.vendors.contact_feeds import contact_feed, find_contact
 from tracker.vendors.links import find
-from tracker.vendors.mail_render import read_contact_token
+from tracker.vendors.mail.render import read_contact_token
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
-from tracker.vendors.register import update_contact
+from tracker.vendors.operations import update_contact
 from tracker.vendors.submissions import CONFIRM_LABEL, accepts_answers, statement_for, submit
 from tracker.vendors.uploads import BODY_LIMIT, MAX_FILES, Upload, capped_stream_factory
 

@@ -19,7 +19,7 @@ from tracker.register.queries import team_todays
 from tracker.vendors import review
 from tracker.vendors.downloads import evidence_response
 from tracker.vendors.links import effective_expiry, replace_link, response_url, revoke_links
-from tracker.vendors.notices import queue_resend
+from tracker.vendors.mail.notices import queue_resend
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
 from tracker.views.common import actor, load_or_404
 from tracker.views.respond import submissions_of

@@ -21,7 +21,7 @@ from tracker.register.queries import team_todays
 from tracker.vendors.contact_feeds import revoke_vendor_feeds
 from tracker.vendors.exports import vendors_csv
 from tracker.vendors.queries import REQUEST_STATUS_LABELS, known_tags, team_names, vendor_list, vendor_requests
-from tracker.vendors.register import (
+from tracker.vendors.operations import (
     add_contact, create_vendor, offboard_vendor, remove_contact, update_contact, update_vendor,
 )
 from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse

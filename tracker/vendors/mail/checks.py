@@ -13,8 +13,8 @@ from sqlalchemy import select
 from tracker.db import db
 from tracker.models import User, VendorContact, VendorRequest
 from tracker.models.vendors import REQUEST_OWED_STATUSES
-from tracker.vendors.mail_queue import items_of
-from tracker.vendors.mail_render import REMINDER_KINDS
+from tracker.vendors.mail.queue import items_of
+from tracker.vendors.mail.render import REMINDER_KINDS
 
 
 def _request_ids(outbox_id: int) -> set[int]:

@@ -12,8 +12,8 @@ from tracker.audit import SYSTEM
 from tracker.clock import utcnow
 from tracker.models import Vendor, VendorRequest
 from tracker.vendors.links import ensure_link, link_id_of, placeholder_url
-from tracker.vendors.mail_queue import queue
-from tracker.vendors.mail_render import Recipient, outbox_values, request_line
+from tracker.vendors.mail.queue import queue
+from tracker.vendors.mail.render import Recipient, outbox_values, request_line
 
 
 def contacts_of(vendor: Vendor) -> list[Recipient]:

@@ -36,9 +36,9 @@ from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorReque
 from tracker.models.register import PLAN_NOW
 from tracker.models.vendors import REQUEST_OWED_STATUSES
 from tracker.txn import begin_write
-from tracker.vendors.mail_queue import present_keys, queue
-from tracker.vendors.mail_render import Recipient, asking_party, outbox_values, request_line
-from tracker.vendors.notices import contacts_of, link_for, team_name_of
+from tracker.vendors.mail.queue import present_keys, queue
+from tracker.vendors.mail.render import Recipient, asking_party, outbox_values, request_line
+from tracker.vendors.mail.notices import contacts_of, link_for, team_name_of
 
 BATCH = 500
 # Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).

@@ -1,4 +1,4 @@
-"""Commands for the register: demo data, packs, users."""
+"""Commands for packs: import, export, and the demo register (seed-demo)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from tracker.people import operations as people
 from tracker.audit import CLI
+from tracker.commands import fail
 from tracker.config import write_once
 from tracker.db import db
-from tracker.errors import Conflict, ValidationFailed
+from tracker.people import operations as people
 from tracker.models import Team, User
 from tracker.packs.export import export_pack_json
 from tracker.packs.importer import import_pack_text
@@ -24,12 +24,6 @@ from tracker.vendors.demo import seed_demo_answers
 
 DEMO_PACK = Path(__file__).resolve().parent.parent / "packs" / "data" / "demo.json"
 DEMO_ADMIN_EMAIL = "admin@example.com"
-
-
-def fail(message: str) -> None:
-    """Print `message` to stderr and exit non-zero (no traceback)."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 def _import(text: bytes) -> None:
@@ -126,53 +120,4 @@ def _echo_pending_login() -> None:
     _echo_login(path.read_text().strip(), forced=True)
 
 
-@click.command("create-user")
-@click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
-@click.option("--team", "team_name", help="Team key or name to join.")
-@click.option("--password", help="Sign-in password (without it the user only gets email).")
-@click.option("--name", default="", help="Display name (default: the email's local part).")
-@with_appcontext
-def create_user_command(email: str, role: str, team_name: str | None, password: str | None, name: str) -> None:
-    """Add a user."""
-    teams = []
-    if team_name:
-        team = find_team(team_name)
-        if team is None:
-            fail(f"no team with key or name '{team_name}'")
-        teams.append(team)
-    try:
-        user = people.create_user(email, name, role, CLI, password=password, teams=teams)
-    except ValidationFailed as exc:
-        fail("; ".join(f"{field}: {reason}" for field, reason in exc.errors.items()))
-    except Conflict as exc:
-        fail(str(exc))
-    click.echo(f"Created {user.role} {user.email}" + (f" in team {teams[0].name}" if teams else ""))
-
-
-def find_team(key_or_name: str) -> Team | None:
-    """A team by key, else by name (case-insensitive)."""
-    team = db.session.scalar(select(Team).where(Team.key == key_or_name))
-    if team is None:
-        team = db.session.scalar(select(Team).where(db.func.lower(Team.name) == key_or_name.lower()))
-    return team
-
-
-@click.command("set-team-role")
-@click.argument("email")
-@click.argument("team_name", metavar="TEAM")
-@click.argument("role", type=click.Choice(["editor", "viewer"]))
-@with_appcontext
-def set_team_role_command(email: str, team_name: str, role: str) -> None:
-    """Make a user editor or viewer in a team (adding them to it when needed)."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        fail(f"no user with email '{email}'")
-    team = find_team(team_name)
-    if team is None:
-        fail(f"no team with key or name '{team_name}'")
-    changed = people.set_team_role(user, team, role, CLI)
-    click.echo(f"{user.email} is {role} in team {team.name}" + ("" if changed else " (unchanged)"))
-
-
-COMMANDS = [import_pack_command, export_pack_command, seed_demo_command, create_user_command, set_team_role_command]
+COMMANDS = [import_pack_command, export_pack_command, seed_demo_command]

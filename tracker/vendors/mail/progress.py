@@ -21,8 +21,8 @@ from tracker.mail.planning import changes_since, members_by_team, recipients_of,
 from tracker.mail.render import base_url
 from tracker.mail.timing import SEND_TIME
 from tracker.models import Obligation, ObligationVendorScope, OutboxMessage, Vendor, VendorRequest
-from tracker.vendors.mail_queue import present_keys, queue
-from tracker.vendors.mail_render import Line, Recipient, outbox_values
+from tracker.vendors.mail.queue import present_keys, queue
+from tracker.vendors.mail.render import Line, Recipient, outbox_values
 from tracker.vendors.queries import REQUEST_STATUS_LABELS, progress_of
 
 FIRST_LOOK_BACK = timedelta(days=1)

@@ -233,7 +233,7 @@ def _rotate_links(vendor, actor: Actor, now: datetime) -> None:
     from tracker.models import VendorLink, VendorRequest
     from tracker.models.vendors import REQUEST_OWED_STATUSES
     from tracker.vendors.links import replace_link
-    from tracker.vendors.notices import queue_resend
+    from tracker.vendors.mail.notices import queue_resend
 
     db.session.flush()
     requests = db.session.scalars(select(VendorRequest).where(
