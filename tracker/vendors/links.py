@@ -13,7 +13,6 @@ when the request is sent again: the old URL then answers 410.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -27,12 +26,10 @@ from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import VendorLink, VendorRequest
-from tracker.sealing import digest_of, seal, unseal
+from tracker.sealing import TOKEN_BYTES, find_by_secret, seal, unseal
 from tracker.txn import owns_transaction
 
-TOKEN_BYTES = 32
 SELECTOR_LENGTH = 12
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 EXPIRES_AFTER_DUE = timedelta(days=60)
 UNDATED_LIFETIME = timedelta(days=365)
 
@@ -143,12 +140,8 @@ class Lookup:
 
 def find(token: str, now: datetime | None = None) -> Lookup:
     """Look a token up by its selector, then compare digests in constant time."""
-    if not TOKEN_PATTERN.match(token or ""):
-        return Lookup("unknown")
-    digest = digest_of(token)
-    link = db.session.scalar(select(VendorLink).where(VendorLink.selector == token[:SELECTOR_LENGTH]))
-    stored = link.digest if link is not None else "0" * len(digest)
-    if not hmac.compare_digest(stored.encode(), digest.encode()) or link is None:
+    link = find_by_secret(VendorLink, token, selector=VendorLink.selector, selector_length=SELECTOR_LENGTH)
+    if link is None:
         return Lookup("unknown")
     now = now or utcnow()
     if link.revoked_at is not None:
