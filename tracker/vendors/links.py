@@ -28,6 +28,8 @@ from tracker.db import db
 from tracker.models import VendorLink, VendorRequest
 from tracker.sealing import TOKEN_BYTES, find_by_secret, seal, unseal
 from tracker.txn import owns_transaction
+from tracker.vendors.mail_queue import queue
+from tracker.vendors.mail_render import contacts_of, outbox_values, request_line, team_name_of
 
 SELECTOR_LENGTH = 12
 EXPIRES_AFTER_DUE = timedelta(days=60)
@@ -107,6 +109,38 @@ def replace_link(request: VendorRequest, actor: Actor, now: datetime | None = No
         _audit(actor, "replaced", link, now)
     _revoke_feeds(request, actor, "its response link was replaced", now)
     return _create(request, actor, now, issued_by_hand=True)[1]
+
+
+@owns_transaction
+def replace_and_resend(request: VendorRequest, actor: Actor, now: datetime | None = None,
+                       commit: bool = True) -> tuple[str, int]:
+    """"Send again": replace every live link with a new one and mail it to every contact; (token, mails queued).
+
+    One transaction: the old URLs answer 410 only once the new one is on its way.
+    The audit log names who re-issued the link (the new link keeps it too, see
+    `replace_link`) and how many contacts it went to.
+    """
+    now = now or utcnow()
+    token = replace_link(request, actor, now=now, commit=False)
+    link_id = link_id_of(token)
+    queued = _queue_resend(request, token, link_id, now)
+    audit.log(actor, "update", request, {"response_link": [None, f"link {link_id} sent to {queued} contact(s)"]},
+              at=now)
+    return token, queued
+
+
+def _queue_resend(request: VendorRequest, token: str, link_id: int, now: datetime) -> int:
+    """The request again, with its new link's placeholder (never the token), to every contact."""
+    link = placeholder_url(link_id)
+    team = team_name_of(request)
+    queued = 0
+    for contact in contacts_of(request.vendor):
+        values = outbox_values("vendor_request", contact, f"Request from {team}: {request.obligation.title}",
+                               "Please answer", f"{team} sends this request again with a new link; "
+                               "earlier links no longer work.", [request_line(request, link)], now,
+                               team_name=team, request_id=request.id)
+        queued += queue(values, [f"vendor_resend:{request.id}:{token[:12]}:{contact.contact_id}"])
+    return queued
 
 
 @owns_transaction
