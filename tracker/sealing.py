@@ -8,6 +8,9 @@ SECRET_KEY learns neither the secret nor anything to compute it from, and an
 altered row opens to nothing (the digest of what it opens to must match).
 The derivation strings are part of the stored format: changing them breaks
 every stored secret.
+
+`find_by_secret` is the one lookup of a row by a secret someone presents (a feed
+URL, a response link): security code kept in one copy, so there is one to audit.
 """
 
 from __future__ import annotations
@@ -15,6 +18,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+from typing import TypeVar
+
+from sqlalchemy import select
+
+from tracker.db import db
+
+# Every secret token (feed tokens, response links, contact feeds): secrets.token_urlsafe(32).
+TOKEN_BYTES = 32
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# Compared with the digest a presented token hashes to when no row matched (64 hex characters).
+_NO_ROW_DIGEST = "0" * 64
+
+Row = TypeVar("Row")
 
 
 def _key(purpose: str, secret_key: str | bytes | None = None) -> bytes:
@@ -62,3 +79,24 @@ def unseal(digest: str, sealed: str, secret_key: str | bytes | None = None) -> s
     except UnicodeDecodeError:
         return None
     return token if hmac.compare_digest(digest_of(token, secret_key), digest) else None
+
+
+def find_by_secret(model: type[Row], token: str | None, *, selector=None, selector_length: int = 0) -> Row | None:
+    """The row of `model` storing `token` (its `digest` column), compared in constant time; else None.
+
+    The row is found by the digest itself (an indexed unique column), or by a
+    `selector` column holding the token's first `selector_length` characters;
+    the digests are then compared with hmac.compare_digest, against a dummy when
+    no row matched, so a found and an unknown token cost the same and a guesser
+    learns nothing from timing. Anything but a token's shape is refused before
+    any query. Whether the row is still live (revoked, expired) is the caller's.
+    """
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    digest = digest_of(token)
+    where = selector == token[:selector_length] if selector is not None else model.digest == digest
+    row = db.session.scalar(select(model).where(where))
+    stored = row.digest if row is not None else _NO_ROW_DIGEST
+    if not hmac.compare_digest(stored.encode(), digest.encode()) or row is None:
+        return None
+    return row

@@ -16,7 +16,6 @@ from tracker.mail.smtp import SmtpSettings
 from tracker.models import OutboxMessage
 from tracker.vendors import links
 from tracker.vendors.contact_feeds import ensure_contact_token
-from tracker.vendors.mail.notices import queue_resend
 from tracker.vendors.operations import offboard_vendor, remove_contact
 
 FEED = re.compile(r"https://tracker\.example\.test(/feeds/v/[A-Za-z0-9_-]{43}\.ics)")
@@ -46,8 +45,7 @@ def _mailed_feeds(app, smtp) -> dict[str, str]:
 
 
 def test_each_contact_gets_only_their_own_feed_in_their_own_mail(app, client, smtp, setup):
-    queue_resend(setup["request"], links.replace_link(setup["request"], SYSTEM))
-    db.session.commit()
+    links.replace_and_resend(setup["request"], SYSTEM)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.body_text.like("%/feeds/v/[contact-%"))) == 2  # never the token
     feeds = _mailed_feeds(app, smtp)

@@ -258,7 +258,8 @@ def test_each_contact_has_a_calendar_feed_of_what_their_company_owes(client, set
 def test_send_again_replaces_the_link_and_mails_the_new_one(client, setup):
     import re
 
-    login(client, make_user(role="editor", teams=[setup["team"]]))
+    editor = make_user(role="editor", teams=[setup["team"]])
+    login(client, editor)
     response = client.post(f"/vendor-requests/{setup['request'].id}/link", data={"action": "resend"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
@@ -271,6 +272,11 @@ def test_send_again_replaces_the_link_and_mails_the_new_one(client, setup):
     new_id = db.session.scalar(sa.select(VendorLink.id).where(VendorLink.selector == new[:12]))
     assert all(f"/respond/[link-{new_id}]" in m.body_text for m in mails)
     assert all(new not in m.body_text + m.body_html and new.encode() not in m.mime for m in mails)
+    # The audit trail names who re-issued it and how many contacts it went to.
+    trail = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "vendor_request",
+                                                           AuditEntry.entity_id == setup["request"].id)).all()
+    editor_entries = [e.changes["response_link"][1] for e in trail if e.actor == editor.email]
+    assert f"link {new_id} created" in editor_entries and f"link {new_id} sent to 2 contact(s)" in editor_entries
 
 
 def test_a_submission_is_told_to_the_team_channels_that_take_it(client, setup, app):

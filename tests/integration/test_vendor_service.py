@@ -60,7 +60,8 @@ def test_vendor_leaving_the_scope_keeps_its_request_not_applicable_and_regains_i
 
     update_vendor(vendor, SYSTEM, categories=["gpu_hardware", "cloud"])
     assert _requests(obligation)["acme"].status == "open"
-    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "vendor_request")).all()
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "vendor_request")
+                                 .order_by(AuditEntry.id)).all()
     assert [e.action for e in entries] == ["create", "update", "update"]
 
 

@@ -19,8 +19,6 @@ the secret in it.
 
 from __future__ import annotations
 
-import hmac
-import re
 import secrets
 from datetime import datetime
 
@@ -31,11 +29,7 @@ from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import AuditEntry, FeedToken, Team, User
-from tracker.sealing import digest_of, seal, unseal  # noqa: F401  (re-exported)
-
-TOKEN_BYTES = 32
-TOKEN_LENGTH = 43
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+from tracker.sealing import TOKEN_BYTES, digest_of, find_by_secret, seal, unseal  # noqa: F401  (re-exported)
 
 
 def _new_secret() -> str:
@@ -115,17 +109,8 @@ def regenerate(owner: Team | User, actor: Actor, now: datetime | None = None) ->
 
 def find_active(token: str) -> FeedToken | None:
     """The active token row matching `token` exactly, else None (constant-time compare)."""
-    if not TOKEN_PATTERN.match(token or ""):
-        return None
-    digest = digest_of(token)
-    row = db.session.scalar(select(FeedToken).where(FeedToken.digest == digest))
-    # Compare even when no row matched, so both paths do the same work.
-    stored = row.digest if row is not None else "0" * len(digest)
-    if not hmac.compare_digest(stored.encode(), digest.encode()):
-        return None
-    if row is None or row.revoked_at is not None:
-        return None
-    return row
+    row = find_by_secret(FeedToken, token)
+    return row if row is not None and row.revoked_at is None else None
 
 
 def feed_url(row: FeedToken) -> str:

@@ -104,6 +104,7 @@ class Proposal(Base):
                         name="change_status"),
         UniqueConstraint("observation_id", "event_id", "change_status", name="uq_proposals_observation"),
         Index("ix_proposals_status", "status", "id"),
+        Index("ix_proposals_notified_at", "notified_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +124,9 @@ class Proposal(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_by: Mapped[str] = mapped_column(String(320), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Empty until the teams were told (tracker.watches.notify): stored empty in the poll's own
+    # transaction, so a pass that dies before telling leaves the notice planned, not lost.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     watch: Mapped[Watch] = relationship()
     source: Mapped[Source] = relationship()

@@ -10,7 +10,6 @@ owed any more (waived, not applicable); serialized by tracker.feeds.ical.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import datetime
 
@@ -22,10 +21,9 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.deadlines import due_wording
 from tracker.feeds.ical import VEventSpec, calendar_bytes, calendar_header, vevent_bytes
-from tracker.feeds.tokens import TOKEN_PATTERN
 from tracker.feeds.uids import vendor_request_uid
 from tracker.models import Obligation, VendorContact, VendorContactFeedToken, VendorRequest
-from tracker.sealing import digest_of, seal
+from tracker.sealing import TOKEN_BYTES, find_by_secret, seal
 
 STATUS_OF_STATE = {"projected": "TENTATIVE", "firm": "CONFIRMED"}
 STATE_WORDS = {"projected": "projected (it waits for an expected event)", "firm": "firm"}
@@ -38,7 +36,7 @@ def ensure_contact_token(contact: VendorContact, now: datetime | None = None) ->
         .order_by(VendorContactFeedToken.id.desc()).limit(1))
     token = row.token if row is not None else None
     if token is None:
-        token = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
         digest, sealed = seal(token)
         db.session.add(VendorContactFeedToken(contact_id=contact.id, digest=digest, sealed=sealed,
                                               created_at=now or utcnow()))
@@ -52,14 +50,8 @@ def contact_feed_url(token: str) -> str:
 
 def find_contact(token: str) -> VendorContact | None:
     """The contact whose live feed token this is (constant-time digest compare), else None."""
-    if not TOKEN_PATTERN.match(token or ""):
-        return None
-    digest = digest_of(token)
-    row = db.session.scalar(select(VendorContactFeedToken).where(VendorContactFeedToken.digest == digest))
-    stored = row.digest if row is not None else "0" * len(digest)
-    if not hmac.compare_digest(stored.encode(), digest.encode()) or row is None or row.revoked_at is not None:
-        return None
-    return row.contact
+    row = find_by_secret(VendorContactFeedToken, token)
+    return row.contact if row is not None and row.revoked_at is None else None
 
 
 def _spec(request: VendorRequest) -> VEventSpec | None:

@@ -13,7 +13,6 @@ when the request is sent again: the old URL then answers 410.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -27,12 +26,12 @@ from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.models import VendorLink, VendorRequest
-from tracker.sealing import digest_of, seal, unseal
+from tracker.sealing import TOKEN_BYTES, find_by_secret, seal, unseal
 from tracker.txn import owns_transaction
+from tracker.vendors.mail.queue import queue
+from tracker.vendors.mail.render import contacts_of, outbox_values, request_line, team_name_of
 
-TOKEN_BYTES = 32
 SELECTOR_LENGTH = 12
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 EXPIRES_AFTER_DUE = timedelta(days=60)
 UNDATED_LIFETIME = timedelta(days=365)
 
@@ -113,6 +112,38 @@ def replace_link(request: VendorRequest, actor: Actor, now: datetime | None = No
 
 
 @owns_transaction
+def replace_and_resend(request: VendorRequest, actor: Actor, now: datetime | None = None,
+                       commit: bool = True) -> tuple[str, int]:
+    """"Send again": replace every live link with a new one and mail it to every contact; (token, mails queued).
+
+    One transaction: the old URLs answer 410 only once the new one is on its way.
+    The audit log names who re-issued the link (the new link keeps it too, see
+    `replace_link`) and how many contacts it went to.
+    """
+    now = now or utcnow()
+    token = replace_link(request, actor, now=now, commit=False)
+    link_id = link_id_of(token)
+    queued = _queue_resend(request, token, link_id, now)
+    audit.log(actor, "update", request, {"response_link": [None, f"link {link_id} sent to {queued} contact(s)"]},
+              at=now)
+    return token, queued
+
+
+def _queue_resend(request: VendorRequest, token: str, link_id: int, now: datetime) -> int:
+    """The request again, with its new link's placeholder (never the token), to every contact."""
+    link = placeholder_url(link_id)
+    team = team_name_of(request)
+    queued = 0
+    for contact in contacts_of(request.vendor):
+        values = outbox_values("vendor_request", contact, f"Request from {team}: {request.obligation.title}",
+                               "Please answer", f"{team} sends this request again with a new link; "
+                               "earlier links no longer work.", [request_line(request, link)], now,
+                               team_name=team, request_id=request.id)
+        queued += queue(values, [f"vendor_resend:{request.id}:{token[:12]}:{contact.contact_id}"])
+    return queued
+
+
+@owns_transaction
 def revoke_links(request: VendorRequest, actor: Actor, now: datetime | None = None, commit: bool = True) -> int:
     """Revoke every live link of the request; their URLs answer 410 from now on."""
     now = now or utcnow()
@@ -143,12 +174,8 @@ class Lookup:
 
 def find(token: str, now: datetime | None = None) -> Lookup:
     """Look a token up by its selector, then compare digests in constant time."""
-    if not TOKEN_PATTERN.match(token or ""):
-        return Lookup("unknown")
-    digest = digest_of(token)
-    link = db.session.scalar(select(VendorLink).where(VendorLink.selector == token[:SELECTOR_LENGTH]))
-    stored = link.digest if link is not None else "0" * len(digest)
-    if not hmac.compare_digest(stored.encode(), digest.encode()) or link is None:
+    link = find_by_secret(VendorLink, token, selector=VendorLink.selector, selector_length=SELECTOR_LENGTH)
+    if link is None:
         return Lookup("unknown")
     now = now or utcnow()
     if link.revoked_at is not None:

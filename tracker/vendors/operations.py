@@ -232,8 +232,7 @@ def _rotate_links(vendor, actor: Actor, now: datetime) -> None:
     every live link of an owed request is replaced, and the new one mailed to the remaining contacts."""
     from tracker.models import VendorLink, VendorRequest
     from tracker.models.vendors import REQUEST_OWED_STATUSES
-    from tracker.vendors.links import replace_link
-    from tracker.vendors.mail.notices import queue_resend
+    from tracker.vendors.links import replace_and_resend
 
     db.session.flush()
     requests = db.session.scalars(select(VendorRequest).where(
@@ -241,4 +240,4 @@ def _rotate_links(vendor, actor: Actor, now: datetime) -> None:
         VendorRequest.id.in_(select(VendorLink.request_id).where(VendorLink.revoked_at.is_(None),
                                                                  VendorLink.replaced_at.is_(None))))).all()
     for request in requests:
-        queue_resend(request, replace_link(request, actor, now=now, commit=False))
+        replace_and_resend(request, actor, now=now, commit=False)

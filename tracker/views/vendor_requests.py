@@ -18,8 +18,7 @@ from tracker.register.explanation import deadline_explanation
 from tracker.register.queries import team_todays
 from tracker.vendors import review
 from tracker.vendors.downloads import evidence_response
-from tracker.vendors.links import effective_expiry, replace_link, response_url, revoke_links
-from tracker.vendors.mail.notices import queue_resend
+from tracker.vendors.links import effective_expiry, replace_and_resend, response_url, revoke_links
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
 from tracker.views.common import actor, load_or_404
 from tracker.views.respond import submissions_of
@@ -108,9 +107,7 @@ def link_action(request_id: int):
         count = revoke_links(vendor_request, actor())
         flash(f"{count} link{'s' if count != 1 else ''} revoked: they answer 410 now.", "success")
         return redirect(url_for("vendor_requests.detail", request_id=request_id), 303)
-    token = replace_link(vendor_request, actor(), commit=False)
-    queued = queue_resend(vendor_request, token)
-    db.session.commit()
+    token, queued = replace_and_resend(vendor_request, actor())
     flash(f"New link made; the old one answers 410. Sent to {queued} contact{'s' if queued != 1 else ''}.",
           "success")
     return _page(vendor_request, new_url=response_url(token))

@@ -1,9 +1,16 @@
-"""Telling the source's teams about new proposals: one email per recipient per poll pass, and channels.
+"""Telling the source's teams about new proposals: one email per recipient per batch, and channels.
 
 The teams of a source are the teams of the live obligations anchored on its
 events. Each member (active, with change notices on) gets one message listing
-every new proposal of the pass for any of their teams' sources; each team's
+every proposal of the batch for any of their teams' sources; each team's
 channels that take `proposal.created` get one delivery listing the team's.
+
+Planned from stored state, like the reminder planners, never from what one
+pass found: a proposal is stored with `notified_at` empty in the poll's own
+transaction, and marked in the transaction that queues its messages. A pass
+that died between the two, a proposal another process stored while this pass
+ran (whatever either clock said), or a month without passes all leave
+unmarked rows, and the next pass tells them, once.
 """
 
 from __future__ import annotations
@@ -16,12 +23,15 @@ from sqlalchemy import select
 
 from tracker.channels.operations import enqueue
 from tracker.db import db
+from tracker.txn import begin_write, claim_ids
 from tracker.mail.planning import insert_new, members_by_team, outbox_row, wants
 from tracker.mail.render import render_proposals
 from tracker.models import Channel, Event, Obligation, Proposal
 from tracker.watches.wording import change_words, reported
 
 PROPOSAL_EVENT = "proposal.created"
+# Proposals claimed (and told) per transaction.
+BATCH = 200
 
 
 def _teams_by_source(source_ids: set[int]) -> dict[int, set[int]]:
@@ -52,10 +62,36 @@ def _channel_item(item: dict) -> dict:
             f"move · {detail}", "proposal_id": item["id"], "source": item["source"]}
 
 
-def notify_new_proposals(proposal_ids: list[int], now: datetime) -> tuple[int, int]:
-    """Queue the emails and channel deliveries for `proposal_ids`; (emails, deliveries) queued."""
-    if not proposal_ids:
-        return 0, 0
+def notify_untold(now: datetime) -> tuple[int, int]:
+    """Tell the teams about every proposal not told yet, however old; (emails, deliveries) queued.
+
+    Each batch is claimed (`notified_at` set) and its messages queued in one
+    transaction, so a failure leaves the whole batch for the next pass and two
+    processes never tell the same proposal.
+    """
+    emails = deliveries = 0
+    while True:
+        try:
+            begin_write()
+            ids = claim_ids(Proposal, Proposal.notified_at.is_(None), (Proposal.id,), {"notified_at": now}, BATCH)
+            if not ids:
+                db.session.rollback()
+                return emails, deliveries
+            queued = _queue_notices(ids, now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        emails, deliveries = emails + queued[0], deliveries + queued[1]
+
+
+def _queue_notices(proposal_ids: list[int], now: datetime) -> tuple[int, int]:
+    """Queue the emails and channel deliveries for the claimed proposals still open.
+
+    One decided meanwhile (auto_apply recorded it, a person rejected it, a newer
+    report superseded it) is marked told without a message: a recording reaches
+    the teams as a change notice of its own.
+    """
     proposals = db.session.scalars(select(Proposal).where(Proposal.id.in_(proposal_ids), Proposal.status == "open")
                                    .order_by(Proposal.id)).all()
     if not proposals:
@@ -76,7 +112,7 @@ def notify_new_proposals(proposal_ids: list[int], now: datetime) -> tuple[int, i
     rows = []
     for user, ids in by_user.values():
         listed = [items[pid] for pid in sorted(ids)]
-        # The first proposal of a pass is this pass's own: one message per recipient per pass.
+        # A proposal is claimed once, so the first of a batch names the batch: one message per recipient.
         key = f"proposal:{min(ids)}:{user.id}"
         rows.append(outbox_row(key, "proposal", render_proposals(user, listed, now), user, now))
     emails = insert_new(rows)
@@ -89,5 +125,4 @@ def notify_new_proposals(proposal_ids: list[int], now: datetime) -> tuple[int, i
             if enqueue(channel, PROPOSAL_EVENT, f"proposal:{min(ids)}:{channel.team_id}",
                        [_channel_item(items[pid]) for pid in ids], now=now, commit=False) is not None:
                 deliveries += 1
-    db.session.commit()
     return emails, deliveries

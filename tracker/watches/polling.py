@@ -5,7 +5,9 @@ outbox row (a short transaction sets `claimed_by` and `lease_expires_at`), the
 provider's HTTP runs with no transaction open, and the result is written in one
 transaction that first checks the lease is still ours. A failure writes only the
 watch's own error fields, so no poll leaves half a result; one watch's failure
-never stops the others.
+never stops the others. The teams are told from what is stored (proposals not
+yet marked told, tracker.watches.notify), before polling and after, so a notice
+that a crashed pass owed goes with the next pass, polled watches or none.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tracker.db import db
 from tracker.models import Watch
 from tracker.operations import metrics
 from tracker.txn import begin_write, claim_ids
-from tracker.watches.notify import notify_new_proposals
+from tracker.watches.notify import notify_untold
 from tracker.watches.proposals import auto_apply
 from tracker.watches.providers import Observation, ProviderError, ProviderSkipped, get_provider
 from tracker.watches.store import StoredPoll, store_observations
@@ -87,6 +89,7 @@ class WatchOutcome:
 class PollReport:
     outcomes: list[WatchOutcome] = field(default_factory=list)
     notice: str = ""
+    notify_error: str = ""
 
     @property
     def failed(self) -> list[WatchOutcome]:
@@ -112,6 +115,8 @@ class PollReport:
                    f"{len(self.proposed)} proposed, {applied} applied, {len(self.failed)} failed")
         if self.notice:
             out.append(self.notice)
+        if self.notify_error:
+            out.append(self.notify_error)
         return out
 
 
@@ -250,9 +255,12 @@ def provider_factory(config: Mapping, **http_options) -> ProviderFactory:
 def run_poll_pass(now: datetime | None = None, *, due_only: bool = True, config: Mapping | None = None,
                   http_options: Mapping | None = None, notify: bool = True,
                   providers: ProviderFactory | None = None) -> PollReport:
-    """Poll the due watches (every watch once, when `due_only` is off); then notify about new proposals.
+    """Poll the due watches (every watch once, when `due_only` is off), telling the teams before and after.
 
-    `providers` (a name -> provider function) replaces the configured providers.
+    Telling first sends what an earlier pass stored and never told (it died, or
+    telling failed); telling after sends this pass's own proposals (and any
+    another process stored meanwhile). `providers` (a name -> provider function)
+    replaces the configured providers.
     """
     now = now or utcnow()
     token = worker_id()
@@ -260,6 +268,8 @@ def run_poll_pass(now: datetime | None = None, *, due_only: bool = True, config:
         providers = provider_factory(config if config is not None else current_app.config,
                                      **dict(http_options or {}))
     report = PollReport()
+    if notify:
+        _tell_teams(report, now)
     done: set[int] = set()
     started = time.monotonic()
     while True:
@@ -279,11 +289,17 @@ def run_poll_pass(now: datetime | None = None, *, due_only: bool = True, config:
         if report.notice:
             break
     if notify:
-        applied = {pid for o in report.outcomes for pid in o.applied}
-        try:
-            notify_new_proposals([pid for pid in report.proposed if pid not in applied], now)
-        except Exception as exc:  # noqa: BLE001 - the proposals are stored; they stay listed and on the dashboard
-            db.session.rollback()
-            log.exception("notifying the new proposals failed")
-            report.notice = f"the new proposals are stored, but notifying the teams failed ({type(exc).__name__})"
+        _tell_teams(report, now)
     return report
+
+
+def _tell_teams(report: PollReport, now: datetime) -> None:
+    """Queue the notices of every proposal not told yet; a failure is reported, never fatal to the pass."""
+    try:
+        notify_untold(now)
+        report.notify_error = ""
+    except Exception as exc:  # noqa: BLE001 - the proposals stay stored and untold; the next pass tells them
+        db.session.rollback()
+        log.exception("notifying the new proposals failed")
+        report.notify_error = (f"the new proposals are stored, but notifying the teams failed "
+                               f"({type(exc).__name__}); the next pass tries again")

@@ -1,7 +1,9 @@
-"""Notices the vendor services queue in their own transaction: receipts, rejections, reopenings, resends.
+"""Notices the vendor services queue in their own transaction: receipts, rejections, reopenings.
+
+A resend, with its new link, is queued by tracker.vendors.links.replace_and_resend.
 
 Each goes to every contact of the vendor, one message per contact, under an
-item key of its cause (the submission, the status change, the new link).
+item key of its cause (the submission, the status change).
 """
 
 from __future__ import annotations
@@ -9,24 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from tracker.audit import SYSTEM
-from tracker.clock import utcnow
-from tracker.models import Vendor, VendorRequest
+from tracker.models import VendorRequest
 from tracker.vendors.links import ensure_link, link_id_of, placeholder_url
 from tracker.vendors.mail.queue import queue
-from tracker.vendors.mail.render import Recipient, outbox_values, request_line
+from tracker.vendors.mail.render import contacts_of, outbox_values, request_line, team_name_of
 
-
-def contacts_of(vendor: Vendor) -> list[Recipient]:
-    return [Recipient(c.email, c.name, contact_id=c.id) for c in vendor.contacts]
+__all__ = ["contacts_of", "link_for", "queue_receipt", "queue_status_notice", "team_name_of"]
 
 
 def link_for(request: VendorRequest, now: datetime) -> str:
     """The placeholder of the request's current link (made if needed): mail never holds the token."""
     return placeholder_url(link_id_of(ensure_link(request, SYSTEM, now=now, commit=False)))
-
-
-def team_name_of(request: VendorRequest) -> str:
-    return request.vendor.team.name
 
 
 def queue_receipt(request: VendorRequest, submission_id: str, now: datetime) -> int:
@@ -59,18 +54,4 @@ def queue_status_notice(request: VendorRequest, kind: str, now: datetime) -> int
         values = outbox_values(kind, contact, subject, heading, intro, [request_line(request, link, notes)], now,
                                team_name=team_name_of(request), request_id=request.id)
         queued += queue(values, [f"{kind}:{request.id}:{stamp}:{contact.contact_id}"])
-    return queued
-
-
-def queue_resend(request: VendorRequest, token: str) -> int:
-    """The request again, with its new link, to every contact (a resend replaced the old link)."""
-    now = utcnow()
-    link = placeholder_url(link_id_of(token))
-    queued = 0
-    for contact in contacts_of(request.vendor):
-        values = outbox_values("vendor_request", contact, f"Request from {team_name_of(request)}: {request.obligation.title}",
-                               "Please answer", f"{team_name_of(request)} sends this request again with a new link; "
-                               "earlier links no longer work.", [request_line(request, link)], now,
-                               team_name=team_name_of(request), request_id=request.id)
-        queued += queue(values, [f"vendor_resend:{request.id}:{token[:12]}:{contact.contact_id}"])
     return queued

@@ -78,6 +78,16 @@ class Recipient:
     user_id: int | None = None
 
 
+def contacts_of(vendor) -> list[Recipient]:
+    """Every contact of the vendor as a recipient (the vendor's mail goes to each)."""
+    return [Recipient(c.email, c.name, contact_id=c.id) for c in vendor.contacts]
+
+
+def team_name_of(request) -> str:
+    """The team that collects the request: who the vendor's mail says is asking."""
+    return request.vendor.team.name
+
+
 def asking_party(team_name: str) -> str:
     """Who asks, as vendors read it: 'Procurement at Acme Robotics' (the same words on the page)."""
     return f"{team_name} at {organization().name}"
