@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_obligation, make_team, make_user
+from tests.factories import login, make_obligation, make_team, make_user
 from tests.grouping_support import at
 from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM, Actor
@@ -150,13 +150,16 @@ def test_who_turned_change_notices_off_gets_the_reminders_without_the_notices(ap
     assert mail["Subject"] == "2 deadlines: 2 due in 7 days" and "assigned you" not in text_of(mail)
 
 
-def test_a_message_built_when_sent_still_carries_the_notices(app, smtp, office, monkeypatch):
+def test_a_message_built_when_sent_still_carries_the_notices(app, client, smtp, office, monkeypatch):
     o = office
     monkeypatch.setattr(grouping, "BUILD_WHEN_PLANNED", 1)
     assign(o, "screening", o["dana"])
     run_pass(at("2026-06-24T09:00:00+00:00"))  # no SMTP host yet: queued, not built
     queued = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == o["dana"].email))
     assert queued.mime == b"" and queued.subject.endswith("; and 1 obligation assigned to you")
+    login(client, make_user(role="admin"))  # the outbox page previews it with the notices
+    page = client.get(f"/outbox/{queued.id}").get_data(as_text=True)
+    assert "Assigned to you" in page and "assigned you “Screening procedure”" in page
     smtp.configure(app)
     run_pass(at("2026-06-24T09:05:00+00:00"))
     [mail] = to(smtp, o["dana"])
