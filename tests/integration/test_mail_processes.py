@@ -19,7 +19,7 @@ from tests.mail_support import SmtpServer, free_port
 from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
-from tracker.models import OutboxItem, OutboxMessage
+from tracker.models import OutboxItem, OutboxMessage, WorkNotice
 from tracker.mail.planning import plan_obligations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +186,47 @@ def test_parallel_passes_group_every_item_into_exactly_one_sent_message(app, clo
     counts = Counter(server.message_ids())
     assert len(counts) == 30 and set(counts.values()) == {1}
     assert len({message["To"] for message in server.messages}) == 30
+
+
+def test_parallel_passes_tell_every_work_notice_once_joined_or_alone(app, clock, database_url):
+    """Work notices: inside the owner's reminder email when one is due, else alone; never twice."""
+    workers = 4 if ON_POSTGRESQL else 2
+    clock.move_to(at("2026-05-01T00:00:00+00:00"))
+    due_team, quiet_team = make_team(timezone="UTC"), make_team(timezone="UTC")
+    for team in (due_team, quiet_team):
+        people.update_team(team, SYSTEM, digest_weekday=None)
+    busy = [make_user(teams=[due_team], password=None) for _ in range(6)]
+    quiet = [make_user(teams=[quiet_team], password=None) for _ in range(6)]
+    # Each is assigned an obligation (a work notice each): the busy ones' are due in 7 days at the pass.
+    for n, user in enumerate(busy):
+        make_obligation(team=due_team, title=f"Due {n:02d}", owner_id=user.id, rule_date=date(2026, 7, 1))
+    for n, user in enumerate(quiet):
+        make_obligation(team=quiet_team, title=f"Later {n:02d}", owner_id=user.id, rule_date=date(2026, 12, 1))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(WorkNotice)) == 12
+    server = SmtpServer()
+    server.start()
+    try:
+        processes = [send_reminders(database_url, "2026-06-24T09:00:00Z", server.port, wait=False)
+                     for _ in range(workers)]
+        outputs = [process.communicate(timeout=180) for process in processes]
+    finally:
+        server.stop()
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, err
+    mails = {}
+    for message in server.messages:
+        mails.setdefault(message["To"].addresses[0].addr_spec, []).append(message)
+    assert sorted(mails) == sorted(user.email for user in busy + quiet)
+    assert {len(sent) for sent in mails.values()} == {1}  # one email per person
+    for n, user in enumerate(busy):
+        [message] = mails[user.email]
+        assert message["Subject"] == "6 deadlines: 6 due in 7 days; and 1 obligation assigned to you"
+        assert f"assigned you “Due {n:02d}”" in message.get_body(("plain",)).get_content()
+    for n, user in enumerate(quiet):
+        assert mails[user.email][0]["Subject"] == f"system assigned you “Later {n:02d}”"
+    every_text = "".join(m.get_body(("plain",)).get_content() for m in server.messages)
+    for title in [f"Due {n:02d}" for n in range(6)] + [f"Later {n:02d}" for n in range(6)]:
+        assert every_text.count(f"assigned you “{title}”") == 1  # told once
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(WorkNotice).where(WorkNotice.outbox_id.is_(None))) == 0

@@ -51,10 +51,13 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     """Plan everything due at `now`, send what the outbox holds, record the run."""
     now = now or utcnow()
     started = time.monotonic()
+    # Expired evidence reopens done obligations and tells their owners: first, so the reopened ones
+    # are planned in this pass and the owners' notices join their reminder email of the pass.
+    expire_evidence(now)
     planned = plan_obligations(now) + plan_digests(now) + plan_stale_notices(now)
     planned += plan_vendor_mail(now) + plan_progress(now)  # contacts' mail and the team's vendor summaries
-    expire_evidence(now)  # expired evidence reopens done obligations and tells their owners
-    planned += plan_work_mail(now)  # assignments, mentions, expiries: one email per person
+    # Assignments, mentions, expiries not joined into a reminder email above: one email per person.
+    planned += plan_work_mail(now)
     plan_channels(now)  # the same pass plans the team channels, from the same state
     # Deliveries are sent by their own job (tracker.jobs.deliveries): the mail never waits for a receiver.
     settings = SmtpSettings.from_config(current_app.config)

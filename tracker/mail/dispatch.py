@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from tracker import queue
 from tracker.db import UTCDateTime, db
+from tracker.mail import notices as work_notices
 from tracker.mail.grouping import ITEM_COLUMNS, rebuild
 from tracker.mail.message import build_message, header_problem, mime_bytes
 from tracker.mail.relevance import (
@@ -109,12 +110,14 @@ def queued_items(message_ids: list[int]) -> dict[int, list]:
 
 
 def _check_items(row, items: list, current: dict, recipients, worker: str, now: datetime,
-                 calendars: dict | None = None) -> tuple[str | None, bytes]:
+                 calendars: dict | None = None, notices: list = ()) -> tuple[str | None, bytes]:
     """(why the message must not go, or None; the bytes to send) after leaving out the items no longer owed.
 
     An item whose obligation is done, waived, deleted or moved, or whose
     recipient no longer wants it, leaves the message; the rest still goes, in
-    an email rebuilt without it (same Message-ID). Nothing left: not sent.
+    an email rebuilt without it (same Message-ID). The work notices it carries
+    stay while the recipient wants change notices; with no item left they go
+    alone. Nothing left: not sent.
     """
     dropped = {}
     for item in items:
@@ -128,16 +131,17 @@ def _check_items(row, items: list, current: dict, recipients, worker: str, now: 
                                .execution_options(synchronize_session=False))
         db.session.commit()
     kept = [item for item in items if item.id not in dropped]
-    if not kept:
+    told = list(notices) if work_notices.wants_notices(recipients.users.get(row.recipient_id)) else []
+    if not kept and not told:
         reasons = sorted(set(dropped.values()))
         if len(reasons) == 1:
             return reasons[0], row.mime
         return "not sent: none of its deadlines is due any more (" + "; ".join(reasons)[:1500] + ")", row.mime
-    if not dropped and row.mime:
+    if not dropped and len(told) == len(notices) and row.mime:
         return None, row.mime
     # Rebuilt without what left it, or built for the first time (a big grouped email).
     message = db.session.get(OutboxMessage, row.id)
-    kind, rendered = rebuild(message, kept, now, calendars)
+    kind, rendered = rebuild(message, kept, now, calendars, told)
     values = {"kind": kind, "subject": rendered.subject, "body_text": rendered.body_text,
               "body_html": rendered.body_html, "ics": rendered.ics}
     single = kept[0] if len(kept) == 1 else None
@@ -178,6 +182,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
         for rows in run.batches(claim):
             worker = run.worker
             items = queued_items([row.id for row in rows])
+            notices = work_notices.attached_to(list(items))
             every_item = [item for its in items.values() for item in its]
             current = current_obligations([*rows, *every_item])
             recipients = current_recipients([*rows, *every_item])
@@ -189,7 +194,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     mime = row.mime if reason else mime_with_links(row)  # response links filled in here only
                 elif row.kind in ITEM_KINDS and row.id in items:
                     reason, mime = _check_items(row, items[row.id], current, recipients, worker, run.clock(),
-                                                calendars)
+                                                calendars, notices.get(row.id, []))
                 else:  # a digest, an admin notice, or a message queued before items existed
                     reason, mime = stale_reason(row, current) or unwanted_reason(row, current, recipients), row.mime
                 if reason:

@@ -10,6 +10,10 @@ have no message yet and puts them into messages:
   due at this pass, most urgent first;
 - a user who chose one email per deadline gets one message per item.
 
+A recipient's pending work notices (assigned, mentioned, evidence expired;
+tracker.mail.notices) join their reminder message of the pass as a section
+of its own, claimed (`work_notices.outbox_id`) in the same store step.
+
 Reading and rendering hold no lock. The store step is one short
 transaction: it inserts the messages and assigns each item with
 `UPDATE ... WHERE message_id IS NULL`, in item order. A message whose items
@@ -26,15 +30,18 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.db import db
+from tracker.mail import notices as work_notices
 from tracker.mail.queue import outbox_row
 from tracker.mail.relevance import current_obligations, current_recipients, stale_reason, unwanted_reason
-from tracker.mail.render import Rendered, message_id_for, subject_line, unsubscribe_url
+from tracker.mail.render import Rendered, message_id_for, subject_line, unsubscribe_url, with_also
 from tracker.mail.render_groups import (
     ChangeLine, DueLine, changes_subject, deadlines_subject, due_order, keep_message_id, render_changes,
     render_deadlines,
 )
 from tracker.mail.timing import Policy
-from tracker.models import ChangeCause, DeadlineHistory, Obligation, OutboxItem, OutboxMessage, Team, User
+from tracker.models import (
+    ChangeCause, DeadlineHistory, Obligation, OutboxItem, OutboxMessage, Team, User, WorkNotice,
+)
 from tracker.txn import begin_write, in_chunks, insert_ignoring
 
 GROUP_BATCH = 100_000
@@ -58,6 +65,7 @@ class Group:
     form: str                      # 'change' or 'due'
     cause_id: int | None = None
     items: list = field(default_factory=list)
+    notices: list = field(default_factory=list)  # work notices joining a 'due' message
 
 
 def group_key(item, user) -> tuple:
@@ -109,23 +117,26 @@ class Content:
             lines.append(DueLine(item.kind, obligation, (obligation.due_date - today).days))
         return lines
 
-    def subject(self, form: str, cause_id: int | None, items: list, now: datetime) -> tuple[str, str]:
+    def subject(self, form: str, cause_id: int | None, items: list, now: datetime,
+                notices=()) -> tuple[str, str]:
         """(message kind, subject) without rendering the bodies."""
         if form == "change":
             cause = self.causes.get(cause_id)
             return "change", changes_subject(cause.title if cause else None, len(items))
         lines = sorted(self.due_lines(items, now), key=due_order)
-        return lines[0].kind, deadlines_subject(lines)
+        also = work_notices.summary(notices) if notices else ""
+        return lines[0].kind, with_also(deadlines_subject(lines), also)
 
-    def render(self, form: str, cause_id: int | None, items: list, now: datetime) -> tuple[str, Rendered]:
-        """(message kind, email) of a group of items for their one recipient."""
+    def render(self, form: str, cause_id: int | None, items: list, now: datetime,
+               notices=()) -> tuple[str, Rendered]:
+        """(message kind, email) of a group of items (and work notices) for their one recipient."""
         user = self.users[items[0].recipient_id]
         if form == "change":
             lines = [ChangeLine(self.obligations[item.obligation_id], self.history_of(item)) for item in items]
             lines = [line for line in lines if line.history is not None]
             cause = self.causes.get(cause_id)
             return "change", render_changes(cause.title if cause else None, lines, user, now, self.calendars)
-        return render_deadlines(self.due_lines(items, now), user, now, self.calendars)
+        return render_deadlines(self.due_lines(items, now), user, now, self.calendars, notices)
 
 
 def _pending() -> list:
@@ -160,6 +171,14 @@ def _groups(items: list, users: dict) -> list[Group]:
     return list(groups.values())
 
 
+def _join_notices(groups: list[Group], users: dict) -> None:
+    """Give each recipient's reminder message their pending work notices (not to one email per deadline)."""
+    due = {group.recipient_id: group for group in groups
+           if group.form == "due" and work_notices.joins_reminders(users[group.recipient_id])}
+    for recipient_id, notices in work_notices.pending_for(list(due)).items():
+        due[recipient_id].notices = notices
+
+
 def _message_row(group: Group, kind: str, rendered: Rendered, user: User, now: datetime) -> dict:
     first = group.items[0]
     single = len(group.items) == 1
@@ -177,9 +196,9 @@ def _make(content: Content, group: Group, now: datetime) -> dict:
     """The outbox row of a group: built now when small, else only its subject (built when sent)."""
     user = content.users[group.recipient_id]
     if len(group.items) <= BUILD_WHEN_PLANNED:
-        kind, rendered = content.render(group.form, group.cause_id, group.items, now)
+        kind, rendered = content.render(group.form, group.cause_id, group.items, now, group.notices)
     else:
-        kind, subject = content.subject(group.form, group.cause_id, group.items, now)
+        kind, subject = content.subject(group.form, group.cause_id, group.items, now, group.notices)
         rendered = Rendered(subject=subject_line(subject), body_text="", body_html="", ics=None,
                             message_id=message_id_for(kind), unsubscribe_url=unsubscribe_url(user, kind))
     return _message_row(group, kind, rendered, user, now)
@@ -201,35 +220,52 @@ _ASSIGN = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.me
            .values(message_id=bindparam("to_message"), status=bindparam("to_status"), note=bindparam("to_note")))
 
 
-def _store(messages: list[tuple[dict, list[int]]], left_out: list[tuple[int, str]]) -> tuple[int, bool]:
-    """One short transaction: insert the messages, assign their items; (messages kept, contended)."""
+def _counts(column, message_ids: list[int]) -> dict[int, int]:
+    """How many rows (items or notices) each message holds now."""
+    got: dict[int, int] = {}
+    for chunk in in_chunks(message_ids):
+        got.update(db.session.execute(select(column, func.count()).where(column.in_(chunk))
+                                      .group_by(column)).all())
+    return got
+
+
+def _store(messages: list[tuple[dict, list[int], list[int]]],
+           left_out: list[tuple[int, str]]) -> tuple[int, bool]:
+    """One short transaction: insert the messages, claim their items and work notices; (messages kept, contended)."""
     begin_write()
     # In key order, like the items below: two passes inserting the same keys never deadlock.
     messages = sorted(messages, key=lambda message: message[0]["dedupe_key"])
-    ids = _insert_messages([row for row, _ in messages])
-    wanted: dict[int, int] = {}
+    ids = _insert_messages([row for row, _, _ in messages])
+    wanted: dict[int, tuple[int, int]] = {}
     updates = [{"item_id": item_id, "to_message": None, "to_status": "left_out", "to_note": note[:2000]}
                for item_id, note in left_out]
-    for row, item_ids in messages:
+    claims = []
+    for row, item_ids, notice_ids in messages:
         message_id = ids.get(row["dedupe_key"])
         if message_id is None:
             continue  # queued by a concurrent pass: its items are already taken
-        wanted[message_id] = len(item_ids)
+        wanted[message_id] = (len(item_ids), len(notice_ids))
         updates += [{"item_id": item_id, "to_message": message_id, "to_status": "queued", "to_note": ""}
                     for item_id in item_ids]
-    # In item order, so two passes lock items in the same order (no deadlock on PostgreSQL).
+        claims += [{"notice_id": notice_id, "to_message": message_id} for notice_id in notice_ids]
+    # In item order, so two passes lock items in the same order (no deadlock on PostgreSQL);
+    # then the notices, in their order.
     updates.sort(key=lambda values: values["item_id"])
     if updates:
         db.session.execute(_ASSIGN, updates)
-    got: dict[int, int] = {}
-    for chunk in in_chunks(list(wanted)):
-        got.update(db.session.execute(select(OutboxItem.message_id, func.count()).where(
-            OutboxItem.message_id.in_(chunk)).group_by(OutboxItem.message_id)).all())
-    short = [message_id for message_id, count in wanted.items() if got.get(message_id, 0) != count]
+    claims.sort(key=lambda values: values["notice_id"])
+    if claims:
+        db.session.execute(work_notices.CLAIM, claims)
+    items = _counts(OutboxItem.message_id, list(wanted))
+    notices = _counts(WorkNotice.outbox_id, [message_id for message_id, (_, n) in wanted.items() if n])
+    short = [message_id for message_id, (n_items, n_notices) in wanted.items()
+             if items.get(message_id, 0) != n_items or notices.get(message_id, 0) != n_notices]
     for chunk in in_chunks(short):
-        # Some of its items went into a concurrent pass's message: give the rest back, drop this one.
+        # Some of its items (or notices) went into a concurrent pass's message: give the rest back, drop this one.
         db.session.execute(update(OutboxItem).where(OutboxItem.message_id.in_(chunk))
                            .values(message_id=None).execution_options(synchronize_session=False))
+        db.session.execute(update(WorkNotice).where(WorkNotice.outbox_id.in_(chunk))
+                           .values(outbox_id=None).execution_options(synchronize_session=False))
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(chunk))
                            .execution_options(synchronize_session=False))
     db.session.commit()
@@ -247,8 +283,11 @@ def group_items(now: datetime) -> int:
         items, left_out = _sorted_out(pending)
         content = Content(items)
         messages = []
-        for group in _groups(items, content.users):
-            messages.append((_make(content, group, now), [item.id for item in group.items]))
+        groups = _groups(items, content.users)
+        _join_notices(groups, content.users)
+        for group in groups:
+            messages.append((_make(content, group, now), [item.id for item in group.items],
+                             [notice.id for notice in group.notices]))
         db.session.commit()  # end the reading transaction before the short write
         kept, contended = _store(messages, left_out)
         added += kept
@@ -257,14 +296,25 @@ def group_items(now: datetime) -> int:
     return added
 
 
-def rebuild(message, items: list, now: datetime, calendars: dict | None = None) -> tuple[str, Rendered]:
+def rebuild(message, items: list, now: datetime, calendars: dict | None = None,
+            notices: list | None = None) -> tuple[str, Rendered]:
     """The email of a queued message made (again) from `items`, the ones still owed; same Message-ID.
 
     `calendars` shares the .ics between the messages of one dispatch batch.
+    `notices`: the work notices it still carries (default: those claimed for it,
+    if its recipient still wants them); with no item left, an email of notices only.
     """
+    if notices is None:
+        notices = work_notices.attached_to([message.id]).get(message.id, [])
+        if notices and not work_notices.wants_notices(db.session.get(User, message.recipient_id)):
+            notices = []
+    if not items:
+        user = db.session.get(User, message.recipient_id)
+        return work_notices.KIND, keep_message_id(work_notices.render_alone(notices, user), message.message_id)
     content = Content(items)
     if calendars is not None:
         content.calendars = calendars
     form = "change" if items[0].kind == "change" else "due"
-    kind, rendered = content.render(form, items[0].cause_id if form == "change" else None, items, now)
+    kind, rendered = content.render(form, items[0].cause_id if form == "change" else None, items, now,
+                                    notices if form == "due" else ())
     return kind, keep_message_id(rendered, message.message_id)

@@ -188,14 +188,25 @@ def _finish(kind: str, subject: str, template: str, context: dict, recipient, ic
     )
 
 
-def render_deadline(kind: str, obligation, recipient, days: int, now: datetime) -> Rendered:
-    """A lead-time reminder (`days` before) or an overdue notice (`days` after, negative)."""
+def with_also(subject: str, also: str) -> str:
+    """A subject that says what else the email holds: '2 deadlines: ...; and 1 mention'."""
+    return f"{subject}; and {also}" if also else subject
+
+
+def render_deadline(kind: str, obligation, recipient, days: int, now: datetime, *,
+                    also: str = "", extra: dict | None = None) -> Rendered:
+    """A lead-time reminder (`days` before) or an overdue notice (`days` after, negative).
+
+    `also` and `extra`: what else the email holds (work notices, tracker.mail.notices),
+    named in the subject and added to the template's context.
+    """
     phrase = due_phrase(kind, days)
     projected = " (projected)" if obligation.due_state == "projected" else ""
-    subject = f"{phrase}{projected}: {obligation.title}, {long_date(obligation.due_date)}"
+    subject = with_also(f"{phrase}{projected}: {obligation.title}, {long_date(obligation.due_date)}", also)
     url = obligation_url(obligation.id)
     context = {"kind": kind, "obligation": obligation, "phrase": phrase, "due_label": _due_label(obligation),
-               "state_sentence": state_sentence(obligation), "url": url, "team": obligation.team}
+               "state_sentence": state_sentence(obligation), "url": url, "team": obligation.team,
+               **(extra or {})}
     ics = single_event_calendar(obligation).decode("utf-8")
     return _finish(kind, subject, "deadline", context, recipient, ics)
 

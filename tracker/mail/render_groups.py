@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from tracker.feeds.attachment import calendar_of
+from tracker.mail import notices as work_notices
 from tracker.mail.render import (
     Rendered, _due_label, _finish, due_phrase, long_date, obligation_url, render_change, render_deadline,
-    state_sentence,
+    state_sentence, with_also,
 )
 
 
@@ -112,21 +113,27 @@ def deadlines_subject(lines: list[DueLine]) -> str:
 
 
 def render_deadlines(lines: list[DueLine], recipient, now: datetime,
-                     calendars: dict | None = None) -> tuple[str, Rendered]:
-    """(message kind, email) for the reminders and overdue notices due for one recipient now."""
+                     calendars: dict | None = None, notices=()) -> tuple[str, Rendered]:
+    """(message kind, email) for the reminders and overdue notices due for one recipient now.
+
+    `notices`: the recipient's work notices joined into this email, a section of their own.
+    """
     lines = sorted(lines, key=due_order)
     kind = lines[0].kind
+    also = work_notices.summary(notices) if notices else ""
+    extra = work_notices.context(notices, recipient)
     if len(lines) == 1:
-        return kind, render_deadline(kind, lines[0].obligation, recipient, lines[0].days, now)
+        return kind, render_deadline(kind, lines[0].obligation, recipient, lines[0].days, now,
+                                     also=also, extra=extra)
     entries = [{"kind": line.kind, "obligation": line.obligation, "team": line.obligation.team,
                 "phrase": due_phrase(line.kind, line.days), "due_label": _due_label(line.obligation),
                 "state_sentence": state_sentence(line.obligation), "url": obligation_url(line.obligation.id)}
                for line in lines]
-    subject = deadlines_subject(lines)
+    subject = with_also(deadlines_subject(lines), also)
     context = {"entries": entries, "count": len(lines), "team": lines[0].obligation.team,
-               "team_names": sorted({line.obligation.team.name for line in lines})}
+               "team_names": sorted({line.obligation.team.name for line in lines}), **extra}
     return kind, _finish(kind, subject, "deadlines", context, recipient,
-                         _calendar([line.obligation for line in lines], subject, calendars))
+                         _calendar([line.obligation for line in lines], deadlines_subject(lines), calendars))
 
 
 def keep_message_id(rendered: Rendered, message_id: str) -> Rendered:
