@@ -19,6 +19,7 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.evidence.operations import add_file, add_link, remove_evidence
 from tracker.models import Obligation, ObligationEvidence, ObligationEvidenceChunk
+from tracker.people import permissions
 from tracker.vendors.downloads import evidence_response
 from tracker.vendors.uploads import MAX_FILE_BYTES, Upload
 
@@ -131,6 +132,8 @@ def download_evidence(evidence_id: int):
     evidence = _evidence(evidence_id)
     if evidence.kind != "file":
         raise ApiProblem(404, f"evidence {evidence_id} is a link, not a file")
+    permissions.require(permissions.may_read_evidence(api_user(), evidence),
+                        "evidence files are readable by the members of the obligation's team")
     return evidence_response(evidence, ObligationEvidenceChunk)
 
 
