@@ -108,6 +108,8 @@ def download(evidence_id: int):
 @editor_required
 def remove(evidence_id: int):
     evidence = load_or_404(ObligationEvidence, evidence_id)
+    if not may_edit_obligation(current_user, db.session.get(Obligation, evidence.obligation_id)):
+        abort(403)  # before reading the form: roles per team
     if ConfirmForm().validate_on_submit():
         try:
             remove_evidence(evidence, current_user, actor())
