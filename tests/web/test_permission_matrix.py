@@ -69,8 +69,8 @@ ADMIN_ONLY = {
     "notifications.team_policy", "evidence.team_rule",
 }
 SETS = {"PUBLIC": PUBLIC, "READS": READS, "TEAM_READS": TEAM_READS, "PERSONAL_WRITES": PERSONAL_WRITES,
-"TEAM_WRITES": TEAM_WRITES, "OBLIGATION_WRITES": OBLIGATION_WRITES, "AUTHOR_ONLY": AUTHOR_ONLY,
-        "EVENT_WRITES": EVENT_WRITES, "EDITOR_WRITES": EDITOR_WRITES, "ADMIN_ONLY": ADMIN_ONLY}
+        "TEAM_WRITES": TEAM_WRITES, "OBLIGATION_WRITES": OBLIGATION_WRITES, "EVENT_WRITES": EVENT_WRITES,
+        "AUTHOR_ONLY": AUTHOR_ONLY, "EDITOR_WRITES": EDITOR_WRITES, "ADMIN_ONLY": ADMIN_ONLY}
 # What an editor of another team may not do to this team's things.
 OUTSIDER_REFUSED = TEAM_READS | TEAM_WRITES | ADMIN_ONLY
 # What a viewer is not refused with a 403.
@@ -169,7 +169,7 @@ def _ids(team, person) -> dict[str, object]:
             "evidence_id": _first(models.ObligationEvidence), "vendor_evidence_id": uploaded.id,
             "proposal_id": _first(models.Proposal, watch_id=watch.id), "comment_id": _first(models.Comment),
             "mapping_id": _first(models.OidcGroupMapping), "view_id": _first(models.SavedView, user_id=person.id),
-            "token_id": _first(models.ApiToken, user_id=person.id), "filename": "x"}
+            "token_id": _first(models.ApiToken, user_id=person.id)}
 
 
 # The same parameter name naming another kind of row.
@@ -259,8 +259,8 @@ def test_editors_of_the_team_and_admins_are_never_refused_and_never_get_a_500(ap
 
 
 def test_every_endpoint_is_placed_in_exactly_one_set(app):
-    """A new page or form must be decided: public, a read, personal, team-scoped,
-    an obligation's or an event's, any editor's, or admins' only."""
+    """A new page or form must be decided: public, a read, a team's files, personal, team-scoped,
+    an obligation's or an event's, its author's, any editor's, or admins' only."""
     endpoints = {rule.endpoint for method in ("GET", "POST") for rule in _rules(app, method)}
     placed = [endpoint for members in SETS.values() for endpoint in members]
     assert len(placed) == len(set(placed)), sorted({e for e in placed if placed.count(e) > 1})
