@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
+from flask import Flask
 
+from tests.server_support import served
 from tracker import create_app
 from tracker.db import db
 
@@ -43,28 +45,39 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def live_server(database_template, tmp_path):
-    """The app with CSRF on, the demo pack loaded, served on a free loopback port."""
+@contextmanager
+def served_app(database_template, directory: Path, seed_demo: bool = True, **config) -> Iterator[tuple[str, Flask]]:
+    """The one live server of the browser tests: a copy of the migrated template at
+    `directory`/browser.db, the app over it (CSRF on, no scheduler, the demo admin's known password,
+    `config` on top), the demo pack seeded unless told not to, served on a free loopback port by a
+    thread per request. Yields (base URL, app); the server stops and the engine is closed however
+    the block ends. Setup that needs the URL (an identity provider's callback) can follow the start:
+    nothing requests a page before the block's body does."""
     if not isinstance(database_template, Path):
         pytest.skip("browser tests run on the SQLite pass only")
-    path = tmp_path / "browser.db"
+    path = directory / "browser.db"
     shutil.copyfile(database_template, path)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
                       "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1",
-                      "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1]})  # known login, no forced change
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+                      "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1], **config})  # known login, no forced change
+    try:
+        if seed_demo:
+            with app.app_context():
+                result = app.test_cli_runner().invoke(args=["seed-demo"])
+                assert result.exit_code == 0, result.output
+                db.session.remove()
+        with served(app, threaded=True) as base:
+            yield base, app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(database_template, tmp_path):
+    """The demo with CSRF on, served on a free loopback port; its database is tmp_path/browser.db."""
+    with served_app(database_template, tmp_path) as (base, _):
+        yield base
 
 
 @pytest.fixture

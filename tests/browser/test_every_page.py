@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import DEMO_ADMIN
 
@@ -59,64 +56,42 @@ def _axe_source() -> str:
 @pytest.fixture(scope="module")
 def site(database_template, tmp_path_factory):
     """The demo served on loopback with the clock pinned; yields (base URL, {url rule: concrete URLs})."""
-    if not isinstance(database_template, Path):
-        pytest.skip("browser tests run on the SQLite pass only")
     import time_machine
 
+    from tests.browser.conftest import served_app
     from tests.regulator_replay import RegulatorReplay
-    from tracker import create_app
     from tracker.audit import SYSTEM
     from tracker.channels.operations import create_channel
     from tracker.db import db
-    from tracker.models import Team, VendorRequest
+    from tracker.models import Team, User, VendorRequest
     from tracker.vendors import links
+    from tracker.watches.polling import run_poll_pass
+    from tracker.work.saved_views import save_view
 
-    path = tmp_path_factory.mktemp("every-page") / "browser.db"
-    shutil.copyfile(database_template, path)
-    traveller = time_machine.travel(NOW, tick=True)
-    traveller.start()
-    replay = RegulatorReplay()
-    replay.__enter__()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
-                      "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1",
-                      "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1], "TRACKER_WEBHOOK_ALLOW_PRIVATE": "1",
-                      **replay.config()})
-    with app.app_context():
-        cli = app.test_cli_runner()
-        assert cli.invoke(args=["seed-demo"]).exit_code == 0
-        for email, role in ((EDITOR[0], "editor"), (VIEWER[0], "viewer")):
-            result = cli.invoke(args=["create-user", email, "--role", role, "--team", "procurement",
-                                      "--password", PASSWORD, "--name", f"Browser {role.title()}"])
-            assert result.exit_code == 0, result.output
-        from tracker.watches.polling import run_poll_pass
-
-        report = run_poll_pass(datetime(2026, 12, 5, 12, tzinfo=timezone.utc), due_only=False,
-                               http_options={"sleep": replay.sleep})
-        assert not report.failed, report.lines()
-        assert cli.invoke(args=["send-reminders"]).exit_code == 0
-        team = db.session.scalar(sa.select(Team).where(Team.key == "procurement"))
-        create_channel(team, "webhook", "https://127.0.0.1:9/tracker-hook", SYSTEM, name="Browser test hook")
-        from tracker.models import User
-        from tracker.work.saved_views import save_view
-
-        admin = db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN[0]))
-        save_view(admin, "Procurement, still open", f"team={team.id}&status=active")
-        vendor_request = db.session.scalar(sa.select(VendorRequest).where(VendorRequest.status == "open")
-                                           .order_by(VendorRequest.id))
-        token = links.ensure_link(vendor_request, SYSTEM)
-        urls = _concrete_urls(app, db)
-        urls["/respond/<token>"] = [f"/respond/{token}"]
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", urls
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
-    replay.__exit__(None, None, None)
-    traveller.stop()
+    with time_machine.travel(NOW, tick=True), RegulatorReplay() as replay, \
+            served_app(database_template, tmp_path_factory.mktemp("every-page"), TRACKER_WEBHOOK_ALLOW_PRIVATE="1",
+                       **replay.config()) as (base, app):
+        with app.app_context():
+            cli = app.test_cli_runner()
+            for email, role in ((EDITOR[0], "editor"), (VIEWER[0], "viewer")):
+                result = cli.invoke(args=["create-user", email, "--role", role, "--team", "procurement",
+                                          "--password", PASSWORD, "--name", f"Browser {role.title()}"])
+                assert result.exit_code == 0, result.output
+            report = run_poll_pass(datetime(2026, 12, 5, 12, tzinfo=timezone.utc), due_only=False,
+                                   http_options={"sleep": replay.sleep})
+            assert not report.failed, report.lines()
+            assert cli.invoke(args=["send-reminders"]).exit_code == 0
+            team = db.session.scalar(sa.select(Team).where(Team.key == "procurement"))
+            create_channel(team, "webhook", "https://127.0.0.1:9/tracker-hook", SYSTEM, name="Browser test hook")
+            admin = db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN[0]))
+            save_view(admin, "Procurement, still open", f"team={team.id}&status=active")
+            vendor_request = db.session.scalar(sa.select(VendorRequest).where(VendorRequest.status == "open")
+                                               .order_by(VendorRequest.id))
+            token = links.ensure_link(vendor_request, SYSTEM)
+            urls = _concrete_urls(app, db)
+            urls["/respond/<token>"] = [f"/respond/{token}"]
+            db.session.remove()
+        yield base, urls
 
 
 def _concrete_urls(app, db) -> dict[str, list[str]]:

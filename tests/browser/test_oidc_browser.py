@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import served_app
 from tests.factories import make_team, make_user
 from tests.oidc_support import oidc_config, oidc_provider
-from tracker import create_app
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.signin import operations as mappings
@@ -24,28 +20,15 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def sso_server(database_template, tmp_path):
     """The tracker served on loopback, signing in with oidc-provider started for its exact callback URL."""
-    if not isinstance(database_template, Path):
-        pytest.skip("browser tests run on the SQLite pass only")
-    path = tmp_path / "browser.db"
-    shutil.copyfile(database_template, path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
-                      "TRACKER_SCHEDULER": "off", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    with oidc_provider(base) as issuer:
+    with served_app(database_template, tmp_path, seed_demo=False, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+                    TESTING=True) as (base, app), oidc_provider(base) as issuer:
         app.config.update(TRACKER_BASE_URL=base, **oidc_config(issuer))
         with app.app_context():
             make_team(key="grc", name="GRC")
             mappings.save_group_mapping("grc-editors", "editor", ["grc"], SYSTEM)
             make_user("admin@example.com", role="admin")
             db.session.remove()
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         yield base, issuer
-        server.shutdown()
-        thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_sign_in_with_the_provider_and_out_again(browser, sso_server):

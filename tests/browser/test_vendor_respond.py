@@ -3,45 +3,23 @@ limits and type sniffing with real files (nothing stored, typed text kept); revo
 
 from __future__ import annotations
 
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from tracker import create_app
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.models import VendorAttestation, VendorEvidence, VendorRequest
 from tracker.vendors import links
 from tracker.vendors.uploads import MAX_FILE_BYTES
-from tests.browser.conftest import DEMO_ADMIN
+from tests.browser.conftest import served_app
 from tests.vendor_files import HTML_PAGE, pdf_bytes, png_bytes
 
 
 @pytest.fixture
 def served(database_template, tmp_path):
     """The demo on a live server, and its app (to make links and read what was stored)."""
-    if not isinstance(database_template, Path):
-        pytest.skip("browser tests run on the SQLite pass only")
-    path = tmp_path / "respond.db"
-    shutil.copyfile(database_template, path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
-                      "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1",
-                      "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1]})
-    with app.app_context():
-        assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    with served_app(database_template, tmp_path) as (base, app):
+        yield base, app
 
 
 def _open_request(app) -> tuple[int, str]:

@@ -4,19 +4,14 @@ against the regulator replay (never the network)."""
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import DEMO_ADMIN
+from tests.browser.conftest import served_app
 from tests.browser.test_ui_browser import sign_in
 from tests.regulator_replay import regulator_replay  # noqa: F401 (the fixture)
-from tracker import create_app
 from tracker.db import db
 
 pytestmark = pytest.mark.browser
@@ -25,36 +20,20 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def watched_server(database_template, tmp_path, regulator_replay):
     """The demo, its watches polled once against the replay, served on a free loopback port."""
-    if not isinstance(database_template, Path):
-        pytest.skip("browser tests run on the SQLite pass only")
     import time_machine
 
-    path = tmp_path / "browser.db"
-    shutil.copyfile(database_template, path)
+    from tracker.watches.polling import run_poll_pass
+
     # The server's clock is the day after the poll, whatever day the suite runs (the dashboard
     # ranks what needs action against today).
-    traveller = time_machine.travel(datetime(2026, 12, 5, 13, tzinfo=timezone.utc), tick=True)
-    traveller.start()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-test",
-                      "TRACKER_SCHEDULER": "off", "TRACKER_BASE_URL": "http://127.0.0.1",
-                      "TRACKER_DEMO_PASSWORD": DEMO_ADMIN[1], **regulator_replay.config()})
-    with app.app_context():
-        assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-        from tracker.watches.polling import run_poll_pass
-
-        report = run_poll_pass(datetime(2026, 12, 5, 12, tzinfo=timezone.utc), due_only=False,
-                               http_options={"sleep": regulator_replay.sleep})
-        assert not report.failed, report.lines()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
-    traveller.stop()
+    with time_machine.travel(datetime(2026, 12, 5, 13, tzinfo=timezone.utc), tick=True), \
+            served_app(database_template, tmp_path, **regulator_replay.config()) as (base, app):
+        with app.app_context():
+            report = run_poll_pass(datetime(2026, 12, 5, 12, tzinfo=timezone.utc), due_only=False,
+                                   http_options={"sleep": regulator_replay.sleep})
+            assert not report.failed, report.lines()
+            db.session.remove()
+        yield base
 
 
 def test_source_page_watch_then_accept_the_enactment(browser, watched_server):

@@ -8,10 +8,10 @@ mismatch is 412 with the current ETag; the comparison and the write are one
 atomic step. "Errors": 405 carries an `Allow` header; everything that is not a
 success is a problem document.
 
-test_api_obligations.py checks a stale PATCH/DELETE on obligations;
-test_api_concurrency.py races two writers on an obligation. This file covers
-sources, events and teams the same way, and the header forms (`*`, lists,
-weak or malformed tags) on all four resources.
+test_api_obligations.py checks a stale PATCH/DELETE on obligations. This file
+covers sources, events and teams the same way, races two real writers on each
+of the four resources, and checks the header forms (`*`, lists, weak or
+malformed tags) on all four.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from tests.factories import make_event, make_obligation, make_source, make_team
 from tests.integration.api_helpers import auth, expect_problem, http_request, small_register, token_for
 from tracker.db import db
-from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation
+from tracker.models import AuditEntry, DeadlineHistory, Event, Obligation, Team
 
 STRONG_ETAG = re.compile(r'^"[0-9a-f]{32}"$')
 NEVER_AN_ETAG = '"00000000000000000000000000000000"'
@@ -344,11 +344,13 @@ def test_writes_elsewhere_that_change_a_representation_make_its_etag_stale(app, 
 
 # ---- the race: comparison and write are one step, for every resource ----
 
-@pytest.mark.parametrize("name", ["sources", "events", "teams"])
+@pytest.mark.parametrize("name", ["obligations", "sources", "events", "teams"])
 def test_two_clients_with_the_same_etag_get_one_200_and_one_412(app, live_server, name):
     kind = KINDS[name]
     url = f"{live_server}/api/v1/{name}/{kind.make()}"
-    token_a, token_b = token_for(kind.role), token_for(kind.role)
+    # Writers of every team, so the race is about the ETag whatever team owns the row.
+    teams = list(db.session.scalars(select(Team)))
+    token_a, token_b = token_for(kind.role, teams=teams), token_for(kind.role, teams=teams)
     # Both tokens read first: a token's first use records last_used_at, a write that would
     # otherwise queue the two PATCHes on SQLite's database lock by accident.
     (status_a, headers, _), (status_b, _, _) = http_request(url, "GET", token_a), http_request(url, "GET", token_b)
@@ -388,9 +390,13 @@ def test_two_clients_with_the_same_etag_get_one_200_and_one_412(app, live_server
     assert status == 200 and body[kind.field] == f"From {winner}"
     db.session.expire_all()
     updates = db.session.scalar(select(func.count(AuditEntry.id)).where(
-        AuditEntry.entity_id == body["id"], AuditEntry.action == "update",
-        AuditEntry.entity == {"sources": "source", "events": "event", "teams": "team"}[name]))
+        AuditEntry.entity_id == body["id"], AuditEntry.action == "update", AuditEntry.entity == name[:-1]))
     assert updates == 1
+    # Nothing lost for the loser either: it retries with the ETag its 412 carried.
+    loser_token = token_a if loser == "a" else token_b
+    status, _, body = http_request(url, "PATCH", loser_token, {kind.field: f"From {loser}"},
+                                   if_match=results[loser][1]["ETag"])
+    assert status == 200 and body[kind.field] == f"From {loser}"
 
 
 # ---- 405 on the resource URLs ----

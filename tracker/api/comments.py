@@ -8,11 +8,14 @@ from tracker.api.core import ApiProblem, api_user, no_content, operation, respon
 from tracker.api.representations import Out
 from tracker.api.schemas import Body, _text
 from tracker.audit import Actor
-from tracker.comments.operations import add_comment, comments_of, delete_comment, edit_comment, target_of
+from tracker.comments.operations import (
+    add_comment, comments_of, delete_comment, edit_comment, may_comment, target_of,
+)
 from tracker.comments.render import BODY_MAX, render_comment
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import Comment, Obligation, VendorRequest
+from tracker.people import permissions
 
 TAG = "comments"
 
@@ -73,6 +76,7 @@ def _comment(comment_id: int) -> Comment:
 
 def _post(target, body: CommentIn):
     user = api_user()
+    permissions.require(may_comment(user, target), "commenting needs the editor role in the obligation's team")
     try:
         posted = add_comment(target, body.body, user, Actor.of(user))
     except ValidationFailed as exc:

@@ -19,8 +19,10 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.evidence.operations import add_file, add_link, remove_evidence
 from tracker.models import Obligation, ObligationEvidence, ObligationEvidenceChunk
+from tracker.people import permissions
 from tracker.vendors.downloads import evidence_response
 from tracker.vendors.uploads import MAX_FILE_BYTES, Upload
+from tracker.work.policy import may_edit_obligation
 
 TAG = "evidence"
 # A 25 MB file in base64 and the other fields.
@@ -77,6 +79,11 @@ def _obligation(obligation_id: int) -> Obligation:
     return ob
 
 
+def _require_editor_of(ob: Obligation, user) -> None:
+    """403 (not a 422 about the body) for a token whose user may not change this obligation."""
+    permissions.require(may_edit_obligation(user, ob), "evidence needs the editor role in the obligation's team")
+
+
 def _evidence(evidence_id: int) -> ObligationEvidence:
     found = db.session.get(ObligationEvidence, evidence_id)
     if found is None or found.removed_at is not None:
@@ -98,8 +105,10 @@ def list_evidence(obligation_id: int):
            role="editor", body=LinkIn, response=EvidenceOut, status=201)
 def add_link_view(obligation_id: int, body: LinkIn):
     user = api_user()
+    ob = _obligation(obligation_id)
+    _require_editor_of(ob, user)
     try:
-        evidence = add_link(_obligation(obligation_id), body.url, user, Actor.of(user), title=body.title,
+        evidence = add_link(ob, body.url, user, Actor.of(user), title=body.title,
                             valid_until=body.valid_until)
     except ValidationFailed as exc:
         raise service_errors(exc.errors) from None
@@ -112,6 +121,7 @@ def add_link_view(obligation_id: int, body: LinkIn):
                        "the bytes, at most 25 MB; nothing is stored when refused.")
 def add_file_view(obligation_id: int, body: FileIn):
     ob = _obligation(obligation_id)
+    _require_editor_of(ob, api_user())
     try:
         data = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError):
@@ -131,6 +141,8 @@ def download_evidence(evidence_id: int):
     evidence = _evidence(evidence_id)
     if evidence.kind != "file":
         raise ApiProblem(404, f"evidence {evidence_id} is a link, not a file")
+    permissions.require(permissions.may_read_evidence(api_user(), evidence),
+                        "evidence files are readable by the members of the obligation's team")
     return evidence_response(evidence, ObligationEvidenceChunk)
 
 

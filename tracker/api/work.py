@@ -17,7 +17,9 @@ from tracker.audit import Actor
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import SavedView
+from tracker.people import permissions
 from tracker.work.operations import BulkRefused, WorkChange, bulk_change, change_work
+from tracker.work.policy import may_edit_obligation
 from tracker.work.queries import user_by_email
 from tracker.work.saved_views import delete_view, save_view, views_of
 
@@ -93,6 +95,7 @@ def _refusal(refused: BulkRefused) -> ApiProblem:
 def assign_owner(obligation_id: int, body: OwnerChange):
     ob = locked_obligation(obligation_id)
     user = api_user()
+    permissions.require(may_edit_obligation(user, ob), "assigning needs the editor role in the obligation's team")
     try:
         change_work(ob, WorkChange(owner_id=_owner_id(body.owner)), user, Actor.of(user))
     except ValidationFailed as exc:

@@ -142,6 +142,12 @@ def may_read_answers(user: User, vendor_request) -> bool:
     return may_read_team_private(user, request_team_ids(vendor_request))
 
 
+def may_read_evidence(user: User, evidence) -> bool:
+    """An obligation's evidence files: the members of its team and admins."""
+    team_id = db.session.scalar(select(Obligation.team_id).where(Obligation.id == evidence.obligation_id))
+    return may_read_team_private(user, [team_id])
+
+
 def may_edit_obligation(user: User, obligation) -> bool:
     """An obligation's team-owned settings (its vendor scope): editors of its team."""
     return may_edit_team(user, obligation.team_id)

@@ -15,6 +15,7 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.forms import ConfirmForm
 from tracker.models import Comment, Obligation, VendorRequest
+from tracker.people import permissions
 from tracker.views.common import actor, load_or_404
 
 bp = Blueprint("comments", __name__)
@@ -33,6 +34,7 @@ def _refused(exc: ValidationFailed) -> None:
 
 
 def _post(target):
+    permissions.require(may_comment(current_user, target), "commenting needs the editor role in the obligation's team")
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; try again.", "warning")
         return redirect(_back(target))
@@ -81,6 +83,8 @@ def edit(comment_id: int):
 def delete(comment_id: int):
     comment = load_or_404(Comment, comment_id)
     target = target_of(comment)
+    permissions.require(comment.author_id == current_user.id or may_comment(current_user, target),
+                        "deleting another's comment needs the editor role in the obligation's team")
     if ConfirmForm().validate_on_submit():
         try:
             delete_comment(comment, current_user, actor())

@@ -19,6 +19,7 @@ from tracker.extensions import csrf
 from tracker.evidence.operations import add_file, add_link, remove_evidence, set_done_needs_evidence
 from tracker.forms import ConfirmForm
 from tracker.models import Obligation, ObligationEvidence, ObligationEvidenceChunk, Team
+from tracker.people import permissions
 from tracker.people.auth import admin_required, editor_required
 from tracker.vendors.downloads import evidence_response
 from tracker.vendors.uploads import MAX_FILE_BYTES, Upload, capped_stream_factory
@@ -98,6 +99,8 @@ def download(evidence_id: int):
     evidence = load_or_404(ObligationEvidence, evidence_id)
     if evidence.kind != "file" or evidence.removed_at is not None:
         abort(404)
+    permissions.require(permissions.may_read_evidence(current_user, evidence),
+                        "evidence files are readable by the members of the obligation's team")
     return evidence_response(evidence, ObligationEvidenceChunk)
 
 
@@ -105,6 +108,8 @@ def download(evidence_id: int):
 @editor_required
 def remove(evidence_id: int):
     evidence = load_or_404(ObligationEvidence, evidence_id)
+    if not may_edit_obligation(current_user, db.session.get(Obligation, evidence.obligation_id)):
+        abort(403)  # before reading the form: roles per team
     if ConfirmForm().validate_on_submit():
         try:
             remove_evidence(evidence, current_user, actor())
