@@ -17,8 +17,8 @@ from tracker.models import AuditEntry, Obligation
 
 def test_two_clients_with_the_same_etag_one_wins_the_other_gets_412(app, live_server):
     obligation = make_obligation(title="Original title")
-    _, token_a = create_token(make_user(role="editor"), "client a", SYSTEM)
-    _, token_b = create_token(make_user(role="editor"), "client b", SYSTEM)
+    _, token_a = create_token(make_user(role="editor", teams=[obligation.team]), "client a", SYSTEM)
+    _, token_b = create_token(make_user(role="editor", teams=[obligation.team]), "client b", SYSTEM)
     url = f"{live_server}/api/v1/obligations/{obligation.id}"
     status, headers, _ = http_request(url, "GET", token_a)
     assert status == 200
