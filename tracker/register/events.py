@@ -193,10 +193,10 @@ def record_event(
             precondition(event)
         plan = plan_event_change(event, change)
         moves = plan.moves
+        if permit is not None:  # whatever the user saw: they may not move these deadlines
+            permit(moves)
         if preview is not None and preview != preview_fingerprint(event, moves):
             raise StalePreview(event, change, moves)
-        if permit is not None:
-            permit(moves)
         if not _write_event_change(event, change, plan, actor, now or utcnow(), reason):
             moves = []
         if also is not None:
