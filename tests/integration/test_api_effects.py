@@ -20,12 +20,12 @@ from tracker.mail.planning import plan_obligations
 
 def test_api_patch_moves_the_deadline_in_history_feed_and_mail(client, clock):
     team = make_team(timezone="UTC")
-    make_user(teams=[team], password=None)
+    member = make_user(teams=[team], password=None)
     obligation = make_obligation(team=team, rule_date=date(2027, 1, 15))
     path = feed_url(ensure_token(team, SYSTEM)).split("tracker.example.test", 1)[1]
     db.session.commit()
     before = vobject.readOne(client.get(path).get_data(as_text=True))
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     etag = client.get(f"/api/v1/obligations/{obligation.id}", headers=auth(token)).headers["ETag"]
     response = client.patch(f"/api/v1/obligations/{obligation.id}", headers=auth(token, **{"If-Match": etag}),
                             json={"deadline": {"rule": "fixed", "date": "2027-02-01"}})
@@ -45,5 +45,6 @@ def test_api_patch_moves_the_deadline_in_history_feed_and_mail(client, clock):
     assert int(new_event.sequence.value) > int(old_event.sequence.value)
 
     plan_obligations(utcnow())  # the next reminder pass: members hear of the move once
-    [notice] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "change")).all()
+    [notice] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "change",
+                                                              OutboxMessage.recipient_id == member.id)).all()
     assert notice.revision == 1 and "Mon 1 Feb 2027" in notice.subject

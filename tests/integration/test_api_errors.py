@@ -82,7 +82,7 @@ def test_invalid_values_are_422_with_a_path_per_field(app, client):
 
 def test_service_refusals_name_the_field_the_client_sent(app, client):
     team, _, enacted, _ = small_register()
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     body = {"key": "new-one", "title": "New", "team_id": team.id,
             "deadline": {"rule": "relative", "anchor_event_id": 99999, "offset": 10}}
     problem = expect_problem(client.post("/api/v1/obligations", headers=auth(token), json=body), 422)

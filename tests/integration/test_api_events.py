@@ -8,8 +8,8 @@ from tracker.models import DeadlineHistory, Event, Obligation
 
 
 def test_recording_an_occurrence_makes_the_deadline_firm(app, client):
-    _, _, enacted, ob = small_register()
-    response = client.post(f"/api/v1/events/{enacted.id}/occurred", headers=auth(token_for("editor")),
+    team, _, enacted, ob = small_register()
+    response = client.post(f"/api/v1/events/{enacted.id}/occurred", headers=auth(token_for("editor", teams=[team])),
                            json={"date": "2026-08-06"})
     body = response.get_json()
     assert response.status_code == 200 and body["dry_run"] is False
@@ -34,8 +34,8 @@ def test_a_dry_run_previews_every_move_and_writes_nothing(app, client):
 
 
 def test_patching_an_event_can_move_its_estimate_or_withdraw_it(app, client):
-    _, _, enacted, ob = small_register()
-    token = token_for("editor")
+    team, _, enacted, ob = small_register()
+    token = token_for("editor", teams=[team])
     moved = client.patch(f"/api/v1/events/{enacted.id}", headers=auth(token),
                          json={"date": "2026-Q4", "precision": "quarter"})
     assert moved.status_code == 200, moved.get_json()

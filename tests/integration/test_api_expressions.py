@@ -17,7 +17,7 @@ def _derive(client, token, source, enacted, offset=90):
 
 def test_a_derived_event_is_created_and_the_chain_moves_when_the_root_is_recorded(app, client):
     team, source, enacted, _ = small_register()
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     effective = _derive(client, token, source, enacted)
     assert effective["derived"] == {"from_event_id": enacted.id, "offset": 90, "unit": "days", "calendar": None}
     assert (effective["status"], effective["date"]) == ("expected", "2026-11-30")
@@ -47,7 +47,7 @@ def test_a_derived_event_is_created_and_the_chain_moves_when_the_root_is_recorde
 
 def test_a_latest_rule_with_a_roll_round_trips_through_the_api(app, client):
     team, _, enacted, _ = small_register()
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     deadline = {"rule": "latest", "roll": "following", "of": [
         {"rule": "fixed", "date": "2027-01-01"},
         {"rule": "relative", "anchor_event_id": enacted.id, "offset": 180}]}
@@ -65,7 +65,7 @@ def test_a_latest_rule_with_a_roll_round_trips_through_the_api(app, client):
 
 def test_bad_expressions_are_refused_with_the_field_path_and_the_reason(app, client):
     team, source, enacted, _ = small_register()
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     unknown = client.post("/api/v1/obligations", headers=auth(token), json={
         "key": "bad", "title": "Bad", "team_id": team.id, "deadline": {"rule": "earliest", "of": [
             {"rule": "fixed", "date": "2027-01-01"}, {"rule": "relative", "anchor_event_id": 9999, "offset": 1}]}})

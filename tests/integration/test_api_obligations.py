@@ -27,8 +27,8 @@ def test_an_obligation_shows_its_rule_computed_deadline_links_and_provenance(app
 
 
 def test_the_etag_changes_on_every_update_and_a_stale_one_is_refused(app, client):
-    *_, ob = small_register()
-    token = token_for("editor")
+    team, *_, ob = small_register()
+    token = token_for("editor", teams=[team])
     url = f"/api/v1/obligations/{ob.id}"
     first = client.get(url, headers=auth(token)).headers["ETag"]
     edited = client.patch(url, headers=auth(token, **{"If-Match": first}), json={"title": "Verify chip location"})
@@ -47,8 +47,8 @@ def test_the_etag_changes_on_every_update_and_a_stale_one_is_refused(app, client
 
 
 def test_a_rule_edit_recomputes_with_history_and_audit_like_the_ui(app, client):
-    *_, ob = small_register()
-    token = token_for("editor", email="buyer@example.com")
+    team, *_, ob = small_register()
+    token = token_for("editor", email="buyer@example.com", teams=[team])
     response = client.patch(f"/api/v1/obligations/{ob.id}", headers=auth(token),
                             json={"deadline": {"rule": "fixed", "date": "2026-07", "precision": "month"}})
     body = response.get_json()
@@ -64,7 +64,7 @@ def test_a_rule_edit_recomputes_with_history_and_audit_like_the_ui(app, client):
 
 def test_create_then_soft_delete(app, client):
     team = make_team()
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     created = client.post("/api/v1/obligations", headers=auth(token), json={
         "key": "annual-recert", "title": "Annual vendor re-certification", "team_id": team.id,
         "deadline": {"rule": "recurring", "date": "2027-07-01", "rrule": "FREQ=YEARLY"}})
@@ -78,7 +78,7 @@ def test_create_then_soft_delete(app, client):
 
 def test_completing_a_recurring_obligation_moves_it_to_the_next_occurrence(app, client):
     ob = make_obligation(rule="recurring", rule_date=date(2027, 1, 31), rule_rrule="FREQ=MONTHLY")
-    body = client.post(f"/api/v1/obligations/{ob.id}/status", headers=auth(token_for("editor")),
+    body = client.post(f"/api/v1/obligations/{ob.id}/status", headers=auth(token_for("editor", teams=[ob.team])),
                        json={"status": "done"}).get_json()
     assert (body["status"], body["due_date"], body["completed_through"]) == ("open", "2027-02-28", "2027-01-31")
 
@@ -137,8 +137,8 @@ def test_csv_export_has_the_listed_rows(app, client):
 
 
 def test_history_lists_why_a_deadline_moved(app, client):
-    _, _, enacted, ob = small_register()
-    token = token_for("editor")
+    team, _, enacted, ob = small_register()
+    token = token_for("editor", teams=[team])
     client.post(f"/api/v1/events/{enacted.id}/occurred", headers=auth(token), json={"date": "2026-08-06"})
     items = client.get(f"/api/v1/obligations/{ob.id}/history", headers=auth(token)).get_json()["items"]
     assert items[0]["new_due_state"] == "firm" and items[0]["old_due_state"] == "projected"

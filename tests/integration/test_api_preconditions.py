@@ -82,7 +82,10 @@ class Resource:
 @pytest.fixture(params=list(KINDS))
 def resource(request, app) -> Resource:
     kind = KINDS[request.param]
-    return Resource(kind, f"/api/v1/{kind.name}/{kind.make()}", token_for(kind.role))
+    row_id = kind.make()
+    # Roles per team: an obligation is written by an editor of its team.
+    teams = [db.session.get(Obligation, row_id).team] if kind.name == "obligations" else []
+    return Resource(kind, f"/api/v1/{kind.name}/{row_id}", token_for(kind.role, teams=teams))
 
 
 def _precondition_failed(response, current_etag: str) -> dict:
@@ -250,8 +253,8 @@ def test_the_document_declares_if_match_optional_and_412_on_every_conditional_wr
 # ---- events: a date change goes through the same check ----
 
 def test_a_stale_event_date_change_moves_no_deadline(app, client):
-    _, _, enacted, ob = small_register()
-    token = token_for("editor")
+    team, _, enacted, ob = small_register()
+    token = token_for("editor", teams=[team])
     url = f"/api/v1/events/{enacted.id}"
     stale = client.get(url, headers=auth(token)).headers["ETag"]
     current = client.patch(url, headers=auth(token), json={"title": "Enactment (renamed)"}).headers["ETag"]
@@ -274,8 +277,8 @@ def test_a_stale_event_date_change_moves_no_deadline(app, client):
 
 
 def test_recording_an_occurrence_honours_if_match(app, client):
-    _, _, enacted, ob = small_register()
-    token = token_for("editor")
+    team, _, enacted, ob = small_register()
+    token = token_for("editor", teams=[team])
     url = f"/api/v1/events/{enacted.id}"
     stale = client.get(url, headers=auth(token)).headers["ETag"]
     current = client.patch(url, headers=auth(token), json={"description": "Signed into law, we expect"}).headers["ETag"]
@@ -302,16 +305,16 @@ def test_recording_an_occurrence_honours_if_match(app, client):
 
 
 def test_recording_an_occurrence_accepts_a_star(app, client):
-    _, _, enacted, _ = small_register()
+    team, _, enacted, _ = small_register()
     response = client.post(f"/api/v1/events/{enacted.id}/occurred",
-                           headers=auth(token_for("editor"), **{"If-Match": "*"}), json={"date": "2026-08"})
+                           headers=auth(token_for("editor", teams=[team]), **{"If-Match": "*"}), json={"date": "2026-08"})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["event"]["date"] == "2026-08"
 
 
 def test_a_dry_run_with_a_stale_etag_is_412(app, client):
-    _, _, enacted, _ = small_register()
-    token = token_for("editor")
+    team, _, enacted, _ = small_register()
+    token = token_for("editor", teams=[team])
     url = f"/api/v1/events/{enacted.id}"
     stale = client.get(url, headers=auth(token)).headers["ETag"]
     current = client.patch(url, headers=auth(token), json={"date": "2026-Q4", "precision": "quarter"}).headers["ETag"]
@@ -324,7 +327,7 @@ def test_writes_elsewhere_that_change_a_representation_make_its_etag_stale(app, 
     # "Any visible change changes it": an obligation shows its due date and its team's name,
     # so recording its anchor event or renaming its team outdates the ETag a client holds.
     team, _, enacted, ob = small_register()
-    editor, admin = token_for("editor"), token_for("admin")
+    editor, admin = token_for("editor", teams=[team]), token_for("admin")
     url = f"/api/v1/obligations/{ob.id}"
 
     held = client.get(url, headers=auth(editor)).headers["ETag"]

@@ -71,7 +71,7 @@ RANK = {"viewer": 0, "editor": 1, "admin": 2}
 def test_each_role_gets_what_the_document_promises(app, client, name, minimum, success, prepare):
     team, source, event, ob = small_register()
     ctx = {"team": team, "source": source, "event": event, "ob": ob}
-    tokens = {role: token_for(role) for role in RANK}
+    tokens = {role: token_for(role, teams=[team]) for role in RANK}  # roles per team: members of the team
 
     method, url, body = prepare(ctx)
     anonymous = client.open(url, method=method, json=body)

@@ -82,7 +82,7 @@ def test_two_web_confirmations_of_one_preview_record_it_once(app, live_server):
     enacted, obligations = _register()
     browsers = {}
     for name in ("a", "b"):
-        user = make_user(role="editor")
+        user = make_user(role="editor", teams=[obligations[0].team])
         browser = requests.Session()
         signed_in = browser.post(f"{live_server}/login", data={"email": user.email, "password": "password-123"},
                                  allow_redirects=False)
@@ -111,7 +111,9 @@ def test_two_web_confirmations_of_one_preview_record_it_once(app, live_server):
 
 def test_two_api_recordings_with_one_etag_record_it_once(app, live_server):
     enacted, obligations = _register()
-    tokens = {name: create_token(make_user(role="editor", password=None), name, SYSTEM)[1] for name in ("a", "b")}
+    team = obligations[0].team  # roles per team: the deadlines moved are this team's
+    tokens = {name: create_token(make_user(role="editor", password=None, teams=[team]), name, SYSTEM)[1]
+              for name in ("a", "b")}
     url = f"{live_server}/api/v1/events/{enacted.id}"
     status, headers, _ = http_request(url, "GET", tokens["a"])
     assert status == 200

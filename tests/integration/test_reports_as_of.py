@@ -55,7 +55,7 @@ def test_an_as_of_report_shows_what_the_register_showed_at_the_end_of_that_day(a
                              rule_date=date(2027, 2, 1))
     vendor = make_vendor(procurement, key="acme", name="Acme")
     scope(attest, keys=["acme"])
-    token = token_for("editor")
+    token = token_for("editor", teams=[procurement, legal])
     seen = {"2026-11-29": _seen(client, token)}
 
     # Day 2: work moves on; the enactment is recorded; a vendor answers.
@@ -121,7 +121,7 @@ def test_a_regulation_report_of_a_past_day_follows_the_links_as_they_were(app, c
     linked = make_obligation(team=team, key="linked", title="Linked at first", rule_date=date(2027, 1, 15),
                              event_ids=[enacted.id])
     make_obligation(team=team, key="later", title="Linked later", rule_date=date(2027, 2, 1))
-    token = token_for("editor")
+    token = token_for("editor", teams=[team])
     clock.move_to("2026-11-30T15:00:00Z")
     later = db.session.scalar(db.select(Obligation).where(Obligation.key == "later"))
     assert client.patch(f"/api/v1/obligations/{linked.id}", headers=auth(token),

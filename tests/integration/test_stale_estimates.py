@@ -20,8 +20,8 @@ from tracker.channels import operations as channels
 from tracker.db import db
 from tracker.feeds.uids import obligation_uid
 from tracker.jobs.reminder_pass import run_pass
-from tracker.models import (ChannelDelivery, Event, Obligation, OutboxMessage, VendorAttestation, VendorEvidence,
-                            VendorRequest)
+from tracker.models import (ChannelDelivery, Event, Obligation, OutboxMessage, Team, VendorAttestation,
+                            VendorEvidence, VendorRequest)
 from tracker.packs.export import export_pack
 from tracker.register.dependents import dependents
 from tracker.register.events import EventDate, record_event_change
@@ -146,7 +146,8 @@ def test_feeds_carry_every_open_deadline_and_word_a_stale_estimate(app, client, 
 def test_one_count_of_what_depends_on_an_event_everywhere(demo, client):
     deps = dependents(demo.id)
     assert deps.via and deps.vendor_requests >= 2  # through "takes effect", and the requests that follow
-    editor = make_user(role="editor")
+    # Roles per team: recording it moves deadlines of several demo teams; this editor edits them all.
+    editor = make_user(role="editor", teams=list(db.session.scalars(select(Team))))
     login(client, editor)
     page = client.get(f"/events/{demo.id}").get_data(as_text=True)
     words = str(escape(deps.summary()))  # as the page writes it

@@ -43,8 +43,9 @@ API_TEAM_WRITES = {
 }
 # A comment's text is its author's: anyone else (an admin too) is refused with a 422 naming the body.
 API_AUTHOR_ONLY = {"api.update_comment"}
-# An obligation's and an event's writes: any editor today. Per-team rules for them are coming;
-# when they land, add these two sets to API_OUTSIDER_REFUSED below (one line).
+# An obligation's and an event's writes: editors of the obligation's team, and of every team whose
+# deadlines an event change moves (a new obligation's team and an event's change are in the body:
+# tests/integration/test_api_team_obligations.py tries them filled in).
 API_OBLIGATION_WRITES = {"api.create_obligation_view", "api.update_obligation_view", "api.delete_obligation_view",
                          "api.change_status"}
 API_EVENT_WRITES = {"api.create_event_view", "api.update_event_view", "api.delete_event_view",
@@ -59,7 +60,7 @@ API_SETS = {"API_PUBLIC": API_PUBLIC, "API_READS": API_READS, "API_TEAM_READS": 
             "API_OBLIGATION_WRITES": API_OBLIGATION_WRITES, "API_EVENT_WRITES": API_EVENT_WRITES,
             "API_EDITOR_WRITES": API_EDITOR_WRITES, "API_ADMIN_ONLY": API_ADMIN_ONLY,
             "API_AUTHOR_ONLY": API_AUTHOR_ONLY}
-API_OUTSIDER_REFUSED = API_TEAM_READS | API_TEAM_WRITES | API_ADMIN_ONLY
+API_OUTSIDER_REFUSED = API_TEAM_READS | API_TEAM_WRITES | API_ADMIN_ONLY | (API_OBLIGATION_WRITES - {"api.create_obligation_view"})
 API_VIEWER_ALLOWED = API_PUBLIC | API_READS | API_TEAM_READS | API_PERSONAL_WRITES
 
 

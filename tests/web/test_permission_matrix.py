@@ -51,8 +51,9 @@ TEAM_WRITES = {
     "feeds.regenerate_team", "feeds.revoke_team", "evidence.remove", "comments.on_obligation",
     "comments.on_vendor_request", "comments.delete",
 }
-# An obligation's and an event's writes: any editor today. Per-team rules for them are coming;
-# when they land, add these two sets to OUTSIDER_REFUSED below (one line).
+# An obligation's and an event's writes: editors of the obligation's team, and of every team whose
+# deadlines an event change moves. An empty form already names the obligation (refused below); a new
+# obligation's team and an event's change are in the form: OBLIGATION_CASES at the end tries them filled in.
 OBLIGATION_WRITES = {"obligations.create", "obligations.edit", "obligations.change_status", "obligations.delete"}
 EVENT_WRITES = {"events.create", "events.edit", "events.record", "events.delete"}
 # A comment's text is its author's: anyone else (an admin too) is told so on the page (a 302).
@@ -72,7 +73,7 @@ SETS = {"PUBLIC": PUBLIC, "READS": READS, "TEAM_READS": TEAM_READS, "PERSONAL_WR
         "TEAM_WRITES": TEAM_WRITES, "OBLIGATION_WRITES": OBLIGATION_WRITES, "EVENT_WRITES": EVENT_WRITES,
         "AUTHOR_ONLY": AUTHOR_ONLY, "EDITOR_WRITES": EDITOR_WRITES, "ADMIN_ONLY": ADMIN_ONLY}
 # What an editor of another team may not do to this team's things.
-OUTSIDER_REFUSED = TEAM_READS | TEAM_WRITES | ADMIN_ONLY
+OUTSIDER_REFUSED = TEAM_READS | TEAM_WRITES | ADMIN_ONLY | (OBLIGATION_WRITES - {"obligations.create"})
 # What a viewer is not refused with a 403.
 VIEWER_WRITES = PUBLIC | PERSONAL_WRITES | AUTHOR_ONLY
 # Writes that end what the rest of a pass needs (the session, the rows): made last.
@@ -268,3 +269,107 @@ def test_every_endpoint_is_placed_in_exactly_one_set(app):
     assert not set(placed) - endpoints, f"no such endpoints any more: {sorted(set(placed) - endpoints)}"
     writes = {rule.endpoint for rule in _rules(app, "POST")}
     assert not READS & writes, "a read that takes a POST: place it with the writes"
+
+
+# Roles per team for the register itself (issue 23): an obligation is written, and an event's date
+# changed so that its deadlines move, only by an editor of its team. Each case: (endpoint, a
+# prepare(world) -> (url, form)). The world is one team's fixed and relative obligation and the event
+# the relative one counts from; the outsider edits another team.
+OBLIGATION_CASES = {
+    "obligations.create": lambda w: ("/obligations/new", {
+        "key": "new-one", "title": "New", "team_id": w["team"].id, "rule": "fixed", "rule_date": "2027-05-01"}),
+    "obligations.edit": lambda w: (f"/obligations/{w['fixed'].id}/edit", {
+        "key": w["fixed"].key, "title": "Renamed", "team_id": w["team"].id, "rule": "fixed",
+        "rule_date": "2027-06-01"}),
+    "obligations.change_status": lambda w: (f"/obligations/{w['fixed'].id}/status", {"status": "in_progress"}),
+    "obligations.delete": lambda w: (f"/obligations/{w['fixed'].id}/delete", {}),
+    "events.preview": lambda w: (f"/events/{w['event'].id}/preview", {"status": "occurred", "date": "2027-02-01"}),
+    "events.record": lambda w: (f"/events/{w['event'].id}/record", {"status": "occurred", "date": "2027-02-01",
+                                                                    "fingerprint": ""}),
+    "events.edit": lambda w: (f"/events/{w['event'].id}/edit", {  # now derived: its deadline moves
+        "key": w["event"].key, "title": w["event"].title, "source_id": w["event"].source_id,
+        "derived_from_event_id": w["base"].id, "derived_offset": "10", "derived_unit": "days"}),
+}
+
+
+def _team_register(team) -> dict:
+    from datetime import date
+
+    from tests.factories import make_event, make_obligation, make_source
+
+    source = make_source()
+    base = make_event(source=source, status="occurred", on=date(2027, 1, 4))
+    event = make_event(source=source, status="expected", on=date(2027, 3, 1))
+    relative = make_obligation(team=team, rule="relative", anchor=event, rule_offset=30)
+    fixed = make_obligation(team=team, rule_date=date(2027, 4, 1))
+    return {"team": team, "base": base, "event": event, "relative": relative, "fixed": fixed}
+
+
+def _register_state(w) -> tuple:
+    db.session.expire_all()
+    fixed, relative = db.session.get(models.Obligation, w["fixed"].id), db.session.get(models.Obligation, w["relative"].id)
+    event = db.session.get(models.Event, w["event"].id)
+    return (fixed.title, fixed.revision, fixed.status, fixed.deleted_at, relative.revision, relative.due_date,
+            event.status, event.derived_from_event_id,
+            db.session.scalar(select(func.count(models.Obligation.id)).where(models.Obligation.team_id == w["team"].id)))
+
+
+@pytest.mark.parametrize("endpoint", sorted(OBLIGATION_CASES))
+def test_an_editor_of_another_team_may_not_write_this_teams_obligations_or_move_its_deadlines(
+        app, client, world, endpoint):
+    team, people = world
+    w = _team_register(team)
+    url, form = OBLIGATION_CASES[endpoint](w)
+    before = _register_state(w)
+    login(client, people["outsider"])
+    response = client.post(url, data=form)
+    assert response.status_code == 403, (endpoint, response.status_code)
+    assert "editor role" in response.get_data(as_text=True)  # the page says what it would take
+    assert _register_state(w) == before  # nothing written
+
+
+@pytest.mark.parametrize("endpoint", sorted(OBLIGATION_CASES))
+def test_an_editor_of_the_team_may_write_its_obligations_and_move_its_deadlines(app, client, world, endpoint):
+    team, people = world
+    w = _team_register(team)
+    url, form = OBLIGATION_CASES[endpoint](w)
+    if endpoint == "events.record":  # the confirmation carries what the preview showed
+        login(client, people["editor"])
+        preview = client.post(f"/events/{w['event'].id}/preview", data={"status": "occurred", "date": "2027-02-01"})
+        form["fingerprint"] = preview.get_data(as_text=True).split('name="fingerprint" type="hidden" value="')[1] \
+            .split('"')[0]
+    before = _register_state(w)
+    login(client, people["editor"])
+    response = client.post(url, data=form)
+    assert response.status_code in (200, 302), (endpoint, response.status_code)
+    if endpoint != "events.preview":  # a preview writes nothing; every other form changes the register
+        assert _register_state(w) != before, endpoint
+
+
+def test_moving_an_obligation_to_another_team_needs_editor_in_both(app, client, world):
+    team, people = world
+    other = db.session.scalar(select(models.Team).where(models.Team.key == "elsewhere"))
+    w = _team_register(team)
+    form = {"key": w["fixed"].key, "title": w["fixed"].title, "team_id": other.id, "rule": "fixed",
+            "rule_date": "2027-04-01"}
+    login(client, people["editor"])  # editor of this team only
+    response = client.post(f"/obligations/{w['fixed'].id}/edit", data=form)
+    assert response.status_code == 403 and "Elsewhere" in response.get_data(as_text=True)
+    both = make_user(role="editor", teams=[team, other], email="both@example.com")
+    login(client, both)
+    assert client.post(f"/obligations/{w['fixed'].id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(models.Obligation, w["fixed"].id).team_id == other.id
+
+
+def test_recording_an_event_names_the_teams_whose_deadlines_it_would_move(app, client, world):
+    team, people = world
+    w = _team_register(team)
+    login(client, people["outsider"])
+    response = client.post(f"/events/{w['event'].id}/preview", data={"status": "occurred", "date": "2027-02-01"})
+    assert response.status_code == 403 and team.name in response.get_data(as_text=True)
+    # An event that moves no deadline: any editor records it.
+    from tests.factories import make_event
+    lone = make_event()
+    assert client.post(f"/events/{lone.id}/preview", data={"status": "occurred", "date": "2027-02-01"}
+                       ).status_code == 200

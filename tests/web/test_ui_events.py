@@ -32,7 +32,7 @@ def test_source_page_shows_events_in_order_and_the_obligations_they_drive(client
 
 def test_preview_lists_every_moving_deadline_and_writes_nothing(client):
     source, committee, enacted, ob = _chip_act()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[ob.team]))
     response = client.post(f"/events/{enacted.id}/preview", data={"status": "occurred", "date": "2026-08-06"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -45,7 +45,7 @@ def test_preview_lists_every_moving_deadline_and_writes_nothing(client):
 
 def test_confirming_records_the_event_and_moves_the_deadline(client):
     source, committee, enacted, ob = _chip_act()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[ob.team]))
     preview = client.post(f"/events/{enacted.id}/preview", data={"status": "occurred", "date": "2026-08-06"})
     fingerprint = preview.get_data(as_text=True).split('name="fingerprint" type="hidden" value="')[1].split('"')[0]
     response = client.post(f"/events/{enacted.id}/record", data={"status": "occurred", "date": "2026-08-06",
@@ -60,7 +60,7 @@ def test_confirming_records_the_event_and_moves_the_deadline(client):
 
 def test_confirm_after_the_register_changed_shows_the_new_preview_instead(client):
     source, committee, enacted, ob = _chip_act()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[ob.team]))
     preview = client.post(f"/events/{enacted.id}/preview", data={"status": "occurred", "date": "2026-08-06"})
     fingerprint = preview.get_data(as_text=True).split('name="fingerprint" type="hidden" value="')[1].split('"')[0]
     make_obligation(team=ob.team, rule="relative", anchor=enacted, rule_offset=30, title="Newcomer")
@@ -76,7 +76,7 @@ def test_confirm_after_the_register_changed_shows_the_new_preview_instead(client
 
 def test_bad_event_change_shows_errors_on_the_event_page(client):
     source, committee, enacted, ob = _chip_act()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[ob.team]))
     response = client.post(f"/events/{enacted.id}/preview", data={"status": "occurred", "date": ""})
     assert response.status_code == 400 and "needs a date" in response.get_data(as_text=True)
     response = client.post(f"/events/{enacted.id}/preview", data={"status": "occurred", "date": "2026-02-30"})
@@ -87,7 +87,7 @@ def test_bad_event_change_shows_errors_on_the_event_page(client):
 
 def test_withdrawing_voids_the_deadline(client):
     source, committee, enacted, ob = _chip_act()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[ob.team]))
     preview = client.post(f"/events/{enacted.id}/preview", data={"status": "withdrawn", "date": ""})
     page = preview.get_data(as_text=True)
     assert "no date (void)" in page

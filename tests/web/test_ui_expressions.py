@@ -52,7 +52,7 @@ def test_a_cycle_in_the_event_form_is_a_field_error_and_keeps_the_input(client):
 def test_the_deadline_form_saves_a_latest_rule_with_a_roll(client):
     _, enacted = _act()
     team = make_team()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     response = client.post("/obligations/new", data={
         "key": "later-of", "title": "Later of", "team_id": team.id, "rule": "latest", "rule_roll": "following",
         "parts-0-kind": "fixed", "parts-0-date": "2027-06-05",

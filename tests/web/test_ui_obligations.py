@@ -90,7 +90,7 @@ def test_create_each_rule_kind_stores_the_obligation(client):
 
 def test_invalid_input_shows_field_errors_keeps_the_input_and_stores_nothing(client):
     team = make_team()
-    _editor(client)
+    _editor(client, teams=[team])
     response = client.post("/obligations/new", data={"key": "k-1", "title": "Keep <this> title", "team_id": team.id,
                                                      "rule": "fixed", "rule_date": "2026-13-45"})
     page = response.get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_invalid_input_shows_field_errors_keeps_the_input_and_stores_nothing(cli
 def test_duplicate_key_is_a_conflict_on_the_key_field(client):
     team = make_team()
     make_obligation(team=team, key="taken")
-    _editor(client)
+    _editor(client, teams=[team])
     response = client.post("/obligations/new", data={"key": "taken", "title": "T", "team_id": team.id,
                                                      "rule": "fixed", "rule_date": "2027-01-01"})
     assert response.status_code == 409
@@ -120,7 +120,7 @@ def test_duplicate_key_is_a_conflict_on_the_key_field(client):
 def test_edit_moves_the_deadline_and_records_history(client):
     team = make_team()
     ob = make_obligation(team=team, rule_date=date(2027, 1, 15))
-    _editor(client)
+    _editor(client, teams=[team])
     form = client.get(f"/obligations/{ob.id}/edit").get_data(as_text=True)
     assert 'value="2027-01-15"' in form
     response = client.post(f"/obligations/{ob.id}/edit", data={"key": ob.key, "title": "Renamed", "team_id": team.id,
@@ -134,7 +134,7 @@ def test_edit_moves_the_deadline_and_records_history(client):
 
 def test_status_actions_and_waiver_reason(client):
     ob = make_obligation()
-    _editor(client)
+    _editor(client, teams=[ob.team])
     assert client.post(f"/obligations/{ob.id}/status", data={"status": "in_progress"}).status_code == 302
     db.session.expire_all()  # the request ran in a session of its own
     assert db.session.get(Obligation, ob.id).status == "in_progress"
@@ -154,7 +154,7 @@ def test_status_actions_and_waiver_reason(client):
 
 def test_delete_is_soft_and_keeps_the_page(client):
     ob = make_obligation(title="Going away")
-    _editor(client)
+    _editor(client, teams=[ob.team])
     response = client.post(f"/obligations/{ob.id}/delete", follow_redirects=True)
     assert "deleted. Its history is kept." in response.get_data(as_text=True)
     db.session.expire_all()  # the request ran in a session of its own

@@ -232,7 +232,7 @@ def test_editor_changes_status_from_the_detail_page(client, status, note, label,
 @pytest.mark.parametrize("note", [None, "", "   "], ids=["no-note-field", "empty-note", "blank-note"])
 def test_waiving_without_a_note_shows_the_field_error_and_changes_nothing(client, note):
     ob = make_obligation(title="Vendor certification")
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[ob.team]))
     trail_before = len(_trail(ob.id))
     data = {"status": "waived"} if note is None else {"status": "waived", "note": note}
     response = client.post(f"/obligations/{ob.id}/status", data=data)

@@ -21,6 +21,7 @@ from tracker.audit import Actor
 from tracker.db import db
 from tracker.deadlines import check_deadline, parse_partial_date
 from tracker.errors import ValidationFailed
+from tracker.people import permissions
 from tracker.register.exports import obligations_csv
 from tracker.register.queries import text_match, undated_last
 from tracker.work.queries import owner_condition, tag_condition, user_by_email
@@ -229,6 +230,7 @@ def check_parts(data: ObligationInput) -> None:
 @operation("POST", "/obligations", summary="Create an obligation", tag=TAG, role="editor",
            body=ObligationCreate, response=ObligationOut, status=201, errors=(409,))
 def create_obligation_view(body: ObligationCreate):
+    permissions.require_obligation_write(api_user(), None, body.team_id)
     with mapped_errors():
         ob = create_obligation(_input(body), Actor.of(api_user()))
     out = obligation_out(load_obligation(ob.id))
@@ -246,6 +248,7 @@ def get_obligation(obligation_id: int):
            errors=(409,), description="A changed rule recomputes the due date (revision + 1, history).")
 def update_obligation_view(obligation_id: int, body: ObligationPatch):
     ob = locked_obligation(obligation_id)
+    permissions.require_obligation_write(api_user(), ob, body.team_id)
     with mapped_errors():
         update_obligation(ob, _input(body, ob), Actor.of(api_user()))
     return respond(obligation_out(load_obligation(obligation_id)))
@@ -256,6 +259,7 @@ def update_obligation_view(obligation_id: int, body: ObligationPatch):
            description="Waiving needs a note. Done on a recurring obligation moves it to the next occurrence.")
 def change_status(obligation_id: int, body: StatusChange):
     ob = locked_obligation(obligation_id)
+    permissions.require_obligation_write(api_user(), ob)
     with mapped_errors():
         set_status(ob, body.status, Actor.of(api_user()), note=body.note)
     return respond(obligation_out(load_obligation(obligation_id)))
@@ -266,6 +270,7 @@ def change_status(obligation_id: int, body: StatusChange):
            description="Soft delete: history and audit stay; calendar feeds show it cancelled.")
 def delete_obligation_view(obligation_id: int):
     ob = locked_obligation(obligation_id)
+    permissions.require_obligation_write(api_user(), ob)
     delete_obligation(ob, Actor.of(api_user()))
     return no_content()
 

@@ -21,7 +21,8 @@ REF = "#/components/schemas/{model}"
 ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
     401: "No valid API token: missing, unknown, revoked or expired (`detail` says which; see WWW-Authenticate)",
-    403: "The token's user lacks the role this needs, or the token is read-only and this is not a GET",
+    403: "The token's user lacks the role this needs (for a team's objects: editor in that team, named in `detail`), "
+         "or the token is read-only and this is not a GET",
     404: "No such resource",
     405: "Method not allowed on this path",
     409: "Conflicts with the register's state (duplicate key, still in use)",

@@ -17,6 +17,7 @@ from tracker.api.schemas import (
 )
 from tracker.audit import Actor
 from tracker.db import db
+from tracker.people import permissions
 from tracker.errors import ValidationFailed
 from tracker.deadlines import parse_partial_date
 from tracker.register.events import EventDate, plan_event_change, record_event, record_event_change
@@ -159,12 +160,13 @@ def get_event(event_id: int):
 def update_event_view(event_id: int, body: EventPatch):
     event = _locked(Event, event_id, "event", event_out)
     actor = Actor.of(api_user())
+    moved = []
     texts = body.model_dump(include={"key", "source_id", "title", "description"}, exclude_none=True)
     if texts:
         update_event(event, actor, commit=False, **texts)
     if body.derived is not None:
         try:
-            set_derivation(event, _derivation(body.derived), actor, commit=False)
+            moved += set_derivation(event, _derivation(body.derived), actor, commit=False)
         except ValidationFailed as exc:
             db.session.rollback()
             raise service_errors(exc.errors, DERIVED_PATHS) from None
@@ -177,9 +179,20 @@ def update_event_view(event_id: int, body: EventPatch):
         else:  # keep the current date (first day of its window), maybe with a new precision
             when = EventDate(status=status, on=event.on or event.expected_on,
                              precision=body.precision or event.precision)
-        record_event_change(event, when, actor, commit=False)
+        moved += record_event_change(event, when, actor, commit=False)
+    _require_moves(moved)
     db.session.commit()
     return respond(event_out(_load(Event, event_id, "event")))
+
+
+def _require_moves(moves) -> None:
+    """403 naming the teams (nothing written) unless the token's user is editor in every team whose
+    deadlines these moves change."""
+    try:
+        permissions.require_deadline_moves(api_user(), [move.obligation_id for move in moves])
+    except permissions.NotAllowed:
+        db.session.rollback()
+        raise
 
 
 @operation("DELETE", "/events/<int:event_id>", summary="Delete an event", tag="events", role="editor",
@@ -213,7 +226,7 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
     # One locked step: the If-Match comparison runs under the event's row lock, so of two
     # clients confirming the same version one records and the other gets 412.
     recorded = record_event(event_id, change, Actor.of(api_user()),
-                            precondition=lambda event: check_if_match(event_out(event)))
+                            precondition=lambda event: check_if_match(event_out(event)), permit=_require_moves)
     if recorded is None:
         raise ApiProblem(404, f"no event {event_id}")
     _, moves = recorded

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import audit
 from tracker.people.operations import set_team_role
+from tracker.people import permissions
 from tracker.people.permissions import TEAM_ROLES
 from tracker.audit import Actor
 from tracker.clock import utcnow
@@ -50,6 +51,13 @@ class ImportReport:
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     moved_deadlines: int = 0
+    # {team id: the pack rows that write or move that team's obligations}, checked against the importer's roles.
+    written: dict = field(default_factory=dict)
+
+    def wrote(self, team_ids, row: str) -> None:
+        """Note that `row` writes (or moves the deadlines of) obligations of these teams."""
+        for team_id in team_ids:
+            self.written.setdefault(team_id, []).append(row)
 
     def lines(self) -> list[str]:
         kinds = ("teams", "users", "sources", "events", "obligations")
@@ -104,11 +112,27 @@ def import_pack(pack: Pack, actor: Actor, now: datetime | None = None) -> Import
         db.session.flush()
         audit.log_many([_created_entry(obj, actor, now) for obj in pending_audit])
         import_vendor_scopes(pack, actor, now, report)
+        _check_importer(actor, report)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return report
+
+
+def _check_importer(actor: Actor, report: ImportReport) -> None:
+    """A user's import may write only the obligations of teams they edit: otherwise it is refused
+    whole, naming the rows (the command line, no user, may write every team)."""
+    user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        return
+    problems = []
+    for team_id, rows in sorted(report.written.items()):
+        if not permissions.may_edit_team(user, team_id):
+            name = db.session.get(Team, team_id).name
+            problems += [f"{row}: writes obligations of team '{name}', where you are not an editor" for row in rows]
+    if problems:
+        raise PackInvalid(problems)
 
 
 def _created_entry(obj, actor: Actor, now: datetime) -> dict:
@@ -218,7 +242,9 @@ def _import_derived(spec: EventSpec, event: Event | None, events, sources, actor
     before = (event.derived_from_event_id, event.derived_offset, event.derived_unit, event.derived_calendar)
     if before != (derivation.from_event_id, derivation.offset, derivation.unit, derivation.calendar):
         db.session.flush()
-        report.moved_deadlines += len(set_derivation(event, derivation, actor, now=now, commit=False))
+        moves = set_derivation(event, derivation, actor, now=now, commit=False)
+        report.moved_deadlines += len(moves)
+        report.wrote(permissions.teams_of_obligations(m.obligation_id for m in moves), f"events ({spec.key})")
         changed = True
     _count(report, "events", changed)
     return event
@@ -251,6 +277,7 @@ def _import_event(index: int, spec: EventSpec, events, sources, actor, now, repo
         db.session.flush()
         moves = record_event_change(event, when, actor, now=now, commit=False)
         report.moved_deadlines += len(moves)
+        report.wrote(permissions.teams_of_obligations(m.obligation_id for m in moves), f"events[{index}] ({spec.key})")
         changed = True
     _count(report, "events", changed)
 
@@ -262,16 +289,19 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
     owners = {u.email: u for u in db.session.scalars(select(User))}
     _check_owners(pack, teams, owners, existing)
     resolved = resolved_graph() if pack.obligations else {}
-    for spec in pack.obligations:
+    for index, spec in enumerate(pack.obligations):
         obligation = existing.get(spec.key)
         data = _input_for(spec, teams, events, owners)
+        row = f"obligations[{index}] ({spec.key})"
         if obligation is None:
+            report.wrote([data.team_id], row)
             pending.append(_new_obligation(spec, data, events, now, resolved))
             report.created["obligations"] += 1
             continue
         if _unchanged(obligation, data):
             report.unchanged["obligations"] += 1
             continue
+        report.wrote({obligation.team_id, data.team_id}, row)
         move = update_obligation(obligation, data, actor, now=now, commit=False)
         report.updated["obligations"] += 1
         if move is not None:

@@ -7,8 +7,12 @@ roles per team). Every signed-in user may read the register; a team's own
 objects (its obligations' vendor scopes, its vendors and their contacts, its
 vendor requests and response links, the watches whose events drive its
 deadlines) need editor in that team; evidence files and vendor answers are
-readable by the team's members and admins only. Sources and events belong to
-no team: admins and editors (of any team) change them.
+readable by the team's members and admins only. Every write to an obligation
+(create, edit, status, owner, delete) needs editor in its team, and moving it
+to another team editor in both. Sources and events belong to no team: admins
+and editors (of any team) change them, except that a change of an event's date
+(or derivation) that moves deadlines needs editor in every team whose
+deadlines it moves.
 
 Views call `require(...)`, which raises a 403 the HTML and API error handlers
 both render; services stay free of request state.
@@ -22,7 +26,7 @@ from sqlalchemy import select, union
 from werkzeug.exceptions import Forbidden
 
 from tracker.db import db
-from tracker.models import Obligation, User, obligation_events, team_members
+from tracker.models import Obligation, Team, User, obligation_events, team_members
 from tracker.models.register import Event
 
 ADMIN, EDITOR, VIEWER = "admin", "editor", "viewer"
@@ -149,7 +153,8 @@ def may_read_evidence(user: User, evidence) -> bool:
 
 
 def may_edit_obligation(user: User, obligation) -> bool:
-    """An obligation's team-owned settings (its vendor scope): editors of its team."""
+    """Any write to an obligation (fields, status, owner, tags, evidence, comments, vendor scope):
+    admins and the editors of its team."""
     return may_edit_team(user, obligation.team_id)
 
 
@@ -174,3 +179,61 @@ def may_edit_watch(user: User, source_id: int) -> bool:
     if not may_edit_register(user):
         return False
     return may_edit_teams(user, teams_driven_by_source(source_id))
+
+
+# -- obligations and the deadlines events move --------------------------------------------------
+
+def _team_names(team_ids: Iterable[int]) -> str:
+    """'Export Compliance, Procurement': the teams' names for a refusal."""
+    ids = sorted(set(team_ids))
+    names = db.session.scalars(select(Team.name).where(Team.id.in_(ids)).order_by(Team.name)) if ids else []
+    return ", ".join(names)
+
+
+def may_place_obligation(user: User, team_id: int | None) -> bool:
+    """Create an obligation in a team, or move one into it: editors of that team (and admins).
+
+    A team that does not exist is left to the form's own validation (a field
+    error, not a 403)."""
+    if not may_edit_register(user):
+        return False
+    if team_id is None or db.session.get(Team, team_id) is None:
+        return True
+    return may_edit_team(user, team_id)
+
+
+def require_obligation_write(user: User, obligation, new_team_id: int | None = None) -> None:
+    """Any write to an obligation (edit, status, owner, delete): editor of its team; moving it to
+    another team (`new_team_id`) needs editor of that team too. 403 naming the team otherwise."""
+    if obligation is not None:
+        require(may_edit_obligation(user, obligation),
+                f"changing this obligation needs the editor role in team {_team_names([obligation.team_id])}")
+    if new_team_id is not None and (obligation is None or new_team_id != obligation.team_id):
+        require(may_place_obligation(user, new_team_id),
+                f"{'moving' if obligation is not None else 'adding'} an obligation to team "
+                f"{_team_names([new_team_id])} needs the editor role in that team")
+
+
+def teams_of_obligations(obligation_ids: Iterable[int]) -> set[int]:
+    """The teams owning these obligations."""
+    ids = sorted(set(obligation_ids))
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Obligation.team_id).where(Obligation.id.in_(ids)).distinct()))
+
+
+def may_move_deadlines(user: User, obligation_ids: Iterable[int]) -> bool:
+    """An event change (an occurrence, a new estimate, a derivation) that moves these obligations'
+    deadlines: editor in every team owning one (one that moves none: any editor), like a watch."""
+    return may_edit_register(user) and may_edit_teams(user, teams_of_obligations(obligation_ids))
+
+
+def require_deadline_moves(user: User, obligation_ids: Iterable[int]) -> None:
+    """403 naming the teams unless `user` may move every one of these deadlines."""
+    ids = list(obligation_ids)
+    if may_move_deadlines(user, ids):
+        return
+    roles = {} if is_admin(user) else team_roles(user)
+    missing = [team_id for team_id in teams_of_obligations(ids) if roles.get(team_id) != EDITOR]
+    raise NotAllowed(f"this change moves deadlines of team(s) {_team_names(missing)}; "
+                     f"it needs the editor role in each")

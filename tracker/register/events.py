@@ -170,6 +170,7 @@ def record_event(
     now: datetime | None = None,
     reason: str | None = None,
     also: Callable[[Event, list[DueChange]], None] | None = None,
+    permit: Callable[[list[DueChange]], None] | None = None,
 ) -> tuple[Event, list[DueChange]] | None:
     """Record what happened to an event as one locked step; None when there is no such event.
 
@@ -179,7 +180,9 @@ def record_event(
     written with the event in one transaction that this call commits.
     `reason` names where the change came from (a watch: "Congress.gov: ...")
     ahead of the usual words; `also(event, moves)` writes what belongs to the
-    same step (a proposal's decision) before the commit.
+    same step (a proposal's decision) before the commit. `permit(moves)` may
+    refuse the moves as computed under the lock (whose deadlines the user may
+    move: tracker.people.permissions), before anything is written.
     """
     try:
         event = lock_event(event_id)
@@ -190,6 +193,8 @@ def record_event(
             precondition(event)
         plan = plan_event_change(event, change)
         moves = plan.moves
+        if permit is not None:  # whatever the user saw: they may not move these deadlines
+            permit(moves)
         if preview is not None and preview != preview_fingerprint(event, moves):
             raise StalePreview(event, change, moves)
         if not _write_event_change(event, change, plan, actor, now or utcnow(), reason):

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.db import db
+from tracker.people.permissions import NotAllowed
 
 MESSAGES = {
     400: ("The request could not be understood", "Something in the request was not right. Go back and try again."),
@@ -36,7 +37,9 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         response = error.get_response()
-        body, code = _page(error.code)
+        # A role refusal says what it would take ("... needs the editor role in team Procurement").
+        why = error.description if isinstance(error, NotAllowed) else ""
+        body, code = _page(error.code, f"{why[:1].upper()}{why[1:]}." if why else None)
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         return response, code

@@ -4,10 +4,11 @@ through a preview of every deadline that will move (applied only on confirmation
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.db import db
 from tracker.deadlines import parse_partial_date
@@ -118,6 +119,7 @@ def preview(event_id: int):
     if result is None:
         return _detail_page(event, form, 400)
     change, plan = result
+    _require_moves(plan.moves)
     return _preview_page(event, change, plan.moves, form, preview_fingerprint(event, plan.moves),
                          chain_lines=plan.event_lines())
 
@@ -132,7 +134,8 @@ def record(event_id: int):
     try:
         change = _event_date(form.status.data, form.date.data)
         # Nothing is trusted from the preview page but the fingerprint of what it showed.
-        recorded = record_event(event.id, change, actor(), preview=form.fingerprint.data or "")
+        recorded = record_event(event.id, change, actor(), preview=form.fingerprint.data or "",
+                                permit=_require_moves)
     except ValidationFailed as exc:
         show_service_errors(form, exc)
         return _detail_page(load_or_404(Event, event_id), form, 400)
@@ -144,6 +147,11 @@ def record(event_id: int):
     _, moved = recorded
     flash(f"Recorded. {len(moved)} deadline{'s' if len(moved) != 1 else ''} moved.", "success")
     return redirect(url_for("events.detail", event_id=event_id))
+
+
+def _require_moves(moves) -> None:
+    """403 naming the teams unless the user is editor in every team whose deadlines move."""
+    permissions.require_deadline_moves(current_user, [move.obligation_id for move in moves])
 
 
 def _fill_sources(form: EventForm, event: Event | None = None) -> None:
@@ -203,7 +211,13 @@ def edit(event_id: int):
             try:
                 update_event(event, actor(), key=(form.key.data or "").strip(), title=(form.title.data or "").strip(),
                              description=form.description.data or "", source_id=form.source_id.data, commit=False)
-                moved = set_derivation(event, _derivation(form), actor())
+                moved = set_derivation(event, _derivation(form), actor(), commit=False)
+                try:
+                    _require_moves(moved)
+                except permissions.NotAllowed:
+                    db.session.rollback()
+                    raise
+                db.session.commit()
                 flash("Changes saved." + (f" {len(moved)} deadline{'s' if len(moved) != 1 else ''} moved."
                                           if moved else ""), "success")
                 return redirect(url_for("events.detail", event_id=event.id))

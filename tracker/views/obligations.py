@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.clock import local_today
 from tracker.db import db
@@ -153,6 +154,8 @@ def _save(form: ObligationForm, obligation: Obligation | None):
         return None, 400 if request.method == "POST" else 200
     try:
         data = _input_from(form)
+        # Editor of its team, and of the team it is created in or moved to (403 naming the team).
+        permissions.require_obligation_write(current_user, obligation, data.team_id)
         if obligation is None:
             return create_obligation(data, actor()), 200
         update_obligation(obligation, data, actor())
@@ -184,6 +187,7 @@ def create():
 @editor_required
 def edit(obligation_id: int):
     obligation = load_or_404(Obligation, obligation_id)
+    permissions.require_obligation_write(current_user, obligation)
     if obligation.deleted_at is not None:
         flash("This obligation was deleted and can no longer be edited.", "warning")
         return redirect(url_for("obligations.detail", obligation_id=obligation.id))
@@ -254,6 +258,7 @@ def detail(obligation_id: int):
 @editor_required
 def change_status(obligation_id: int):
     obligation = load_or_404(Obligation, obligation_id)
+    permissions.require_obligation_write(current_user, obligation)
     form = StatusForm()
     if obligation.deleted_at is not None:
         form.form_errors.append("This obligation was deleted; its status can no longer change.")
@@ -271,6 +276,7 @@ def change_status(obligation_id: int):
 @editor_required
 def delete(obligation_id: int):
     obligation = load_or_404(Obligation, obligation_id)
+    permissions.require_obligation_write(current_user, obligation)
     if ConfirmForm().validate_on_submit():
         delete_obligation(obligation, actor())
         flash(f"Obligation “{obligation.title}” deleted. Its history is kept.", "success")

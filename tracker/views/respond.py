@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from tracker.organization import organization
 from tracker.vendors.mail.render import asking_party
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 
 from tracker.audit import Actor
+from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.extensions import csrf
@@ -28,6 +29,7 @@ from tracker.register.queries import team_todays
 from tracker.vendors.contact_feeds import contact_feed, find_contact
 from tracker.vendors.links import find
 from tracker.vendors.mail.render import read_contact_token
+from tracker.vendors.post_limits import PostLimiter
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
 from tracker.vendors.operations import update_contact
 from tracker.vendors.submissions import CONFIRM_LABEL, accepts_answers, statement_for, submit
@@ -90,6 +92,13 @@ def page(token: str):
 def answer(token: str):
     link = _open_link(token)
     vendor_request = link.request
+    wait = current_app.extensions["respond_post_limiter"].refusal(link.id, utcnow())
+    if wait is not None:  # before the body is read: a flood through one link costs no parsing
+        seconds = max(1, int(wait.total_seconds()) + 1)
+        body, code = _page(token, vendor_request, {"request": f"Too many submissions through this link in a "
+                                                              f"minute. Nothing was stored: wait {seconds} seconds "
+                                                              "and send it again."}, code=429)
+        return body, code, {"Retry-After": str(seconds)}
     if not accepts_answers(vendor_request):
         return _page(token, vendor_request, {"request": "This request was already answered. It can be answered "
                                                         "again only if the team rejects the answer."}, code=409)
@@ -171,3 +180,4 @@ def contact_unsubscribe_post(token: str):
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.extensions["respond_post_limiter"] = PostLimiter()  # per app: each test app starts with none counted

@@ -16,7 +16,7 @@ from tracker.models import Obligation, User, team_members
 def may_edit_obligation(user: User | None, obligation: Obligation) -> bool:
     """Whether `user` may change `obligation` (owner, status, priority, tags, evidence, comments):
     admins and the editors of its team (roles per team, tracker.people.permissions)."""
-    return user is not None and permissions.may_edit_team(user, obligation.team_id)
+    return user is not None and permissions.may_edit_obligation(user, obligation)
 
 
 def edit_refusal(user: User | None, obligation: Obligation) -> str | None:
