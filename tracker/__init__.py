@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.feeds import warmup as feed_warmup
     from tracker.operations import logs, requests as request_ids
     from tracker.views import register_blueprints
+    from tracker.work import notices as work_notices
 
     request_ids.init_app(app)  # first: every later hook and log line has the request id
     logs.init_app(app)
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     reminder_schedule.install()
+    work_notices.install()  # a new owner is told, whichever service assigned them
     scheduler.start_embedded(app)
     feed_warmup.warm_up_if_serving(app)
     return app

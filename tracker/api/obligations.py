@@ -23,7 +23,7 @@ from tracker.deadlines import check_deadline, parse_partial_date
 from tracker.errors import ValidationFailed
 from tracker.register.exports import obligations_csv
 from tracker.register.queries import text_match, undated_last
-from tracker.work.queries import owner_condition, tag_condition, user_by_email
+from tracker.register.owners import owner_condition, tag_condition, user_by_email
 from tracker.models import DeadlineHistory, Event, Obligation, Team
 from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tracker.register.dependents import audience, dependents
+from tracker.mail.audience import audience
+from tracker.register.dependents import dependents
 from tracker.api.core import (
     ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content, operation,
     respond, service_errors,

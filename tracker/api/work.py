@@ -18,7 +18,7 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.models import SavedView
 from tracker.work.operations import BulkRefused, WorkChange, bulk_change, change_work
-from tracker.work.queries import user_by_email
+from tracker.register.owners import user_by_email
 from tracker.work.saved_views import delete_view, save_view, views_of
 
 TAG = "work"

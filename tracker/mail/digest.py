@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker.db import db
 from tracker.register.estimates import lapsed_on
-from tracker.work.queries import priority_order
+from tracker.register.owners import priority_order
 from tracker.mail.render import render_digest
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES

@@ -71,7 +71,7 @@ def due_now(ob, policy: Policy, now: datetime, stale: bool = False) -> Due | Non
 
     `stale`: the deadline waits on a stale estimate (tracker.register.estimates):
     counted from an event that has not happened, it cannot be late, so no overdue
-    notice is due (its stale-estimate notice goes instead, tracker.mail.stale).
+    notice is due (its stale-estimate notice goes instead, tracker.jobs.stale_notices).
 
     Only the newest one: after downtime the pass catches up with one message,
     not the whole backlog. A lead reminder whose send time came before the

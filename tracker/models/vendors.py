@@ -36,6 +36,8 @@ CONTACT_ROLES = ("primary", "secondary")
 REQUEST_STATUSES = ("open", "submitted", "accepted", "rejected", "waived", "not_applicable")
 # Statuses in which the vendor still owes an answer: these can be overdue.
 REQUEST_OWED_STATUSES = ("open", "rejected")
+# Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).
+TOLD_OF_CHANGES = ("open", "rejected", "submitted")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -34,15 +34,13 @@ from tracker.mail.render import long_date
 from tracker.mail.timing import Policy, due_now, next_send_after
 from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorRequestHistory
 from tracker.models.register import PLAN_NOW
-from tracker.models.vendors import REQUEST_OWED_STATUSES
+from tracker.models.vendors import REQUEST_OWED_STATUSES, TOLD_OF_CHANGES
 from tracker.txn import begin_write
 from tracker.vendors.mail_queue import present_keys, queue
 from tracker.vendors.mail_render import Recipient, asking_party, outbox_values, request_line
 from tracker.vendors.notices import contacts_of, link_for, team_name_of
 
 BATCH = 500
-# Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).
-TOLD_OF_CHANGES = ("open", "rejected", "submitted")
 
 
 def _shim(request: VendorRequest, owed: bool):

@@ -11,10 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.mail.dispatch import KindCheck
 from tracker.models import User, VendorContact, VendorRequest
 from tracker.models.vendors import REQUEST_OWED_STATUSES
 from tracker.vendors.mail_queue import items_of
-from tracker.vendors.mail_render import REMINDER_KINDS
+from tracker.vendors.mail_render import REMINDER_KINDS, VENDOR_KINDS
 
 
 def _request_ids(outbox_id: int) -> set[int]:
@@ -79,3 +80,8 @@ def mime_with_links(row) -> bytes:
     if reply_to:
         message["Reply-To"] = str(reply_to)
     return mime_bytes(message)
+
+
+# What the reminder pass hands the dispatcher for vendor mail (tracker.jobs.reminder_pass):
+# contacts' mail carries the organization's Reply-To.
+VENDOR_MAIL_CHECK = KindCheck(VENDOR_KINDS, vendor_unwanted_reason, mime_with_links, allow_reply_to=True)

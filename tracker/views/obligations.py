@@ -35,7 +35,7 @@ from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
 from tracker.views.deadline_form import rule_fields
 from tracker.work.operations import row_version
 from tracker.work.policy import may_edit_obligation
-from tracker.work.queries import members_by_team
+from tracker.register.owners import members_by_team
 from tracker.work.vocabulary import PRIORITIES, TAG_MAX, clean_tags, is_id
 
 bp = Blueprint("obligations", __name__)

@@ -136,5 +136,13 @@ def require_evidence_reader(evidence: VendorEvidence) -> None:
                         "evidence files are readable by the members of the team that collects them")
 
 
+def _review_actions(request) -> dict[str, bool]:
+    """Which review actions the request page offers (only those that can succeed)."""
+    return {action: not why for action, why in review.allowed_actions(request).items()}
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    # The request page asks which review actions can succeed, and why not (tracker.vendors.review).
+    app.jinja_env.globals["review_actions"] = _review_actions
+    app.jinja_env.globals["review_reasons"] = review.allowed_actions

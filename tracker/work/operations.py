@@ -19,12 +19,13 @@ from tracker.audit import Actor
 from tracker.clock import local_today, utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.evidence.rules import done_refusal
+from tracker.register.evidence_rules import done_refusal
 from tracker.models import AuditEntry, Obligation, User
 from tracker.register.obligations import set_status
 from tracker.txn import begin_write, owns_transaction
 from tracker.work.notices import tell_new_owner
-from tracker.work.policy import edit_refusal, owner_problem, team_member_ids
+from tracker.register.owners import owner_problem, team_member_ids
+from tracker.work.policy import edit_refusal
 from tracker.work.vocabulary import clean_tags, priority_problem
 
 UNCHANGED = object()
