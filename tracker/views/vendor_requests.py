@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -22,6 +20,7 @@ from tracker.vendors.links import effective_expiry, replace_link, response_url, 
 from tracker.vendors.notices import queue_resend
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
 from tracker.views.common import actor, load_or_404
+from tracker.views.evidence import valid_until_from
 from tracker.views.respond import submissions_of
 
 bp = Blueprint("vendor_requests", __name__)
@@ -55,16 +54,6 @@ def detail(request_id: int):
     return _page(load_or_404(VendorRequest, request_id))
 
 
-def _valid_until(text: str) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed({"valid_until": f"'{text[:40]}' is not a date (YYYY-MM-DD)"}) from None
-
-
 @bp.route("/vendor-requests/<int:request_id>/review", methods=["POST"])
 @editor_required
 def review_action(request_id: int):
@@ -81,7 +70,7 @@ def review_action(request_id: int):
         return _page(vendor_request, {"action": message}, typed, code=400)
     try:
         if action == "accept":
-            review.accept(vendor_request, actor(), valid_until=_valid_until(typed["valid_until"]), reason=reason)
+            review.accept(vendor_request, actor(), valid_until=valid_until_from(typed["valid_until"]), reason=reason)
         elif action == "reject":
             review.reject(vendor_request, actor(), reason)
         elif action in ("waive", "not_applicable"):
