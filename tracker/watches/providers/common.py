@@ -28,7 +28,7 @@ class ProviderBase:
     """The shared start of a provider class: `__init__(base_url, api_key, **http_options)`.
 
     With a `key_header`, `api_key` None means the provider is skipped with a notice
-    (`require_key` in `fetch`); without one the key is ignored.
+    (`item_to_fetch`, the start of `fetch`); without one the key is ignored.
     """
 
     name: str
@@ -52,12 +52,21 @@ class ProviderBase:
         else:
             self.http = Http(self.label, self.base_url, **http_options)
 
-    def require_kind(self, kind: str) -> None:
-        """ItemError unless `kind` is one this provider watches."""
+    def check_item(self, kind: str, item: str) -> str:
+        """The item reference normalised, or ItemError naming what is wrong: a kind this provider
+        does not watch, or a reference of the wrong form (`normalised`, each provider's own)."""
         if kind not in self.item_kinds:
             raise ItemError(f"{self.label} watches a {' or a '.join(self.item_kinds)}, not a {kind!r}")
+        return self.normalised(kind, item)
 
-    def require_key(self) -> None:
-        """ProviderSkipped (a notice, not a failure) when the API wants a key and none is set."""
+    def normalised(self, kind: str, item: str) -> str:
+        """`item` (a reference of a kind this provider watches) in its one spelling, or ItemError."""
+        raise NotImplementedError
+
+    def item_to_fetch(self, kind: str, item: str) -> str:
+        """The start of every `fetch`: the item normalised (ItemError first: a typo is the user's to fix),
+        then ProviderSkipped, a notice and not a failure, when the API wants a key and none is set."""
+        value = self.check_item(kind, item)
         if self.key_header and not self.api_key:
             raise ProviderSkipped(f"{self.label}: no API key (set {self.key_setting}); watch not polled")
+        return value

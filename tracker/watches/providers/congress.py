@@ -151,9 +151,8 @@ class CongressProvider(ProviderBase):
     item_help = {"bill": "congress-type-number, e.g. 119-hr-3447"}
     default_url, key_header = DEFAULT_URL, "X-Api-Key"
 
-    def check_item(self, kind: str, item: str) -> str:
+    def normalised(self, kind: str, item: str) -> str:
         """`119-hr-3447` normalised (lower case, no leading zeros), or ItemError."""
-        self.require_kind(kind)
         match = ITEM.match(str(item or "").strip().lower())
         if not match or match.group(2) not in BILL_TYPES or int(match.group(1)) == 0 or int(match.group(3)) == 0:
             raise ItemError(f"{item!r} is not a bill reference: expected congress-type-number, e.g. 119-hr-3447 "
@@ -167,8 +166,7 @@ class CongressProvider(ProviderBase):
 
     def fetch(self, kind: str, item: str) -> list[Observation]:
         """Every stage observation of the bill, all pages of actions read first."""
-        bill = self.check_item(kind, item)
-        self.require_key()
+        bill = self.item_to_fetch(kind, item)
         congress, bill_type, number = bill.split("-")
         url = f"{self.base_url}/bill/{congress}/{bill_type}/{number}/actions"
         with self.http.session():

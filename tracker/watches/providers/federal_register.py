@@ -175,9 +175,8 @@ class FederalRegisterProvider(ProviderBase):
     item_help = {"document": "a document number, e.g. 2026-01234", "docket": "a docket id, e.g. BIS-2026-0001"}
     default_url = DEFAULT_URL
 
-    def check_item(self, kind: str, item: str) -> str:
+    def normalised(self, kind: str, item: str) -> str:
         """A document number (2026-01234) or a docket id (BIS-2026-0001), or ItemError."""
-        self.require_kind(kind)
         value = str(item or "").strip()
         if kind == "document":
             if not DOCUMENT.match(value.upper()):
@@ -196,7 +195,7 @@ class FederalRegisterProvider(ProviderBase):
 
     def fetch(self, kind: str, item: str) -> list[Observation]:
         """The document's observations, or the docket's with every page read."""
-        value = self.check_item(kind, item)
+        value = self.item_to_fetch(kind, item)
         fields = [("fields[]", name) for name in FIELDS]
         with self.http.session():
             if kind == "document":

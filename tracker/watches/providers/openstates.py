@@ -95,9 +95,8 @@ class OpenStatesProvider(ProviderBase):
     item_help = {"bill": "jurisdiction/session/identifier, e.g. ca/20252026/SB 53"}
     default_url, key_header = DEFAULT_URL, "X-API-KEY"
 
-    def check_item(self, kind: str, item: str) -> str:
+    def normalised(self, kind: str, item: str) -> str:
         """`ca/20252026/SB 53` normalised (jurisdiction lower case, identifier `SB 53`), or ItemError."""
-        self.require_kind(kind)
         value = str(item or "").strip()
         head, _, rest = value.partition("/")
         match = ITEM.match(f"{head.lower()}/{rest}")
@@ -114,8 +113,7 @@ class OpenStatesProvider(ProviderBase):
 
     def fetch(self, kind: str, item: str) -> list[Observation]:
         """Every stage observation of the bill (one request; actions included)."""
-        ref = self.check_item(kind, item)
-        self.require_key()
+        ref = self.item_to_fetch(kind, item)
         jurisdiction, session, identifier = ref.split("/")
         url = f"{self.base_url}/bills/{jurisdiction}/{quote(session, safe='')}/{quote(identifier, safe='')}"
         with self.http.session():
