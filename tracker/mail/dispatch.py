@@ -13,7 +13,7 @@ then a conditional UPDATE per row whose rowcount says whether the claim won.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
@@ -63,13 +63,10 @@ class KindCheck:
 
 
 @dataclass
-class DispatchResult:
+class DispatchResult(queue.PassCounts):
     sent: int = 0
-    retried: int = 0
-    failed: int = 0
     kept: int = 0
     cancelled: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
