@@ -196,8 +196,7 @@ def _apply(obligations: list[Obligation], shown: dict[int, str | None], change: 
         changes = audit.diff(before, {name: audit.jsonable(value) for name, value in values.items()})
         updates.append({"b_id": ob.id, **{name: values.get(name, getattr(ob, name))
                                           for name in ("owner_id", "priority", "tags")}})
-        entries.append({"at": now, "actor_id": actor.user_id, "actor": actor.label, "action": "update",
-                        "entity": "obligation", "entity_id": ob.id, "entity_key": ob.key, "changes": changes})
+        entries.append(audit.entry(actor, now, "update", "obligation", ob.id, changes, ob.key))
         if "owner_id" in values and values["owner_id"] is not None:
             assigned.append(ob)
     if not updates:
