@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from tracker import navigation, security_headers, templating
     from tracker.jobs import scheduler
-    from tracker.mail import timing as reminder_schedule
+    from tracker.mail import replan as reminder_replan
     from tracker.people import auth
     from tracker.commands import register_commands
     from tracker.feeds import warmup as feed_warmup
@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security_headers.init_app(app)
     register_blueprints(app)
     register_commands(app)
-    reminder_schedule.install()
+    reminder_replan.install()  # next_reminder_at reset when a timing input changes
     work_notices.install()  # a new owner is told, whichever service assigned them
     scheduler.start_embedded(app)
     feed_warmup.warm_up_if_serving(app)
