@@ -85,7 +85,8 @@ def build_priorities(team_ids: list[int] | None, owner_id: int | None, todays: d
 
     requests = _in_scope(select(VendorRequest).join(Obligation, Obligation.id == VendorRequest.obligation_id)
                          .where(Obligation.deleted_at.is_(None)), team_ids, owner_id)
-    request_options = (joinedload(VendorRequest.vendor), joinedload(VendorRequest.obligation).joinedload(Obligation.team))
+    request_options = (joinedload(VendorRequest.vendor),
+                       joinedload(VendorRequest.obligation).joinedload(Obligation.team))
     review = requests.where(VendorRequest.status == "submitted")
     late = requests.where(owed_overdue(todays))
     review_count = db.session.scalar(review.with_only_columns(func.count(VendorRequest.id))) or 0
