@@ -36,7 +36,7 @@ from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorReque
 from tracker.models.register import PLAN_NOW
 from tracker.models.vendors import REQUEST_OWED_STATUSES, TOLD_OF_CHANGES
 from tracker.txn import begin_write
-from tracker.vendors.mail_queue import present_keys, queue
+from tracker.vendors.mail_queue import ItemKey, present_keys, queue
 from tracker.vendors.mail_render import Recipient, asking_party, outbox_values, request_line
 from tracker.vendors.notices import contacts_of, link_for, team_name_of
 
@@ -97,12 +97,13 @@ def _gather(requests: list[VendorRequest], now: datetime, since: datetime,
         changes = history.get(request.id, []) if live and request.status in TOLD_OF_CHANGES else []
         for contact in contacts_of(vendor):
             cid = contact.contact_id
-            remind_key = (f"vendor_{due.kind}:{request.id}:{request.revision}:{due.lead_days}:{cid}"
+            remind_key = (str(ItemKey(f"vendor_{due.kind}", request.id, (request.revision, due.lead_days, cid)))
                           if due is not None and not _opted_out(vendor, cid) else None)
-            change_keys = [(entry, f"vendor_change:{request.id}:{entry.revision}:{cid}") for entry in changes]
+            change_keys = [(entry, str(ItemKey("vendor_change", request.id, (entry.revision, cid))))
+                           for entry in changes]
             if owed and request.status == "open":
                 # The request itself; what it says makes this pass's reminder and changes news no more.
-                messages.add(contact, ("request",), request, f"vendor_request:{request.id}:{cid}", [],
+                messages.add(contact, ("request",), request, str(ItemKey("vendor_request", request.id, (cid,))), [],
                              [k for k in [remind_key] if k] + [k for _, k in change_keys])
             if remind_key:
                 days = (request.due_date - now.astimezone(policy.tz).date()).days

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker.watches.providers.base import ItemError, ProviderSkipped
+from tracker.watches.providers.base import ItemError, ProviderError, ProviderSkipped
 from tracker.watches.providers.http import Http
 
 
@@ -22,6 +22,14 @@ def iso_date(value: object) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def actions_of(answer: dict, label: str) -> list:
+    """The `actions` list of a bill as the API gave it, or ProviderError when the answer has none."""
+    actions = answer.get("actions")
+    if not isinstance(actions, list):
+        raise ProviderError(f"{label}: the answer has no list of actions")
+    return actions
 
 
 class ProviderBase:

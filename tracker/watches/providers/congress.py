@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from tracker.watches.providers.base import CHAMBER, ItemError, Observation, ProviderError
-from tracker.watches.providers.common import ProviderBase, iso_date
+from tracker.watches.providers.base import CHAMBER, ItemError, Observation
+from tracker.watches.providers.common import ProviderBase, actions_of, iso_date
 
 NAME = "congress"
 LABEL = "Congress.gov"
@@ -173,7 +173,5 @@ class CongressProvider(ProviderBase):
             pages = self.http.follow(url, {"format": "json", "offset": 0, "limit": PAGE_SIZE}, _next_link)
         actions = []
         for page in pages:
-            if not isinstance(page.get("actions"), list):
-                raise ProviderError(f"{LABEL}: the answer has no list of actions")
-            actions.extend(page["actions"])
+            actions.extend(actions_of(page, LABEL))
         return observations(bill, actions, self.item_url(kind, bill))

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from datetime import date
 from urllib.parse import quote
 
-from tracker.watches.providers.base import CHAMBER, ItemError, Observation, ProviderError
-from tracker.watches.providers.common import ProviderBase, iso_date
+from tracker.watches.providers.base import CHAMBER, ItemError, Observation
+from tracker.watches.providers.common import ProviderBase, actions_of, iso_date
 
 NAME = "openstates"
 LABEL = "Open States"
@@ -118,8 +118,7 @@ class OpenStatesProvider(ProviderBase):
         url = f"{self.base_url}/bills/{jurisdiction}/{quote(session, safe='')}/{quote(identifier, safe='')}"
         with self.http.session():
             bill = self.http.get_json(url, {"include": "actions"})
-        if not isinstance(bill.get("actions"), list):
-            raise ProviderError(f"{LABEL}: the answer has no list of actions")
+        actions_of(bill, LABEL)  # (observations reads them from the bill)
         public = bill.get("openstates_url")
         page = public if isinstance(public, str) and public.startswith("https://") else self.item_url(kind, ref)
         return observations(ref, bill, page)
