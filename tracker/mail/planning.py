@@ -321,11 +321,12 @@ def _unclaim_skipped(ids: list[int], token: datetime) -> None:
         db.session.commit()
 
 
-def _release(ids: list[int], token: datetime) -> None:
-    """Give back a claim after a failure, so the next pass plans the rows again."""
+def release_claim(model, ids: list[int], token: datetime) -> None:
+    """Give back a planning claim after a failure, so the next pass plans the rows again: the rows of
+    `model` (obligations, vendor requests) still carrying `token` in `next_reminder_at` are due now."""
     db.session.rollback()
     begin_write()
-    table = Obligation.__table__
+    table = model.__table__
     db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
                        .values(next_reminder_at=PLAN_NOW))
     db.session.commit()
@@ -364,7 +365,7 @@ def plan_items(now: datetime) -> int:
                 added += _plan_claimed(claim, now)
             except BaseException:
                 try:
-                    _release(list(claim.next_times), claim.token)
+                    release_claim(Obligation, list(claim.next_times), claim.token)
                 except Exception:  # the database itself failed: the lease runs out instead
                     current_app.logger.exception("could not give back a planning claim")
                 raise

@@ -29,11 +29,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
-from tracker.mail.planning import CLAIM_LEASE, changes_since
+from tracker.mail.planning import CLAIM_LEASE, changes_since, release_claim
 from tracker.mail.render import long_date
 from tracker.mail.timing import Policy, due_now, next_send_after
 from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorRequestHistory
-from tracker.models.register import PLAN_NOW
 from tracker.models.vendors import REQUEST_OWED_STATUSES, TOLD_OF_CHANGES
 from tracker.txn import begin_write
 from tracker.vendors.mail_queue import ItemKey, present_keys, queue
@@ -189,16 +188,6 @@ def _load(ids: list[int]) -> list[VendorRequest]:
                  joinedload(VendorRequest.obligation).joinedload(Obligation.anchor_event).joinedload(Event.source))))
 
 
-def _release(ids: list[int], token: datetime) -> None:
-    """Give back a claim after a failure, so the next pass plans the rows again."""
-    db.session.rollback()
-    begin_write()
-    table = VendorRequest.__table__
-    db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
-                       .values(next_reminder_at=PLAN_NOW))
-    db.session.commit()
-
-
 def _plan_batch(ids: list[int], token: datetime, now: datetime, since: datetime) -> int:
     added = 0
     messages = _Messages()
@@ -239,7 +228,7 @@ def plan_vendor_mail(now: datetime) -> int:
             added += _plan_batch(ids, token, now, since)
         except BaseException:
             try:
-                _release(ids, token)
+                release_claim(VendorRequest, ids, token)
             except Exception:  # the database itself failed: the lease runs out instead
                 pass
             raise
