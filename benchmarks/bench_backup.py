@@ -51,7 +51,7 @@ def _add_files(url: str, megabytes: int) -> int:
     from tracker.audit import SYSTEM
     from tracker.db import db
     from tracker.models import Obligation, VendorEvidence, VendorEvidenceChunk, VendorRequest
-    from tracker.vendors.register import create_vendor
+    from tracker.vendors.operations import create_vendor
     from tracker.vendors.requests import normalized_scope, set_scope
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "TRACKER_SCHEDULER": "off",

@@ -58,7 +58,7 @@ def main() -> None:
     from tracker.people.operations import create_team
     from tracker.register.obligations import ObligationInput, create_obligation
     from tracker.vendors.links import ensure_link
-    from tracker.vendors.register import create_vendor
+    from tracker.vendors.operations import create_vendor
     from tracker.vendors.requests import normalized_scope, set_scope
     from tracker.vendors.sniff import sniff
 

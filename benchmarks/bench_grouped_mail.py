@@ -101,13 +101,14 @@ def plan(app, now: datetime) -> tuple[float, int, int, int]:
 
 
 def send(app, port: int) -> tuple[float, int]:
+    from tracker.jobs.reminder_pass import MAIL_CHECKS
     from tracker.mail.dispatch import dispatch
     from tracker.mail.smtp import SmtpSettings
 
     app.config.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=port)
     with app.app_context():
         started = time.perf_counter()
-        result = dispatch(PASS, SmtpSettings.from_config(app.config))
+        result = dispatch(PASS, SmtpSettings.from_config(app.config), checks=MAIL_CHECKS)
         return time.perf_counter() - started, result.sent
 
 

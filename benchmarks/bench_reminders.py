@@ -101,10 +101,11 @@ def bench_planning(count: int, workdir: Path) -> dict:
 
 def bench_dispatch(workdir: Path, messages: int) -> float:
     from tests.mail_support import free_port
+    from tracker.jobs.reminder_pass import MAIL_CHECKS
     from tracker.mail.dispatch import dispatch
     from tracker.mail.smtp import SmtpSettings
     from tracker.models import OutboxMessage
-    from tracker.mail.planning import insert_new
+    from tracker.mail.queue import insert_new
 
     port = free_port()
     sink = subprocess.Popen([sys.executable, "-c", SINK, str(port)], stdout=subprocess.PIPE, text=True)
@@ -136,7 +137,7 @@ def bench_dispatch(workdir: Path, messages: int) -> float:
             insert_new(rows)
             db.session.commit()
             settings = SmtpSettings.from_config(app.config)
-            elapsed, result = timed(dispatch, NOW, settings)
+            elapsed, result = timed(dispatch, NOW, settings, checks=MAIL_CHECKS)
             sent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
                                      .where(OutboxMessage.status == "sent"))
             assert result.sent == sent == messages, (result.sent, result.failed, result.errors[:1], sent)

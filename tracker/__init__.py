@@ -36,13 +36,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from tracker import navigation, security_headers, templating
     from tracker.jobs import scheduler
-    from tracker.mail import timing as reminder_schedule
+    from tracker.mail import replan as reminder_replan
     from tracker.people import auth
     from tracker.commands import register_commands
     from tracker.feeds import warmup as feed_warmup
     from tracker.operations import logs, requests as request_ids
     from tracker.views import register_blueprints
     from tracker import api
+    from tracker.work import notices as work_notices
 
     request_ids.init_app(app)  # first: every later hook and log line has the request id
     logs.init_app(app)
@@ -53,7 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     api.init_app(app)  # the JSON API under /api/v1, with its own errors and token checks
     register_commands(app)
-    reminder_schedule.install()
+    reminder_replan.install()  # next_reminder_at reset when a timing input changes
+    work_notices.install()  # a new owner is told, whichever service assigned them
     scheduler.start_embedded(app)
     feed_warmup.warm_up_if_serving(app)
     return app

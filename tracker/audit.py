@@ -104,6 +104,13 @@ def log_created(actor: Actor, obj: Any, at: datetime | None = None) -> None:
     log(actor, "create", obj, diff({}, {k: v for k, v in values.items() if v is not None}), at)
 
 
+def entry(actor: Actor, at: datetime, action: str, entity: str, entity_id: int, changes: dict[str, Any],
+          entity_key: str = "") -> dict[str, Any]:
+    """One prepared entry for `log_many`: the log's columns are named here only, never by a caller."""
+    return {"at": at, "actor_id": actor.user_id, "actor": actor.label, "action": action, "entity": entity,
+            "entity_id": entity_id, "entity_key": entity_key or "", "changes": changes}
+
+
 def log_many(rows: list[dict[str, Any]]) -> None:
     """Bulk-append prepared entries (one statement, for imports of thousands)."""
     if rows:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
@@ -24,6 +25,16 @@ from tracker.db import db
 from tracker.txn import begin_write, claim_ids
 
 CLAIM_BATCH = 50
+
+
+@dataclass
+class PassCounts:
+    """What every sending pass counts: tries to come again later, rows given up, and the errors seen.
+    Each queue adds its own outcomes (mail: sent, kept, cancelled; deliveries: delivered, disabled)."""
+
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 def backoff(attempts: int, rng: random.Random, base: timedelta, cap: timedelta) -> timedelta:

@@ -48,8 +48,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["due_wording"] = due_wording
     app.jinja_env.globals["due_note"] = due_note
     app.jinja_env.globals["stale_estimate_events"] = lapsed_root_events
-    app.jinja_env.globals["review_actions"] = _review_actions
-    app.jinja_env.globals["review_reasons"] = _review_reasons
     app.jinja_env.globals["DUE_STATE_LABELS"] = DUE_STATE_LABELS
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["SOURCE_KIND_LABELS"] = SOURCE_KIND_LABELS
@@ -59,15 +57,3 @@ def init_app(app: Flask) -> None:
         app.jinja_env.globals[name] = getattr(vocabulary, name)
     app.jinja_env.filters["event_type_words"] = vocabulary.event_type_words
 
-
-def _review_actions(request) -> dict[str, bool]:
-    """Which review actions the request page offers (only those that can succeed)."""
-    from tracker.vendors.review import allowed_actions
-
-    return {action: not why for action, why in allowed_actions(request).items()}
-
-
-def _review_reasons(request) -> dict[str, str]:
-    from tracker.vendors.review import allowed_actions
-
-    return allowed_actions(request)

@@ -11,6 +11,7 @@ from tests.integration.test_vendor_responses import setup  # noqa: F401 (fixture
 from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM
 from tracker.db import db
+from tracker.jobs.reminder_pass import MAIL_CHECKS
 from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
 from tracker.models import OutboxMessage
@@ -34,7 +35,7 @@ def _mailed_feeds(app, smtp) -> dict[str, str]:
     """Send what is queued; {recipient: the feed URL in their mail}."""
     from tracker.clock import utcnow
 
-    dispatch(utcnow(), SmtpSettings.from_config(app.config))
+    dispatch(utcnow(), SmtpSettings.from_config(app.config), checks=MAIL_CHECKS)
     found = {}
     for message in smtp.messages:
         body = message.get_body(preferencelist=("plain",)).get_content()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker.api.core import ApiProblem, api_user, no_content, operation, respond, service_errors
+from tracker.api.core import ApiProblem, api_user, load_row, no_content, operation, respond, service_errors
 from tracker.api.representations import Out
 from tracker.api.schemas import Body, _text
 from tracker.audit import Actor
@@ -54,24 +54,15 @@ def comment_out(comment: Comment) -> CommentOut:
 
 
 def _obligation(obligation_id: int) -> Obligation:
-    ob = db.session.get(Obligation, obligation_id)
-    if ob is None or ob.deleted_at is not None:
-        raise ApiProblem(404, f"no obligation {obligation_id}")
-    return ob
+    return load_row(Obligation, obligation_id, "obligation", gone="deleted_at")
 
 
 def _request(request_id: int) -> VendorRequest:
-    found = db.session.get(VendorRequest, request_id)
-    if found is None:
-        raise ApiProblem(404, f"no vendor request {request_id}")
-    return found
+    return load_row(VendorRequest, request_id, "vendor request")
 
 
 def _comment(comment_id: int) -> Comment:
-    found = db.session.get(Comment, comment_id)
-    if found is None:
-        raise ApiProblem(404, f"no comment {comment_id}")
-    return found
+    return load_row(Comment, comment_id, "comment")
 
 
 def _post(target, body: CommentIn):

@@ -24,6 +24,7 @@ from tracker.api.representations import etag_of
 from tracker.people.api_tokens import TokenRefused, authenticate_token
 from tracker.db import db
 from tracker.models import ApiToken, User
+from tracker.register.queries import text_match
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -157,6 +158,11 @@ def respond(model: BaseModel, status: int = 200, etag: bool = True, headers: dic
     return response
 
 
+def created(out) -> Response:
+    """201 with the new resource's representation, and its URL in Location."""
+    return respond(out, 201, headers={"Location": out.links.self})
+
+
 def no_content() -> Response:
     return Response(status=204)
 
@@ -173,6 +179,25 @@ def lock_row(model: type, row_id: int) -> bool:
         update(model).where(model.id == row_id).values(updated_at=model.updated_at)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def load_row(model: type, row_id: int, what: str, gone: str | None = None):
+    """The row, freshly read (after a lock: what the last writer committed), or a 404 naming `what`;
+    also a 404 when the column `gone` (`deleted_at`, `removed_at`) says the row was removed."""
+    row = db.session.get(model, row_id, populate_existing=True)
+    if row is None or (gone is not None and getattr(row, gone) is not None):
+        raise ApiProblem(404, f"no {what} {row_id}")
+    return row
+
+
+def locked_row(model: type, row_id: int, what: str, represent: Callable, load: Callable | None = None):
+    """Lock, read (`load(row_id)`, by default `load_row`), and check If-Match: the start of every
+    conditional write; a 404 naming `what` when there is no such row."""
+    if not lock_row(model, row_id):
+        raise ApiProblem(404, f"no {what} {row_id}")
+    row = load(row_id) if load is not None else load_row(model, row_id, what)
+    check_if_match(represent(row))
+    return row
 
 
 _STRONG_TAG = re.compile(r'"[\x21\x23-\x7e\x80-\xff]*"')  # RFC 9110 entity-tag without W/
@@ -229,6 +254,19 @@ def service_errors(errors: dict[str, str], mapping: dict[str, str] | None = None
     mapping = mapping or {}
     renamed = {mapping.get(name, name): reason for name, reason in errors.items()}
     return ApiProblem(422, "some values were refused", field_errors(renamed))
+
+
+def list_page(stmt, model: type, query, page: type, represent: Callable, equal: dict | None = None,
+              *text_columns) -> Response:
+    """A list operation's answer: `stmt` narrowed to the query's filters (`equal`: column -> value,
+    None for no filter; `query.q` matched in `text_columns`), one page of it by id, and the link to the next."""
+    for column, value in (equal or {}).items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if text_columns and query.q:
+        stmt = stmt.where(text_match(query.q, *text_columns))
+    rows, cursor = id_page(stmt, model, query.limit, query.cursor)
+    return respond(page(items=[represent(row) for row in rows], next=next_link(cursor)), etag=False)
 
 
 def id_page(stmt, model: type, limit: int, cursor: str | None):

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy import select
 
-from tracker.api.core import ApiProblem, api_user, no_content, operation, respond, service_errors
+from tracker.api.core import ApiProblem, api_user, load_row, no_content, operation, respond, service_errors
 from tracker.api.representations import Out
 from tracker.api.schemas import Body, Title, Url, _line
 from tracker.audit import Actor
@@ -73,10 +73,7 @@ def evidence_out(evidence: ObligationEvidence) -> EvidenceOut:
 
 
 def _obligation(obligation_id: int) -> Obligation:
-    ob = db.session.get(Obligation, obligation_id)
-    if ob is None or ob.deleted_at is not None:
-        raise ApiProblem(404, f"no obligation {obligation_id}")
-    return ob
+    return load_row(Obligation, obligation_id, "obligation", gone="deleted_at")
 
 
 def _require_editor_of(ob: Obligation, user) -> None:
@@ -85,10 +82,7 @@ def _require_editor_of(ob: Obligation, user) -> None:
 
 
 def _evidence(evidence_id: int) -> ObligationEvidence:
-    found = db.session.get(ObligationEvidence, evidence_id)
-    if found is None or found.removed_at is not None:
-        raise ApiProblem(404, f"no evidence {evidence_id}")
-    return found
+    return load_row(ObligationEvidence, evidence_id, "evidence", gone="removed_at")
 
 
 @operation("GET", "/obligations/<int:obligation_id>/evidence", summary="Evidence of an obligation", tag=TAG,

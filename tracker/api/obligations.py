@@ -10,8 +10,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.api.core import (
-    ApiProblem, api_user, check_if_match, decode_cursor, encode_cursor, lock_row, next_link,
-    no_content, operation, respond, service_errors,
+    ApiProblem, api_user, created, decode_cursor, encode_cursor, locked_row, next_link, no_content, operation,
+    respond, service_errors,
 )
 from tracker.api.representations import HistoryList, ObligationOut, ObligationPage, history_out, obligation_out
 from tracker.api.schemas import (
@@ -24,7 +24,7 @@ from tracker.errors import ValidationFailed
 from tracker.people import permissions
 from tracker.register.exports import obligations_csv
 from tracker.register.queries import text_match, undated_last
-from tracker.work.queries import owner_condition, tag_condition, user_by_email
+from tracker.register.owners import owner_condition, tag_condition, user_by_email
 from tracker.models import DeadlineHistory, Event, Obligation, Team
 from tracker.register.obligations import (
     ObligationInput, create_obligation, delete_obligation, set_status, update_obligation,
@@ -133,11 +133,7 @@ def load_obligation(obligation_id: int) -> Obligation:
 
 def locked_obligation(obligation_id: int) -> Obligation:
     """Lock, read, and check If-Match: the start of every conditional write."""
-    if not lock_row(Obligation, obligation_id):
-        raise ApiProblem(404, f"no obligation {obligation_id}")
-    ob = load_obligation(obligation_id)
-    check_if_match(obligation_out(ob))
-    return ob
+    return locked_row(Obligation, obligation_id, "obligation", obligation_out, load=load_obligation)
 
 
 def _input(body, current: Obligation | None = None) -> ObligationInput:
@@ -233,8 +229,7 @@ def create_obligation_view(body: ObligationCreate):
     permissions.require_obligation_write(api_user(), None, body.team_id)
     with mapped_errors():
         ob = create_obligation(_input(body), Actor.of(api_user()))
-    out = obligation_out(load_obligation(ob.id))
-    return respond(out, 201, headers={"Location": out.links.self})
+    return created(obligation_out(load_obligation(ob.id)))
 
 
 @operation("GET", "/obligations/<int:obligation_id>", summary="Read an obligation", tag=TAG,

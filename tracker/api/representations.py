@@ -154,7 +154,9 @@ class HistoryList(Out):
     items: list[HistoryEntry]
 
 
-class DueChangeOut(Out):
+class Move(Out):
+    """A deadline that moves, or would (a proposal's dry run): from what to what, in words."""
+
     obligation_id: int
     key: str
     title: str
@@ -162,9 +164,12 @@ class DueChangeOut(Out):
     old_due_state: str
     new_due_date: dt.date | None
     new_due_state: str
+    summary: str
+
+
+class DueChangeOut(Move):
     new_due_precision: str
     revision: int
-    summary: str
     via: str | None = None  # the chain of derived events it moves through, when not counted from the event itself
 
 

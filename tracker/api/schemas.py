@@ -9,11 +9,11 @@ same functions, and so the same words, as the forms, the services and the packs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from tracker.deadlines import MAX_YEAR, MIN_YEAR, parse_partial_date
+from tracker.deadlines import MAX_YEAR, MIN_YEAR, PRECISIONS, parse_partial_date
 from tracker.models import OBLIGATION_STATUSES, SOURCE_KINDS
 from tracker.work.vocabulary import PRIORITIES, TAG_MAX, TAGS_MAX
 from tracker.fields import (
@@ -75,7 +75,7 @@ PartialDateText = Annotated[str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?
                                        description="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY",
                                        examples=["2026-07-01", "2026-07", "2026-Q3", "2026"]),
                             AfterValidator(_partial_date)]
-Precision = Literal["day", "month", "quarter", "year"]
+Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
 EventStatusName = Literal["occurred", "expected", "speculative", "withdrawn"]
 ObligationStatusName = Literal[OBLIGATION_STATUSES]  # type: ignore[valid-type]
 DueStateName = Literal["firm", "projected", "undated", "void"]
@@ -100,6 +100,22 @@ class Body(BaseModel):
     """A request body: strict JSON types, unknown fields refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def patch_of(create: type[Body], doc: str | None = None, exclude: tuple[str, ...] = (), **fields: Any) -> type[Body]:
+    """The PATCH body of a resource: each field of its create body, optional (None: unchanged).
+
+    Declared once, so a field added to a create body can be edited too, with the same checks.
+    `fields` add or replace fields (`name=(type, FieldInfo or default)`); `exclude` leaves some out.
+    """
+    derived: dict[str, Any] = {}
+    for name, info in create.model_fields.items():
+        if name not in exclude:
+            checks = Field(description=info.description, examples=info.examples, discriminator=info.discriminator)
+            derived[name] = (Optional[Annotated[(info.annotation, *info.metadata, checks)]], None)
+    derived.update(fields)
+    name = create.__name__.removesuffix("Create").removesuffix("In") + "Patch"  # VendorCreate -> VendorPatch
+    return create_model(name, __base__=Body, __doc__=doc, __module__=create.__module__, **derived)
 
 
 class Query(BaseModel):
@@ -196,21 +212,7 @@ class ObligationCreate(Body):
     deadline: DeadlineIn
 
 
-class ObligationPatch(Body):
-    """Only the fields given change; `owner_id: null` removes the owner."""
-
-    key: Key | None = None
-    title: Title | None = None
-    description: Description | None = None
-    team_id: Id | None = None
-    owner_id: Id | None = None
-    owner: Annotated[str, Field(max_length=320, description="The owner's email (instead of owner_id); "
-                                                            "a member of the team")] | None = None
-    priority: PriorityName | None = None
-    tags: TagList | None = None
-    event_ids: Annotated[list[Id], Field(max_length=100)] | None = None
-    deadline: DeadlineIn | None = None
-
+ObligationPatch = patch_of(ObligationCreate, "Only the fields given change; `owner_id: null` removes the owner.")
 
 class StatusChange(Body):
     """Waiving needs a note; done on a recurring obligation moves it to the next occurrence."""
@@ -253,15 +255,7 @@ class SourceCreate(Body):
     summary: Description = ""
 
 
-class SourcePatch(Body):
-    key: Key | None = None
-    title: Title | None = None
-    kind: SourceKind | None = None
-    jurisdiction: Jurisdiction | None = None
-    citation: _line(CITATION_MAX) | None = None
-    url: Url | None = None
-    summary: Description | None = None
-
+SourcePatch = patch_of(SourceCreate)
 
 class SourceQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
@@ -300,20 +294,11 @@ class EventCreate(Body):
     derived: Derived | None = None
 
 
-class EventPatch(Body):
-    """Text fields edit the event; status/date/precision record a change of its date,
-    moving every anchored deadline (the same service as the UI)."""
-
-    key: Key | None = None
-    source_id: Id | None = None
-    title: Title | None = None
-    description: Description | None = None
-    status: EventStatusName | None = None
-    date: PartialDateText | None = None
-    precision: Precision | None = None
-    derived: Derived | None = Field(None, description="Make the event's date follow another event (or change "
-                                                      "how it follows): every deadline down the chain moves")
-
+EventPatch = patch_of(
+    EventCreate, """Text fields edit the event; status/date/precision record a change of its date,
+    moving every anchored deadline (the same service as the UI).""",
+    derived=(Optional[Derived], Field(None, description="Make the event's date follow another event (or change "
+                                                        "how it follows): every deadline down the chain moves")))
 
 class Occurrence(Body):
     """What happened: the date it occurred on (a partial date is allowed)."""
@@ -349,15 +334,7 @@ class TeamCreate(Body):
     digest_weekday: Annotated[int, Field(ge=0, le=6, description="0 = Monday; null: no digest")] | None = 0
 
 
-class TeamPatch(Body):
-    key: Key | None = None
-    name: Name | None = None
-    timezone: TimeZone | None = None
-    reminder_lead_days: LeadDays | None = None
-    overdue_every_days: Annotated[int, Field(ge=0, le=365)] | None = None
-    remind_projected: bool | None = None
-    digest_weekday: Annotated[int, Field(ge=0, le=6)] | None = None
-
+TeamPatch = patch_of(TeamCreate)
 
 class TeamQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50

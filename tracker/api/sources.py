@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tracker.register.dependents import audience, dependents
+from tracker.mail.audience import audience
+from tracker.register.dependents import dependents
 from tracker.api.core import (
-    ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content, operation,
-    respond, service_errors,
+    ApiProblem, api_user, check_if_match, created, list_page, load_row, locked_row, no_content, operation, respond,
+    service_errors,
 )
 from tracker.api.representations import (
     EventOut, EventPage, OccurrenceResult, SourceOut, SourcePage, due_change_out, event_out, source_out,
@@ -23,24 +24,8 @@ from tracker.deadlines import parse_partial_date
 from tracker.register.events import EventDate, plan_event_change, record_event, record_event_change
 from tracker.models import Event, Source
 from tracker.register.events import create_event, delete_event, update_event
-from tracker.register.queries import text_match
 from tracker.register.derived_events import Derivation, set_derivation
 from tracker.register.sources import create_source, delete_source, update_source
-
-
-def _load(model: type, row_id: int, what: str):
-    row = db.session.get(model, row_id, populate_existing=True)
-    if row is None:
-        raise ApiProblem(404, f"no {what} {row_id}")
-    return row
-
-
-def _locked(model: type, row_id: int, what: str, represent):
-    if not lock_row(model, row_id):
-        raise ApiProblem(404, f"no {what} {row_id}")
-    row = _load(model, row_id, what)
-    check_if_match(represent(row))
-    return row
 
 
 def _event_date(status: str, text: str | None, precision: str | None) -> EventDate:
@@ -67,43 +52,35 @@ def _derivation(body) -> Derivation:
 @operation("GET", "/sources", summary="List sources", tag="sources", query=SourceQuery,
            response=SourcePage, errors=(422,))
 def list_sources(query: SourceQuery):
-    stmt = select(Source)
-    if query.kind is not None:
-        stmt = stmt.where(Source.kind == query.kind)
-    if query.jurisdiction is not None:
-        stmt = stmt.where(Source.jurisdiction == query.jurisdiction)
-    if query.q:
-        stmt = stmt.where(text_match(query.q, Source.title, Source.key))
-    rows, cursor = id_page(stmt, Source, query.limit, query.cursor)
-    return respond(SourcePage(items=[source_out(s) for s in rows], next=next_link(cursor)), etag=False)
+    return list_page(select(Source), Source, query, SourcePage, source_out,
+                     {Source.kind: query.kind, Source.jurisdiction: query.jurisdiction}, Source.title, Source.key)
 
 
 @operation("POST", "/sources", summary="Create a source", tag="sources", role="editor",
            body=SourceCreate, response=SourceOut, status=201, errors=(409,))
 def create_source_view(body: SourceCreate):
     source = create_source(Actor.of(api_user()), **body.model_dump())
-    out = source_out(source)
-    return respond(out, 201, headers={"Location": out.links.self})
+    return created(source_out(source))
 
 
 @operation("GET", "/sources/<int:source_id>", summary="Read a source", tag="sources",
            response=SourceOut, etag=True)
 def get_source(source_id: int):
-    return respond(source_out(_load(Source, source_id, "source")))
+    return respond(source_out(load_row(Source, source_id, "source")))
 
 
 @operation("PATCH", "/sources/<int:source_id>", summary="Edit a source", tag="sources", role="editor",
            body=SourcePatch, response=SourceOut, etag=True, if_match=True, errors=(409,))
 def update_source_view(source_id: int, body: SourcePatch):
-    source = _locked(Source, source_id, "source", source_out)
+    source = locked_row(Source, source_id, "source", source_out)
     update_source(source, Actor.of(api_user()), **body.model_dump(exclude_none=True))
-    return respond(source_out(_load(Source, source_id, "source")))
+    return respond(source_out(load_row(Source, source_id, "source")))
 
 
 @operation("DELETE", "/sources/<int:source_id>", summary="Delete a source", tag="sources", role="editor",
            status=204, if_match=True, errors=(409,), description="Refused (409) while the source has events.")
 def delete_source_view(source_id: int):
-    source = _locked(Source, source_id, "source", source_out)
+    source = locked_row(Source, source_id, "source", source_out)
     delete_source(source, Actor.of(api_user()))
     return no_content()
 
@@ -113,15 +90,8 @@ def delete_source_view(source_id: int):
 @operation("GET", "/events", summary="List events", tag="events", query=EventQuery,
            response=EventPage, errors=(422,))
 def list_events(query: EventQuery):
-    stmt = select(Event)
-    if query.source_id is not None:
-        stmt = stmt.where(Event.source_id == query.source_id)
-    if query.status is not None:
-        stmt = stmt.where(Event.status == query.status)
-    if query.q:
-        stmt = stmt.where(text_match(query.q, Event.title, Event.key))
-    rows, cursor = id_page(stmt, Event, query.limit, query.cursor)
-    return respond(EventPage(items=[event_out(e) for e in rows], next=next_link(cursor)), etag=False)
+    return list_page(select(Event), Event, query, EventPage, event_out,
+                     {Event.source_id: query.source_id, Event.status: query.status}, Event.title, Event.key)
 
 
 @operation("POST", "/events", summary="Create an event", tag="events", role="editor",
@@ -143,14 +113,13 @@ def create_event_view(body: EventCreate):
                              title=body.title, description=body.description, derived=derived)
     except ValidationFailed as exc:
         raise service_errors(exc.errors, DERIVED_PATHS) from None
-    out = event_out(event)
-    return respond(out, 201, headers={"Location": out.links.self})
+    return created(event_out(event))
 
 
 @operation("GET", "/events/<int:event_id>", summary="Read an event", tag="events",
            response=EventOut, etag=True)
 def get_event(event_id: int):
-    return respond(event_out(_load(Event, event_id, "event")))
+    return respond(event_out(load_row(Event, event_id, "event")))
 
 
 @operation("PATCH", "/events/<int:event_id>", summary="Edit an event or move its date", tag="events",
@@ -158,7 +127,7 @@ def get_event(event_id: int):
            description="`status`, `date` and `precision` record a change of the event's date (a new "
                        "estimate, an occurrence, a withdrawal): every anchored deadline moves, with history.")
 def update_event_view(event_id: int, body: EventPatch):
-    event = _locked(Event, event_id, "event", event_out)
+    event = locked_row(Event, event_id, "event", event_out)
     actor = Actor.of(api_user())
     moved = []
     texts = body.model_dump(include={"key", "source_id", "title", "description"}, exclude_none=True)
@@ -182,7 +151,7 @@ def update_event_view(event_id: int, body: EventPatch):
         moved += record_event_change(event, when, actor, commit=False)
     _require_moves(moved)
     db.session.commit()
-    return respond(event_out(_load(Event, event_id, "event")))
+    return respond(event_out(load_row(Event, event_id, "event")))
 
 
 def _require_moves(moves) -> None:
@@ -199,7 +168,7 @@ def _require_moves(moves) -> None:
            status=204, if_match=True, errors=(409,),
            description="Refused (409) while obligations count their deadline from the event.")
 def delete_event_view(event_id: int):
-    event = _locked(Event, event_id, "event", event_out)
+    event = locked_row(Event, event_id, "event", event_out)
     delete_event(event, Actor.of(api_user()))
     return no_content()
 
@@ -212,7 +181,7 @@ def delete_event_view(event_id: int):
 def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
     change = _event_date("occurred", body.date, body.precision)
     if query.dry_run:
-        event = _load(Event, event_id, "event")
+        event = load_row(Event, event_id, "event")
         check_if_match(event_out(event))  # a preview of a version the client never saw would mislead
         try:
             plan = plan_event_change(event, change)
@@ -230,6 +199,6 @@ def record_occurrence(event_id: int, body: Occurrence, query: OccurrenceQuery):
     if recorded is None:
         raise ApiProblem(404, f"no event {event_id}")
     _, moves = recorded
-    return respond(OccurrenceResult(dry_run=False, event=event_out(_load(Event, event_id, "event")),
+    return respond(OccurrenceResult(dry_run=False, event=event_out(load_row(Event, event_id, "event")),
                                     changes=[due_change_out(m) for m in moves]), etag=False)
 

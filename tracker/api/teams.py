@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tracker.api.core import (
-    PACK_BODY_LIMIT, ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content,
-    operation, respond,
+    ApiProblem, PACK_BODY_LIMIT, api_user, created, list_page, load_row, locked_row, no_content, operation,
+    respond,
 )
 from tracker.api.representations import ImportResult, TeamOut, TeamPage, team_out
 from tracker.api.schemas import TeamCreate, TeamPatch, TeamQuery
@@ -21,18 +21,11 @@ TAG = "teams"
 
 
 def _load(team_id: int) -> Team:
-    team = db.session.get(Team, team_id, populate_existing=True)
-    if team is None:
-        raise ApiProblem(404, f"no team {team_id}")
-    return team
+    return load_row(Team, team_id, "team")
 
 
 def _locked(team_id: int) -> Team:
-    if not lock_row(Team, team_id):
-        raise ApiProblem(404, f"no team {team_id}")
-    team = _load(team_id)
-    check_if_match(team_out(team))
-    return team
+    return locked_row(Team, team_id, "team", team_out)
 
 
 def _policy(values: dict) -> dict:
@@ -44,8 +37,7 @@ def _policy(values: dict) -> dict:
 
 @operation("GET", "/teams", summary="List teams", tag=TAG, query=TeamQuery, response=TeamPage, errors=(422,))
 def list_teams(query: TeamQuery):
-    rows, cursor = id_page(select(Team), Team, query.limit, query.cursor)
-    return respond(TeamPage(items=[team_out(t) for t in rows], next=next_link(cursor)), etag=False)
+    return list_page(select(Team), Team, query, TeamPage, team_out)
 
 
 @operation("POST", "/teams", summary="Create a team", tag=TAG, role="admin", body=TeamCreate,
@@ -55,8 +47,7 @@ def create_team_view(body: TeamCreate):
     policy = _policy(body.model_dump(include={"reminder_lead_days", "overdue_every_days",
                                               "remind_projected", "digest_weekday"}))
     team = create_team(body.key, body.name, body.timezone, actor, **policy)
-    out = team_out(_load(team.id))
-    return respond(out, 201, headers={"Location": out.links.self})
+    return created(team_out(_load(team.id)))
 
 
 @operation("GET", "/teams/<int:team_id>", summary="Read a team", tag=TAG, response=TeamOut, etag=True)

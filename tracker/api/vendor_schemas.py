@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from tracker.api.representations import Links, Out, TeamRef, UserRef
-from tracker.api.schemas import Body, Cursor, Description, Id, Key, Name, Query, Search, Url, _line
+from tracker.api.schemas import Body, Cursor, Description, Id, Key, Name, Query, Search, Url, _line, patch_of
 from tracker.fields import CATEGORY_MAX, LIST_ITEMS_MAX, check_category, check_country, check_jurisdiction
 from tracker.models.vendors import CONTACT_ROLES, REQUEST_STATUSES, VENDOR_STATUSES
 
@@ -58,21 +58,8 @@ class VendorCreate(Body):
     contacts: Annotated[list[ContactIn], Field(max_length=50)] = []
 
 
-class VendorPatch(Body):
-    """Only the fields given change; `contacts` replaces the list (matched by email)."""
-
-    key: Key | None = None
-    name: Name | None = None
-    website: Url | None = None
-    country: Country | None = None
-    categories: Categories | None = None
-    markets: Markets | None = None
-    status: VendorStatusName | None = None
-    team_id: Id | None = None
-    owner_id: Id | None = None
-    notes: Description | None = None
-    contacts: Annotated[list[ContactIn], Field(max_length=50)] | None = None
-
+VendorPatch = patch_of(VendorCreate,
+                       "Only the fields given change; `contacts` replaces the list (matched by email).")
 
 class VendorQuery(Query):
     limit: Annotated[int, Field(ge=1, le=200)] = 50

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.api.core import (
-    ApiProblem, api_user, check_if_match, id_page, lock_row, next_link, no_content, operation, respond,
+    ApiProblem, api_user, created, id_page, load_row, locked_row, next_link, no_content, operation, respond,
 )
 from tracker.api.representations import Links, TeamRef, UserRef
 from tracker.api.vendor_schemas import (
@@ -69,18 +69,11 @@ def _require_obligation_editor(obligation: Obligation) -> None:
 
 
 def _vendor(vendor_id: int) -> Vendor:
-    vendor = db.session.get(Vendor, vendor_id, populate_existing=True)
-    if vendor is None:
-        raise ApiProblem(404, f"no vendor {vendor_id}")
-    return vendor
+    return load_row(Vendor, vendor_id, "vendor")
 
 
 def _locked_vendor(vendor_id: int) -> Vendor:
-    if not lock_row(Vendor, vendor_id):
-        raise ApiProblem(404, f"no vendor {vendor_id}")
-    vendor = _vendor(vendor_id)
-    check_if_match(vendor_out(vendor))
-    return vendor
+    return locked_row(Vendor, vendor_id, "vendor", vendor_out)
 
 
 @operation("GET", "/vendors", summary="List vendors", tag="vendors", query=VendorQuery, response=VendorPage,
@@ -111,8 +104,7 @@ def create_vendor_view(body: VendorCreate):
     values = body.model_dump()
     _require_vendor_team(values.get("team_id"))
     vendor = create_vendor(Actor.of(api_user()), **values)
-    out = vendor_out(_vendor(vendor.id))
-    return respond(out, 201, headers={"Location": out.links.self})
+    return created(vendor_out(_vendor(vendor.id)))
 
 
 @operation("GET", "/vendors/<int:vendor_id>", summary="Read a vendor", tag="vendors", response=VendorOut, etag=True)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from flask import url_for
 from pydantic import Field, model_validator
 
-from tracker.api.representations import Links, Out
-from tracker.api.schemas import Body, Cursor, Query, _line
+from tracker.api.representations import Links, Move, Out
+from tracker.api.schemas import Body, Cursor, Query, _line, patch_of
 from tracker.models import Event, Proposal, Watch
 from tracker.watches.providers import NAMES
 
@@ -43,13 +43,7 @@ class WatchIn(Body):
         return kind, getattr(self, kind)
 
 
-class WatchPatch(Body):
-    bill: ItemRef | None = None
-    document: ItemRef | None = None
-    docket: ItemRef | None = None
-    stages: StageMap | None = None
-    auto_apply: bool | None = None
-
+WatchPatch = patch_of(WatchIn, exclude=("provider",))
 
 class WatchOut(Out):
     id: int
@@ -91,17 +85,6 @@ class Observed(Out):
     url: str
     identifiers: dict[str, str]
     fetched_at: dt.datetime
-
-
-class Move(Out):
-    obligation_id: int
-    key: str
-    title: str
-    old_due_date: dt.date | None
-    old_due_state: str
-    new_due_date: dt.date | None
-    new_due_state: str
-    summary: str
 
 
 class ProposalOut(Out):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tracker.people import permissions
-from tracker.api.core import ApiProblem, api_user, id_page, next_link, no_content, operation, respond
+from tracker.api.core import ApiProblem, api_user, created, id_page, load_row, next_link, no_content, operation, respond
 from tracker.api.watch_schemas import (
     ITEM_FIELDS, ProposalOut, ProposalPage, ProposalQuery, WatchIn, WatchList, WatchOut, WatchPatch, proposal_out,
     watch_out,
@@ -17,13 +17,6 @@ from tracker.models import Event, Proposal, Source, Watch
 from tracker.watches.operations import create_watch, delete_watch, update_watch
 from tracker.watches.proposals import accept_proposal, moves_json, preview, reject_proposal
 from tracker.watches.queries import proposals_query, watches_of
-
-
-def _load(model: type, row_id: int, what: str):
-    row = db.session.get(model, row_id, populate_existing=True)
-    if row is None:
-        raise ApiProblem(404, f"no {what} {row_id}")
-    return row
 
 
 def _event_keys(source_id: int) -> dict[int, str]:
@@ -53,7 +46,7 @@ def _require_watch_editor(source_id: int) -> None:
 @operation("GET", "/sources/<int:source_id>/watches", summary="List a source's watches", tag="watches",
            response=WatchList)
 def list_watches(source_id: int):
-    source = _load(Source, source_id, "source")
+    source = load_row(Source, source_id, "source")
     return respond(WatchList(items=[_watch_out(w) for w in watches_of(source)]), etag=False)
 
 
@@ -62,24 +55,23 @@ def list_watches(source_id: int):
            description="`stages` maps the provider's stage names to keys of the source's events; the "
                        "watch is polled at the next pass (every 6 hours after that).")
 def create_watch_view(source_id: int, body: WatchIn):
-    source = _load(Source, source_id, "source")
+    source = load_row(Source, source_id, "source")
     _require_watch_editor(source.id)
     kind, item = body.item()
     watch = create_watch(source, Actor.of(api_user()), provider=body.provider, item_kind=kind, item=item,
                          stages=body.stages, auto_apply=body.auto_apply)
-    out = _watch_out(watch)
-    return respond(out, 201, headers={"Location": out.links.self})
+    return created(_watch_out(watch))
 
 
 @operation("GET", "/watches/<int:watch_id>", summary="Read a watch", tag="watches", response=WatchOut, etag=True)
 def get_watch(watch_id: int):
-    return respond(_watch_out(_load(Watch, watch_id, "watch")))
+    return respond(_watch_out(load_row(Watch, watch_id, "watch")))
 
 
 @operation("PATCH", "/watches/<int:watch_id>", summary="Edit a watch", tag="watches", role="editor",
            body=WatchPatch, response=WatchOut, errors=(409,))
 def update_watch_view(watch_id: int, body: WatchPatch):
-    watch = _load(Watch, watch_id, "watch")
+    watch = load_row(Watch, watch_id, "watch")
     _require_watch_editor(watch.source_id)
     values = {"stages": body.stages, "auto_apply": body.auto_apply}
     items = [(name, getattr(body, name)) for name in ITEM_FIELDS if getattr(body, name) is not None]
@@ -89,12 +81,12 @@ def update_watch_view(watch_id: int, body: WatchPatch):
     if items:
         values.update(item_kind=items[0][0], item=items[0][1])
     update_watch(watch, Actor.of(api_user()), **values)
-    return respond(_watch_out(_load(Watch, watch_id, "watch")))
+    return respond(_watch_out(load_row(Watch, watch_id, "watch")))
 
 
 @operation("DELETE", "/watches/<int:watch_id>", summary="Stop watching", tag="watches", role="editor", status=204)
 def delete_watch_view(watch_id: int):
-    watch = _load(Watch, watch_id, "watch")
+    watch = load_row(Watch, watch_id, "watch")
     _require_watch_editor(watch.source_id)
     delete_watch(watch, Actor.of(api_user()))
     return no_content()
@@ -113,11 +105,11 @@ def list_proposals(query: ProposalQuery):
 @operation("GET", "/proposals/<int:proposal_id>", summary="Read a proposal", tag="proposals",
            response=ProposalOut)
 def get_proposal(proposal_id: int):
-    return respond(_proposal_out(_load(Proposal, proposal_id, "proposal")), etag=False)
+    return respond(_proposal_out(load_row(Proposal, proposal_id, "proposal")), etag=False)
 
 
 def _decided(call, proposal_id: int):
-    proposal = _load(Proposal, proposal_id, "proposal")
+    proposal = load_row(Proposal, proposal_id, "proposal")
     _require_watch_editor(proposal.source_id)  # accepting records the event: it moves those teams' deadlines
     try:
         return call()

@@ -20,7 +20,7 @@ from tracker.models import SavedView
 from tracker.people import permissions
 from tracker.work.operations import BulkRefused, WorkChange, bulk_change, change_work
 from tracker.work.policy import may_edit_obligation
-from tracker.work.queries import user_by_email
+from tracker.register.owners import user_by_email
 from tracker.work.saved_views import delete_view, save_view, views_of
 
 TAG = "work"

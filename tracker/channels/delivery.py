@@ -12,7 +12,7 @@ and connect cannot redirect it to a private address.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -51,12 +51,9 @@ SLACK_FATAL = ("invalid_token", "no_service", "no_service_id", "no_team", "team_
 
 
 @dataclass
-class DeliveryResult:
+class DeliveryResult(queue.PassCounts):
     delivered: int = 0
-    retried: int = 0
-    failed: int = 0
     disabled: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from tracker.mail.render import base_url
 from tracker.models import Comment, Obligation, User, VendorRequest, WorkNotice
 from tracker.register.queries import obligation_page_url
 from tracker.txn import owns_transaction
-from tracker.work.policy import may_edit_obligation, team_member_ids
+from tracker.register.owners import team_member_ids
+from tracker.work.policy import may_edit_obligation
 
 EDIT_WINDOW = timedelta(minutes=15)
 

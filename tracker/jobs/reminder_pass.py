@@ -16,14 +16,19 @@ from tracker.channels.planning import plan_channels
 from tracker.mail.digest import plan_digests
 from tracker.mail.dispatch import dispatch
 from tracker.mail.smtp import SmtpSettings
-from tracker.mail.stale import plan_stale_notices
+from tracker.jobs.stale_notices import plan_stale_notices
 from tracker.models import ReminderRun
 from tracker.operations import metrics
 from tracker.mail.planning import plan_obligations
 from tracker.vendors.mail.planning import plan_vendor_mail
+from tracker.vendors.mail.checks import VENDOR_MAIL_CHECK
 from tracker.vendors.mail.progress import plan_progress
 from tracker.evidence.operations import expire_evidence
 from tracker.work.mail import plan_work_mail
+
+
+# The domains' own last looks at the mail they queue (tracker.mail.dispatch.KindCheck).
+MAIL_CHECKS = (VENDOR_MAIL_CHECK,)
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def run_pass(now: datetime | None = None, rng: random.Random | None = None) -> P
     plan_channels(now)  # the same pass plans the team channels, from the same state
     # Deliveries are sent by their own job (tracker.jobs.deliveries): the mail never waits for a receiver.
     settings = SmtpSettings.from_config(current_app.config)
-    result = dispatch(now, settings, rng=rng)
+    result = dispatch(now, settings, rng=rng, checks=MAIL_CHECKS)
     # `now` may be a given clock (--now); the pass still took real time.
     finished = now + timedelta(seconds=time.monotonic() - started)
     db.session.add(ReminderRun(started_at=now, finished_at=finished, planned=planned, sent=result.sent,

@@ -37,17 +37,11 @@ def interval_seconds(app: Flask) -> int:
 
 
 def run_job(app: Flask) -> None:
-    """One pass inside an app context; errors are logged, never kill the scheduler."""
-    from tracker.db import db
+    """One pass inside an app context; errors are logged, never kill the scheduler (tracker.jobs.run_in_app)."""
+    from tracker.jobs import run_in_app
     from tracker.jobs.reminder_pass import run_pass
 
-    with app.app_context():
-        try:
-            report = run_pass()
-            log.info("reminder pass: %s", report.summary())
-        except Exception:  # noqa: BLE001 - the next tick tries again
-            log.exception("reminder pass failed")
-            db.session.rollback()
+    run_in_app(app, "reminder pass", lambda: run_pass().summary())
 
 
 def build_scheduler(app: Flask, blocking: bool = False):

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from tracker.db import db
 from tracker.register.estimates import lapsed_on
-from tracker.work.queries import priority_order
+from tracker.register.owners import priority_order
 from tracker.mail.render import render_digest
 from tracker.models import DeadlineHistory, Obligation, Team
 from tracker.models.register import ACTIVE_STATUSES
 from tracker.mail.timing import Policy, send_instant
-from tracker.mail.planning import digest_key, existing_keys, insert_new, members_by_team, outbox_row, wants
+from tracker.mail.planning import digest_key, members_by_team, wants
+from tracker.mail.queue import existing_keys, insert_new, outbox_row
 from tracker.txn import begin_write
 
 UPCOMING_DAYS = 30

@@ -13,9 +13,10 @@ then a conditional UPDATE per row whose rowcount says whether the claim won.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import Any, Callable, Iterable
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
@@ -30,7 +31,6 @@ from tracker.mail.relevance import (
 )
 from tracker.mail.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 from tracker.models import OutboxItem, OutboxMessage
-from tracker.vendors.mail.checks import mime_with_links, vendor_unwanted_reason
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = queue.CLAIM_BATCH
@@ -46,14 +46,28 @@ CLAIM_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.mime, 
 SEND_WITHIN = LEASE / 2
 
 
+@dataclass(frozen=True)
+class KindCheck:
+    """A domain's own last look at the kinds of mail it queues, just before sending.
+
+    Passed to `dispatch` by the job that runs it (tracker.jobs.reminder_pass), so the
+    generic sender names no domain and knows no kind by a string prefix. `unwanted(row)`
+    says why the row must not go, or None; `final_bytes(row)` gives the bytes to send (a
+    domain may fill in secrets only now); `allow_reply_to`: the domain's mail carries
+    its own Reply-To header.
+    """
+
+    kinds: frozenset[str]
+    unwanted: Callable[[Any], str | None]
+    final_bytes: Callable[[Any], bytes]
+    allow_reply_to: bool = False
+
+
 @dataclass
-class DispatchResult:
+class DispatchResult(queue.PassCounts):
     sent: int = 0
-    retried: int = 0
-    failed: int = 0
     kept: int = 0
     cancelled: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -169,8 +183,14 @@ def count_kept() -> int:
 
 
 def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = None,
-             max_messages: int | None = None) -> DispatchResult:
-    """Send what is due in the outbox. With no SMTP host, mail stays in the outbox."""
+             max_messages: int | None = None, *, checks: Iterable[KindCheck]) -> DispatchResult:
+    """Send what is due in the outbox. With no SMTP host, mail stays in the outbox.
+
+    `checks`: the domains' own checks of the kinds they queue (see KindCheck); every
+    other row is checked against its obligations and recipients here. Required, so
+    no caller can send a domain's mail without its checks (jobs.reminder_pass.MAIL_CHECKS).
+    """
+    by_kind = {kind: check for check in checks for kind in check.kinds}
     result = DispatchResult()
     if not settings.configured:
         result.kept = count_kept()
@@ -188,10 +208,11 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
             recipients = current_recipients([*rows, *every_item])
             db.session.commit()
             for index, row in enumerate(run.in_time(rows, SEND_WITHIN, _release)):
-                if row.kind.startswith("vendor_"):
-                    # Contacts' mail and the team's vendor summaries: their own checks.
-                    reason = vendor_unwanted_reason(row)
-                    mime = row.mime if reason else mime_with_links(row)  # response links filled in here only
+                check = by_kind.get(row.kind)
+                if check is not None:
+                    # A domain's own mail (contacts' mail, the team's vendor summaries): its own checks.
+                    reason = check.unwanted(row)
+                    mime = row.mime if reason else check.final_bytes(row)
                 elif row.kind in ITEM_KINDS and row.id in items:
                     reason, mime = _check_items(row, items[row.id], current, recipients, worker, run.clock(),
                                                 calendars, notices.get(row.id, []))
@@ -201,7 +222,7 @@ def dispatch(now: datetime, settings: SmtpSettings, rng: random.Random | None = 
                     _finish(row.id, worker, {"status": "cancelled", "last_error": reason})
                     result.cancelled += 1
                     continue
-                problem = header_problem(mime, allow_reply_to=row.kind.startswith("vendor_"))
+                problem = header_problem(mime, allow_reply_to=check is not None and check.allow_reply_to)
                 if problem:
                     # Never sent, never retried: the same bytes would fail again.
                     error = f"not sent: unsafe message headers: {problem}"

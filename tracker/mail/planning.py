@@ -33,7 +33,6 @@ from sqlalchemy.orm import selectinload
 
 from tracker.db import UTCDateTime, db
 from tracker.mail.grouping import group_items
-from tracker.mail.queue import existing_keys, insert_new, outbox_row  # noqa: F401 (digest, benchmarks)
 from tracker.mail.render import PREFERENCE_OF_KIND
 from tracker.models import DeadlineHistory, Obligation, OutboxItem, ReminderRun, Team, User, team_members
 from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
@@ -159,8 +158,17 @@ def insert_items(rows: list[dict]) -> int:
     return len(db.session.execute(statement.returning(table.c.id), rows).all())
 
 
-def _items(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy],
-           now: datetime) -> dict[int, list[dict]]:
+@dataclass(frozen=True)
+class Owed:
+    """One claimed obligation with something to send: the reminder due now (or None) and the
+    changes of its deadline to tell (DeadlineHistory rows, empty for none)."""
+
+    obligation_id: int
+    due: Due | None
+    history: list
+
+
+def _items(work: list[Owed], policies: dict[int, Policy], now: datetime) -> dict[int, list[dict]]:
     """The outbox items of the obligations that have something due, by obligation.
 
     Runs outside any transaction that locks obligations: it only reads.
@@ -168,14 +176,15 @@ def _items(work: list[tuple[int, Due | None, list]], policies: dict[int, Policy]
     """
     members = members_by_team()
     obligations = {ob.id: ob for ob in db.session.scalars(
-        select(Obligation).where(Obligation.id.in_([ob_id for ob_id, _, _ in work]))
+        select(Obligation).where(Obligation.id.in_([owed.obligation_id for owed in work]))
         .options(selectinload(Obligation.owner)))}
     items: dict[int, list[dict]] = defaultdict(list)
-    for ob_id, due, history in work:
-        obligation = obligations.get(ob_id)
+    for owed in work:
+        obligation = obligations.get(owed.obligation_id)
         if obligation is None or obligation.team_id not in policies:
             continue  # removed or moved since the claim: the claim is lost, nothing is stored
-        items[ob_id] = _wanted(obligation, due, history, recipients_of(obligation, members), now)
+        items[owed.obligation_id] = _wanted(obligation, owed.due, owed.history,
+                                            recipients_of(obligation, members), now)
     return items
 
 
@@ -186,7 +195,7 @@ class Claim:
     scanned: int                       # rows looked at (0: nothing left to plan)
     last_id: int
     token: datetime | None = None
-    work: list = field(default_factory=list)        # (obligation id, Due | None, history)
+    work: list[Owed] = field(default_factory=list)
     policies: dict = field(default_factory=dict)
     next_times: dict = field(default_factory=dict)  # of the claimed rows only
 
@@ -227,7 +236,7 @@ def _claim(now: datetime, since: datetime, last_id: int) -> Claim:
         history = changes.get(row.id, []) if active else []
         next_at = next_send_after(row, policy, now)
         if due is not None or history:
-            claim.work.append((row.id, due, history))
+            claim.work.append(Owed(row.id, due, history))
             claim.next_times[row.id] = next_at
         else:
             settled.append({"row_id": row.id, "next_at": next_at})
@@ -311,11 +320,12 @@ def _unclaim_skipped(ids: list[int], token: datetime) -> None:
         db.session.commit()
 
 
-def _release(ids: list[int], token: datetime) -> None:
-    """Give back a claim after a failure, so the next pass plans the rows again."""
+def release_claim(model, ids: list[int], token: datetime) -> None:
+    """Give back a planning claim after a failure, so the next pass plans the rows again: the rows of
+    `model` (obligations, vendor requests) still carrying `token` in `next_reminder_at` are due now."""
     db.session.rollback()
     begin_write()
-    table = Obligation.__table__
+    table = model.__table__
     db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
                        .values(next_reminder_at=PLAN_NOW))
     db.session.commit()
@@ -354,7 +364,7 @@ def plan_items(now: datetime) -> int:
                 added += _plan_claimed(claim, now)
             except BaseException:
                 try:
-                    _release(list(claim.next_times), claim.token)
+                    release_claim(Obligation, list(claim.next_times), claim.token)
                 except Exception:  # the database itself failed: the lease runs out instead
                     current_app.logger.exception("could not give back a planning claim")
                 raise

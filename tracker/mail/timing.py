@@ -1,4 +1,4 @@
-"""When reminders fall due: pure timing rules, and keeping `next_reminder_at` fresh.
+"""When reminders fall due: pure timing rules (`next_reminder_at` is kept fresh by tracker.mail.replan).
 
 Every reminder is sent at 09:00 on a *local calendar date* of the team. The
 instant is built as a local datetime and converted to UTC, never by adding
@@ -9,7 +9,8 @@ shift it to 08:00 or 10:00.
 (healthchecks' `alert_after`). Whenever an input of the timing changes (due
 date, due state, status, deletion, team, or the team's policy or time zone)
 it is reset to PLAN_NOW, so the next pass re-plans the obligation from the
-database state; the pass then stores the next real send time.
+database state; the pass then stores the next real send time. That reset is a
+flush hook of its own module (tracker.mail.replan), so this one stays pure rules.
 """
 
 from __future__ import annotations
@@ -18,16 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, update
-from sqlalchemy.orm import Session
-
-from tracker.models import Obligation, Team
-from tracker.models.register import ACTIVE_STATUSES, PLAN_NOW
+from tracker.models.register import ACTIVE_STATUSES
 
 SEND_TIME = time(9, 0)
-OBLIGATION_INPUTS = ("due_date", "due_state", "status", "deleted_at", "revision", "team_id",
-                     "due_changed_at")
-TEAM_INPUTS = ("reminder_lead_days", "overdue_every_days", "remind_projected", "timezone")
 
 
 @dataclass(frozen=True)
@@ -71,7 +65,7 @@ def due_now(ob, policy: Policy, now: datetime, stale: bool = False) -> Due | Non
 
     `stale`: the deadline waits on a stale estimate (tracker.register.estimates):
     counted from an event that has not happened, it cannot be late, so no overdue
-    notice is due (its stale-estimate notice goes instead, tracker.mail.stale).
+    notice is due (its stale-estimate notice goes instead, tracker.jobs.stale_notices).
 
     Only the newest one: after downtime the pass catches up with one message,
     not the whole backlog. A lead reminder whose send time came before the
@@ -115,33 +109,3 @@ def next_send_after(ob, policy: Policy, now: datetime) -> datetime | None:
         times += [send_instant(due + timedelta(days=1 + j * every), tz) for j in (k, k + 1)]
     future = [moment for moment in times if moment > now]
     return min(future) if future else None
-
-
-def _changed(obj, names: tuple[str, ...]) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
-def _mark_for_planning(session: Session, flush_context, instances) -> None:
-    """Before a flush: re-plan obligations (and teams' obligations) whose inputs changed."""
-    teams = session.info.setdefault("replan_teams", set())
-    for obj in session.dirty:
-        if isinstance(obj, Obligation) and _changed(obj, OBLIGATION_INPUTS):
-            obj.next_reminder_at = PLAN_NOW
-        elif isinstance(obj, Team) and obj.id is not None and _changed(obj, TEAM_INPUTS):
-            teams.add(obj.id)
-
-
-def _replan_teams(session: Session, flush_context) -> None:
-    teams = session.info.pop("replan_teams", None)
-    if teams:
-        session.connection().execute(
-            update(Obligation.__table__).where(Obligation.__table__.c.team_id.in_(teams))
-            .values(next_reminder_at=PLAN_NOW))
-
-
-def install() -> None:
-    """Listen to every session's flushes (idempotent)."""
-    if not event.contains(Session, "before_flush", _mark_for_planning):
-        event.listen(Session, "before_flush", _mark_for_planning)
-        event.listen(Session, "after_flush", _replan_teams)

@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tracker.clock import utcnow
 from tracker.db import Base, UTCDateTime
@@ -36,6 +36,8 @@ CONTACT_ROLES = ("primary", "secondary")
 REQUEST_STATUSES = ("open", "submitted", "accepted", "rejected", "waived", "not_applicable")
 # Statuses in which the vendor still owes an answer: these can be overdue.
 REQUEST_OWED_STATUSES = ("open", "rejected")
+# Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).
+TOLD_OF_CHANGES = ("open", "rejected", "submitted")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -193,25 +195,33 @@ class VendorRequestHistory(Base):
     request: Mapped[VendorRequest] = relationship(back_populates="history")
 
 
-class VendorEvidence(Base):
-    """One uploaded file of a submission; its bytes are in vendor_evidence_chunks."""
-
-    __tablename__ = "vendor_evidence"
+class SubmissionPart:
+    """What each part of a vendor's submission carries (a file, the attestation): the request it
+    answers, the submission it came in (files sent together share a submission id and an
+    attestation) and the contact who sent it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
         ForeignKey("vendor_requests.id", ondelete="CASCADE"), index=True)
-    # Files sent together share a submission id (and an attestation).
     submission_id: Mapped[str] = mapped_column(String(32), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_contacts.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def request(cls) -> Mapped[VendorRequest]:
+        return relationship(VendorRequest)
+
+
+class VendorEvidence(SubmissionPart, Base):
+    """One uploaded file of a submission; its bytes are in vendor_evidence_chunks."""
+
+    __tablename__ = "vendor_evidence"
+
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     valid_until: Mapped[date | None] = mapped_column(Date)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_contacts.id", ondelete="SET NULL"))
-
-    request: Mapped[VendorRequest] = relationship()
 
 
 class VendorEvidenceChunk(Base):
@@ -227,24 +237,18 @@ class VendorEvidenceChunk(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class VendorAttestation(Base):
+class VendorAttestation(SubmissionPart, Base):
     """The signed statement that goes with a submission."""
 
     __tablename__ = "vendor_attestations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("vendor_requests.id", ondelete="CASCADE"), index=True)
-    submission_id: Mapped[str] = mapped_column(String(32), index=True)
     signer_name: Mapped[str] = mapped_column(String(300))
     signer_title: Mapped[str] = mapped_column(String(300), default="")
     statement: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_contacts.id", ondelete="SET NULL"))
     # Sent through a link a team member re-issued ("send again"): who that was.
     link_issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    request: Mapped[VendorRequest] = relationship()
     link_issued_by: Mapped[User | None] = relationship()
 
 

@@ -78,6 +78,17 @@ class ImportReport:
         return rows
 
 
+@dataclass(frozen=True)
+class ImportRun:
+    """What every step of one import carries beside its rows: who imports, when, the report it
+    fills, and the rows created so far (their audit entries are written in bulk at the end)."""
+
+    actor: Actor
+    now: datetime
+    report: ImportReport
+    pending: list = field(default_factory=list)
+
+
 def existing_keys() -> ExistingKeys:
     """The keys already in the register, for validating references."""
     return ExistingKeys(
@@ -97,20 +108,19 @@ def import_pack_text(text: str | bytes, actor: Actor, now: datetime | None = Non
 
 def import_pack(pack: Pack, actor: Actor, now: datetime | None = None) -> ImportReport:
     """Import an already validated pack in one transaction."""
-    now = now or utcnow()
-    report = ImportReport()
-    pending_audit: list[object] = []
+    run = ImportRun(actor, now or utcnow(), ImportReport())
+    now, report = run.now, run.report
     try:
         # Every deadline this import moves (an event recorded, a rule changed) is one cause.
         causes.begin("pack", f"Pack {pack.name or 'import'} imported", actor=actor, now=now)
-        teams = _import_teams(pack, actor, now, report, pending_audit)
-        sources = _import_sources(pack, actor, now, report, pending_audit)
-        events = _import_events(pack, sources, actor, now, report, pending_audit)
+        teams = _import_teams(pack, run)
+        sources = _import_sources(pack, run)
+        events = _import_events(pack, sources, run)
         import_vendors(pack, teams, actor, now, report)
-        _import_obligations(pack, teams, events, actor, now, report, pending_audit)
+        _import_obligations(pack, teams, events, run)
         import_watches(pack, sources, actor, now, report)
         db.session.flush()
-        audit.log_many([_created_entry(obj, actor, now) for obj in pending_audit])
+        audit.log_many([_created_entry(obj, actor, now) for obj in run.pending])
         import_vendor_scopes(pack, actor, now, report)
         _check_importer(actor, report)
         db.session.commit()
@@ -138,18 +148,15 @@ def _check_importer(actor: Actor, report: ImportReport) -> None:
 def _created_entry(obj, actor: Actor, now: datetime) -> dict:
     values = audit.snapshot(obj, audit.column_names(type(obj)))
     changes = audit.diff({}, {k: v for k, v in values.items() if v is not None})
-    return {
-        "at": now, "actor_id": actor.user_id, "actor": actor.label, "action": "create",
-        "entity": audit.ENTITY_NAMES[type(obj).__name__], "entity_id": obj.id,
-        "entity_key": getattr(obj, "key", None) or getattr(obj, "email", ""), "changes": changes,
-    }
+    return audit.entry(actor, now, "create", audit.ENTITY_NAMES[type(obj).__name__], obj.id, changes,
+                       getattr(obj, "key", None) or getattr(obj, "email", ""))
 
 
 def _count(report: ImportReport, kind: str, changed: bool) -> None:
     (report.updated if changed else report.unchanged)[kind] += 1
 
 
-def _import_teams(pack: Pack, actor, now, report, pending) -> dict[str, Team]:
+def _import_teams(pack: Pack, run: ImportRun) -> dict[str, Team]:
     teams = {t.key: t for t in db.session.scalars(select(Team).options(selectinload(Team.members)))}
     emails = {m.email for spec in pack.teams for m in spec.members}
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
@@ -157,49 +164,49 @@ def _import_teams(pack: Pack, actor, now, report, pending) -> dict[str, Team]:
     for spec in pack.teams:
         team = teams.get(spec.key)
         if team is None:
-            team = Team(key=spec.key, name=spec.name, timezone=spec.timezone, created_at=now, updated_at=now)
+            team = Team(key=spec.key, name=spec.name, timezone=spec.timezone, created_at=run.now, updated_at=run.now)
             db.session.add(team)
             teams[spec.key] = team
-            pending.append(team)
-            report.created["teams"] += 1
+            run.pending.append(team)
+            run.report.created["teams"] += 1
         else:
-            changed = audit.update_fields(actor, team, {"name": spec.name, "timezone": spec.timezone}, now)
-            _count(report, "teams", changed)
+            changed = audit.update_fields(run.actor, team, {"name": spec.name, "timezone": spec.timezone}, run.now)
+            _count(run.report, "teams", changed)
         for member in spec.members:
             user = users.get(member.email)
             if user is None:
                 # New people get email but no password: an admin sets one later.
                 user = User(email=member.email, name=member.name, role=member.role,
-                            created_at=now, updated_at=now)
+                            created_at=run.now, updated_at=run.now)
                 db.session.add(user)
                 users[member.email] = user
-                pending.append(user)
-                report.created["users"] += 1
+                run.pending.append(user)
+                run.report.created["users"] += 1
             if user not in team.members:
                 team.members.append(user)
                 if team.id is not None:
-                    audit.log(actor, "update", team, {"members": [None, f"+{user.email}"]}, at=now)
+                    audit.log(run.actor, "update", team, {"members": [None, f"+{user.email}"]}, at=run.now)
             roles.append((team, user, member.role))
     db.session.flush()
     for team, user, role in roles:  # a member's role in a pack is their role in that team
-        set_team_role(user, team, role if role in TEAM_ROLES else "editor", actor, now, commit=False)
+        set_team_role(user, team, role if role in TEAM_ROLES else "editor", run.actor, run.now, commit=False)
     return teams
 
 
-def _import_sources(pack: Pack, actor, now, report, pending) -> dict[str, Source]:
+def _import_sources(pack: Pack, run: ImportRun) -> dict[str, Source]:
     sources = {s.key: s for s in db.session.scalars(select(Source))}
     for spec in pack.sources:
         values = {"title": spec.title, "kind": spec.kind, "jurisdiction": spec.jurisdiction,
                   "citation": spec.citation, "url": spec.url, "summary": spec.summary}
         source = sources.get(spec.key)
         if source is None:
-            source = Source(key=spec.key, created_at=now, updated_at=now, **values)
+            source = Source(key=spec.key, created_at=run.now, updated_at=run.now, **values)
             db.session.add(source)
             sources[spec.key] = source
-            pending.append(source)
-            report.created["sources"] += 1
+            run.pending.append(source)
+            run.report.created["sources"] += 1
         else:
-            _count(report, "sources", audit.update_fields(actor, source, values, now))
+            _count(run.report, "sources", audit.update_fields(run.actor, source, values, run.now))
     return sources
 
 
@@ -212,19 +219,19 @@ def _derivation(spec: EventSpec, events: dict[str, Event]) -> Derivation | None:
     return None if d is None else Derivation(events[d.base].id, d.offset, d.unit, d.calendar)
 
 
-def _import_events(pack: Pack, sources, actor, now, report, pending) -> dict[str, Event]:
+def _import_events(pack: Pack, sources, run: ImportRun) -> dict[str, Event]:
     db.session.flush()  # ids for the sources created above
     events = {e.key: e for e in db.session.scalars(select(Event).options(selectinload(Event.source)))}
     for index, spec in enumerate(pack.events):
         try:
-            _import_event(index, spec, events, sources, actor, now, report, pending)
+            _import_event(index, spec, events, sources, run)
         except ValidationFailed as exc:
             # A cycle through events only in the register shows here; refuse the whole pack.
             raise PackInvalid([f"events[{index}].derived: {message}" for message in exc.errors.values()]) from None
     return events
 
 
-def _import_derived(spec: EventSpec, event: Event | None, events, sources, actor, now, report, pending) -> Event:
+def _import_derived(spec: EventSpec, event: Event | None, events, sources, run: ImportRun) -> Event:
     db.session.flush()
     derivation = _derivation(spec, events)
     if event is None:
@@ -232,57 +239,57 @@ def _import_derived(spec: EventSpec, event: Event | None, events, sources, actor
         event = Event(key=spec.key, source=sources[spec.source], title=spec.title, description=spec.description,
                       derived_from_event_id=derivation.from_event_id, derived_offset=derivation.offset,
                       derived_unit=derivation.unit, derived_calendar=derivation.calendar,
-                      created_at=now, updated_at=now, **columns)
+                      created_at=run.now, updated_at=run.now, **columns)
         db.session.add(event)
-        pending.append(event)
-        report.created["events"] += 1
+        run.pending.append(event)
+        run.report.created["events"] += 1
         return event
-    changed = audit.update_fields(actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
-                                                 "description": spec.description}, now)
+    changed = audit.update_fields(run.actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
+                                                 "description": spec.description}, run.now)
     before = (event.derived_from_event_id, event.derived_offset, event.derived_unit, event.derived_calendar)
     if before != (derivation.from_event_id, derivation.offset, derivation.unit, derivation.calendar):
         db.session.flush()
-        moves = set_derivation(event, derivation, actor, now=now, commit=False)
-        report.moved_deadlines += len(moves)
-        report.wrote(permissions.teams_of_obligations(m.obligation_id for m in moves), f"events ({spec.key})")
+        moves = set_derivation(event, derivation, run.actor, now=run.now, commit=False)
+        run.report.moved_deadlines += len(moves)
+        run.report.wrote(permissions.teams_of_obligations(m.obligation_id for m in moves), f"events ({spec.key})")
         changed = True
-    _count(report, "events", changed)
+    _count(run.report, "events", changed)
     return event
 
 
-def _import_event(index: int, spec: EventSpec, events, sources, actor, now, report, pending) -> None:
+def _import_event(index: int, spec: EventSpec, events, sources, run: ImportRun) -> None:
     event = events.get(spec.key)
     if spec.derived is not None:
-        events[spec.key] = _import_derived(spec, event, events, sources, actor, now, report, pending)
+        events[spec.key] = _import_derived(spec, event, events, sources, run)
         return
     if event is not None and event.is_derived:
         db.session.flush()
-        set_derivation(event, None, actor, now=now, commit=False)  # stands on its own date from now on
+        set_derivation(event, None, run.actor, now=run.now, commit=False)  # stands on its own date from run.now on
     if event is None:
         when = _event_date(spec)
         event = Event(key=spec.key, source=sources[spec.source], title=spec.title,
                       description=spec.description, status=spec.status,
                       **event_date_values(spec.status, spec.date),
-                      precision=when.precision, created_at=now, updated_at=now)
+                      precision=when.precision, created_at=run.now, updated_at=run.now)
         db.session.add(event)
         events[spec.key] = event
-        pending.append(event)
-        report.created["events"] += 1
+        run.pending.append(event)
+        run.report.created["events"] += 1
         return
-    changed = audit.update_fields(actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
-                                                 "description": spec.description}, now)
+    changed = audit.update_fields(run.actor, event, {"source_id": sources[spec.source].id, "title": spec.title,
+                                                 "description": spec.description}, run.now)
     when = _event_date(spec)
     current = (event.status, event.on if event.status != "speculative" else None, event.precision)
     if current != (when.status, when.on, when.precision):
         db.session.flush()
-        moves = record_event_change(event, when, actor, now=now, commit=False)
-        report.moved_deadlines += len(moves)
-        report.wrote(permissions.teams_of_obligations(m.obligation_id for m in moves), f"events[{index}] ({spec.key})")
+        moves = record_event_change(event, when, run.actor, now=run.now, commit=False)
+        run.report.moved_deadlines += len(moves)
+        run.report.wrote(permissions.teams_of_obligations(m.obligation_id for m in moves), f"events[{index}] ({spec.key})")
         changed = True
-    _count(report, "events", changed)
+    _count(run.report, "events", changed)
 
 
-def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) -> None:
+def _import_obligations(pack: Pack, teams, events, run: ImportRun) -> None:
     db.session.flush()  # ids for teams, users, sources and events created above
     existing = {o.key: o for o in db.session.scalars(
         select(Obligation).options(selectinload(Obligation.events)))}
@@ -294,18 +301,18 @@ def _import_obligations(pack: Pack, teams, events, actor, now, report, pending) 
         data = _input_for(spec, teams, events, owners)
         row = f"obligations[{index}] ({spec.key})"
         if obligation is None:
-            report.wrote([data.team_id], row)
-            pending.append(_new_obligation(spec, data, events, now, resolved))
-            report.created["obligations"] += 1
+            run.report.wrote([data.team_id], row)
+            run.pending.append(_new_obligation(spec, data, events, run.now, resolved))
+            run.report.created["obligations"] += 1
             continue
         if _unchanged(obligation, data):
-            report.unchanged["obligations"] += 1
+            run.report.unchanged["obligations"] += 1
             continue
-        report.wrote({obligation.team_id, data.team_id}, row)
-        move = update_obligation(obligation, data, actor, now=now, commit=False)
-        report.updated["obligations"] += 1
+        run.report.wrote({obligation.team_id, data.team_id}, row)
+        move = update_obligation(obligation, data, run.actor, now=run.now, commit=False)
+        run.report.updated["obligations"] += 1
         if move is not None:
-            report.moved_deadlines += 1
+            run.report.moved_deadlines += 1
 
 
 def _check_owners(pack: Pack, teams, owners, existing) -> None:

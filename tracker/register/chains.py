@@ -314,9 +314,8 @@ def write_event_moves(moves: list[EventMove], actor: Actor, now: datetime) -> No
         old = {"status": str(m.before.status) if m.before else None,
                "on": m.before.on.isoformat() if m.before and m.before.on else None}
         new = {"status": str(m.after.status), "on": m.after.on.isoformat() if m.after.on else None}
-        entries.append({"at": now, "actor_id": actor.user_id, "actor": actor.label, "action": "update",
-                        "entity": audit.ENTITY_NAMES["Event"], "entity_id": m.event_id, "entity_key": m.key,
-                        "changes": audit.diff(old, new)})
+        entries.append(audit.entry(actor, now, "update", audit.ENTITY_NAMES["Event"], m.event_id,
+                                   audit.diff(old, new), m.key))
     audit.log_many(entries)
     moved = {m.event_id for m in moves}
     for obj in list(db.session.identity_map.values()):

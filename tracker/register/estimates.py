@@ -8,7 +8,7 @@ part of an earliest/latest rule, is *waiting on a stale estimate*
 (`stale_estimate: true`). Counted from an event that has not happened, it
 cannot yet be late: it is never overdue and gets no overdue notice. Its owner
 and the team's editors get one stale-estimate notice per event per week
-instead (tracker.mail.stale).
+instead (tracker.jobs.stale_notices).
 
 Its projected date stays the one counted from the passed estimate (no revision,
 no change notice while time passes): every page, feed and email shows it with

@@ -13,13 +13,12 @@ from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.deadlines import Anchor, EventStatus, partial_from
+from tracker.deadlines import PRECISIONS, Anchor, EventStatus, PlainEvent, partial_from
 from tracker.errors import Conflict, ValidationFailed
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.register import causes
 from tracker.register.chains import ChainPlan, plan_event_move, write_event_moves
 from tracker.register.recompute import DueChange, apply_changes
-from tracker.deadlines import PlainEvent
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value
 from tracker.register.queries import event_date_values, require_unique
 from tracker.txn import begin_write, owns_transaction
@@ -46,7 +45,7 @@ def check_event_date(change: EventDate) -> None:
         errors["date"] = f"an {change.status} event needs a date"
     elif change.status == EventStatus.SPECULATIVE and change.on is not None:
         errors["date"] = "a speculative event has no date; use expected with an estimate"
-    if change.precision not in ("day", "month", "quarter", "year"):
+    if change.precision not in PRECISIONS:
         errors["precision"] = f"unknown precision '{change.precision}'"
     if errors:
         raise ValidationFailed(errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -32,7 +33,8 @@ from tracker.register.chains import anchors_of, due_of, expression_of, node, res
 from tracker.register.recompute import DueChange, apply_changes, describe_due
 from tracker.fields import LONG_TEXT_MAX, TITLE_MAX, check_key, check_line, check_text, line_value, text_value
 from tracker.txn import owns_transaction
-from tracker.work.policy import owner_problem
+from tracker.register.evidence_rules import done_refusal
+from tracker.register.owners import owner_problem
 from tracker.work.vocabulary import DEFAULT_PRIORITY, clean_tags, priority_problem
 
 AUDITED_FIELDS = (
@@ -219,12 +221,25 @@ def create_obligation(data: ObligationInput, actor: Actor, now: datetime | None 
     return obligation
 
 
-def _tell_owner(obligation: Obligation, before: int | None, actor: Actor, now: datetime) -> None:
-    """A new owner is told (email at the next pass, the team's channels): tracker.work.notices."""
-    if obligation.owner_id is not None and obligation.owner_id != before:
-        from tracker.work.notices import tell_new_owner  # the work domain builds on the register
+# Who hears, in the same transaction, that obligations got a new owner: the work domain's notices
+# (email at the next pass, the team's channels), added by tracker.work.notices.install() from
+# create_app. A list, not an import: the work domain stands above the register.
+OwnerFollower = Callable[[list[Obligation], User, Actor, datetime], None]
+_owner_followers: list[OwnerFollower] = []
 
-        tell_new_owner([obligation], db.session.get(User, obligation.owner_id), actor, now)
+
+def follow_new_owners(follower: OwnerFollower) -> None:
+    """Have `follower(obligations, owner, actor, now)` called whenever obligations get a new owner (once)."""
+    if follower not in _owner_followers:
+        _owner_followers.append(follower)
+
+
+def _tell_owner(obligation: Obligation, before: int | None, actor: Actor, now: datetime) -> None:
+    """A new owner is told: every follower of new owners is called (see follow_new_owners)."""
+    if obligation.owner_id is not None and obligation.owner_id != before:
+        owner = db.session.get(User, obligation.owner_id)
+        for follower in _owner_followers:
+            follower([obligation], owner, actor, now)
 
 
 @owns_transaction
@@ -282,8 +297,6 @@ def set_status(obligation: Obligation, status: str, actor: Actor, note: str = ""
         raise ValidationFailed({"note": "say why this obligation is waived"})
     now = now or utcnow()
     if status == "done" and obligation.status != "done":
-        from tracker.evidence.rules import done_refusal  # the evidence domain builds on the register
-
         problem = done_refusal(obligation, local_today(obligation.team.timezone, now))
         if problem:
             raise ValidationFailed({"status": problem})

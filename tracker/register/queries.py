@@ -12,6 +12,7 @@ from tracker.clock import local_today
 from tracker.db import db
 from tracker.errors import Conflict
 from tracker.models import Obligation, Team
+from tracker.register.owners import owner_condition, priority_order, tag_condition
 
 
 def text_match(text: str, *columns):
@@ -198,7 +199,6 @@ def obligation_filter(filters: dict, todays: dict[int, date]):
 
 def _work_filters(query, filters: dict):
     """Owner ('me', 'none', a user id), priority and tag: the filters of managing the work."""
-    from tracker.work.queries import owner_condition, tag_condition
 
     if filters.get("owner"):
         query = query.where(owner_condition(filters["owner"], filters.get("user")))
@@ -223,7 +223,6 @@ def _sort_order(sort: str, descending: bool) -> list:
     if sort == "changed":
         return [desc(Obligation.due_changed_at) if not descending else asc(Obligation.due_changed_at),
                 Obligation.id]
-    from tracker.work.queries import priority_order
 
     due = Obligation.due_date if direction is asc else desc(Obligation.due_date)
     # Within a day, the most urgent first (whichever way the dates run).

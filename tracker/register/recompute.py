@@ -4,6 +4,10 @@ Used whenever a deadline's inputs move: an anchor event recorded or re-estimated
 a rule edited, a recurring occurrence completed. The statements issued do not
 grow with the number of obligations: one SELECT, one executemany UPDATE, one
 multi-row INSERT of history.
+
+Reminders follow without a call from here: a moved due date resets the
+obligation's `next_reminder_at` in a flush hook (tracker.mail.replan), and the
+next reminder pass re-plans it.
 """
 
 from __future__ import annotations

@@ -41,8 +41,7 @@ def _facts(vendor_id: int | None = None) -> list[VendorFacts]:
 
 
 def _audit_rows(actor: Actor, now: datetime, rows: list[tuple[int, str, dict]]) -> list[dict]:
-    return [{"at": now, "actor_id": actor.user_id, "actor": actor.label, "action": action,
-             "entity": "vendor_request", "entity_id": request_id, "entity_key": "", "changes": changes}
+    return [audit.entry(actor, now, action, "vendor_request", request_id, changes)
             for request_id, action, changes in rows]
 
 

@@ -1,10 +1,11 @@
-"""Small helpers shared by the UI views: loading by id, the acting user, dates."""
+"""Small helpers shared by the UI views: loading by id, the acting user, dates, a form page's save."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable, TypeVar
 
-from flask import abort, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.audit import Actor
@@ -15,6 +16,7 @@ from tracker.forms.errors import show_service_errors
 from tracker.fields import whole_number
 
 MAX_ID = 2**31 - 1
+T = TypeVar("T")
 
 
 def refuse(form, exc: ValidationFailed | Conflict, aliases: dict[str, str] | None = None) -> int:
@@ -26,6 +28,29 @@ def refuse(form, exc: ValidationFailed | Conflict, aliases: dict[str, str] | Non
     db.session.rollback()
     show_service_errors(form, exc, aliases)
     return 409 if isinstance(exc, Conflict) else 400
+
+
+def save_form(form, save: Callable[[], T]) -> tuple[T | None, int]:
+    """Run `save` (the service call) once the form is posted and valid: (what it returned, 200).
+
+    Not saved: (None, 200) for a GET, (None, 400) for an invalid form, (None, 400 or 409)
+    when the service refused (the change undone, its reasons shown on the form).
+    """
+    if not form.validate_on_submit():
+        return None, 400 if request.method == "POST" else 200
+    try:
+        return save(), 200
+    except (ValidationFailed, Conflict) as exc:
+        return None, refuse(form, exc)
+
+
+def after_save(saved, status: int, message: str, endpoint: str, id_arg: str, template: str, **context):
+    """The end of a create or edit page: saved, flash `message` (formatted with `saved=`) and go to
+    `endpoint` with the saved row's id as `id_arg`; not saved, the form again with the save's status."""
+    if saved is not None:
+        flash(message.format(saved=saved), "success")
+        return redirect(url_for(endpoint, **{id_arg: saved.id}))
+    return render_template(template, **context), status
 
 
 def load_or_404(model, object_id: int):

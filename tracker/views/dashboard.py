@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.register.dashboard import UNASSIGNED, build_priorities
+from tracker.overview.priorities import UNASSIGNED, build_priorities
 from tracker.register.queries import team_todays
 from tracker.views.common import utc_today
 from tracker.views.work import owner_arg

@@ -26,7 +26,8 @@ from tracker.models import Event, Obligation, Source
 from tracker.navigation import add_nav_item
 from tracker.register.events import anchored_count, create_event, delete_event, update_event
 
-from tracker.register.dependents import audience, dependents
+from tracker.mail.audience import audience
+from tracker.register.dependents import dependents
 from tracker.register.queries import team_todays, undated_last
 from tracker.views.common import actor, int_arg, load_or_404, refuse, utc_today
 

@@ -32,11 +32,11 @@ from tracker.register.obligations import (
     update_obligation,
 )
 from tracker.register.queries import DUE_WINDOWS, SORTS, obligation_filter, page_of, team_todays
-from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
+from tracker.views.common import actor, after_save, choice_arg, int_arg, load_or_404, refuse
 from tracker.views.deadline_form import rule_fields
 from tracker.work.operations import row_version
 from tracker.work.policy import may_edit_obligation
-from tracker.work.queries import members_by_team
+from tracker.register.owners import members_by_team
 from tracker.work.vocabulary import PRIORITIES, TAG_MAX, clean_tags, is_id
 
 bp = Blueprint("obligations", __name__)
@@ -203,11 +203,8 @@ def edit(obligation_id: int):
         form.tags.data = ", ".join(obligation.tags or [])
         fill_deadline(form, obligation)
     saved, status = _save(form, obligation)
-    if saved is not None:
-        flash("Changes saved.", "success")
-        return redirect(url_for("obligations.detail", obligation_id=obligation.id))
-    return render_template("obligations/form.html", form=form, obligation=obligation,
-                           title=f"Edit {obligation.title}"), status
+    return after_save(saved, status, "Changes saved.", "obligations.detail", "obligation_id", "obligations/form.html",
+                      form=form, obligation=obligation, title=f"Edit {obligation.title}")
 
 
 def fill_deadline(form: ObligationForm, obligation: Obligation) -> None:

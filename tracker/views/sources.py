@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.people.auth import editor_required
 from tracker.db import db
-from tracker.errors import Conflict, ValidationFailed
+from tracker.errors import Conflict
 from tracker.forms import ConfirmForm
 from tracker.forms.register import SourceForm
 from tracker.models import Event, Obligation, Source, obligation_events
 from tracker.navigation import add_nav_item
 from tracker.register.sources import create_source, delete_source, update_source
 from tracker.register.queries import team_todays, undated_last
-from tracker.views.common import actor, load_or_404, refuse
+from tracker.views.common import actor, after_save, load_or_404, save_form
 
 bp = Blueprint("sources", __name__)
 
@@ -56,18 +56,14 @@ def _values(form: SourceForm) -> dict:
 
 
 def _save(form: SourceForm, source: Source | None):
-    if not form.validate_on_submit():
-        return None, 400 if request.method == "POST" else 200
-    values = _values(form)
-    values["jurisdiction"] = values["jurisdiction"].strip().upper()
-    try:
+    def save() -> Source:
+        values = _values(form)
+        values["jurisdiction"] = values["jurisdiction"].strip().upper()
         if source is None:
-            return create_source(actor(), **values), 200
-        values = {k: v.strip() if k != "summary" else v for k, v in values.items()}
-        update_source(source, actor(), **values)
-        return source, 200
-    except (ValidationFailed, Conflict) as exc:
-        return None, refuse(form, exc)
+            return create_source(actor(), **values)
+        update_source(source, actor(), **{k: v.strip() if k != "summary" else v for k, v in values.items()})
+        return source
+    return save_form(form, save)
 
 
 @bp.route("/sources/new", methods=["GET", "POST"])
@@ -75,10 +71,8 @@ def _save(form: SourceForm, source: Source | None):
 def create():
     form = SourceForm()
     saved, status = _save(form, None)
-    if saved is not None:
-        flash(f"Source “{saved.title}” created. Add its events next.", "success")
-        return redirect(url_for("sources.detail", source_id=saved.id))
-    return render_template("sources/form.html", form=form, source=None, title="New source"), status
+    return after_save(saved, status, "Source “{saved.title}” created. Add its events next.", "sources.detail",
+                      "source_id", "sources/form.html", form=form, source=None, title="New source")
 
 
 @bp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
@@ -87,10 +81,8 @@ def edit(source_id: int):
     source = load_or_404(Source, source_id)
     form = SourceForm(obj=source)
     saved, status = _save(form, source)
-    if saved is not None:
-        flash("Changes saved.", "success")
-        return redirect(url_for("sources.detail", source_id=source.id))
-    return render_template("sources/form.html", form=form, source=source, title=f"Edit {source.title}"), status
+    return after_save(saved, status, "Changes saved.", "sources.detail", "source_id", "sources/form.html",
+                      form=form, source=source, title=f"Edit {source.title}")
 
 
 @bp.route("/sources/<int:source_id>/delete", methods=["POST"])

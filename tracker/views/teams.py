@@ -12,14 +12,14 @@ from tracker.people import operations as people
 from tracker.people import permissions
 from tracker.people.auth import admin_required
 from tracker.db import db
-from tracker.errors import Conflict, ValidationFailed
+from tracker.errors import ValidationFailed
 from tracker.forms import ConfirmForm
 from tracker.forms.errors import as_choices
 from tracker.forms.people import MemberForm, TeamForm
 from tracker.models import Obligation, Team, User
 from tracker.navigation import add_nav_item
 from tracker.register.queries import team_todays, undated_last
-from tracker.views.common import actor, load_or_404, refuse
+from tracker.views.common import actor, after_save, load_or_404, save_form
 
 bp = Blueprint("teams", __name__)
 
@@ -64,16 +64,14 @@ def detail(team_id: int):
 
 
 def _save(form: TeamForm, team: Team | None):
-    if not form.validate_on_submit():
-        return None, 400 if request.method == "POST" else 200
-    key, name, zone = (form.key.data or "").strip(), (form.name.data or "").strip(), (form.timezone.data or "").strip()
-    try:
+    def save() -> Team:
+        key, name = (form.key.data or "").strip(), (form.name.data or "").strip()
+        zone = (form.timezone.data or "").strip()
         if team is None:
-            return people.create_team(key, name, zone, actor()), 200
+            return people.create_team(key, name, zone, actor())
         people.update_team(team, actor(), key=key, name=name, timezone=zone)
-        return team, 200
-    except (ValidationFailed, Conflict) as exc:
-        return None, refuse(form, exc)
+        return team
+    return save_form(form, save)
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -83,10 +81,8 @@ def create():
     if request.method == "GET":
         form.timezone.data = "UTC"
     saved, code = _save(form, None)
-    if saved is not None:
-        flash(f"Team “{saved.name}” created. Add its members below.", "success")
-        return redirect(url_for("teams.detail", team_id=saved.id))
-    return render_template("teams/form.html", form=form, team=None, title="New team"), code
+    return after_save(saved, code, "Team “{saved.name}” created. Add its members below.", "teams.detail", "team_id",
+                      "teams/form.html", form=form, team=None, title="New team")
 
 
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
@@ -95,10 +91,8 @@ def edit(team_id: int):
     team = load_or_404(Team, team_id)
     form = TeamForm(obj=team)
     saved, code = _save(form, team)
-    if saved is not None:
-        flash("Changes saved.", "success")
-        return redirect(url_for("teams.detail", team_id=team.id))
-    return render_template("teams/form.html", form=form, team=team, title=f"Edit {team.name}"), code
+    return after_save(saved, code, "Changes saved.", "teams.detail", "team_id", "teams/form.html",
+                      form=form, team=team, title=f"Edit {team.name}")
 
 
 @bp.route("/teams/<int:team_id>/members", methods=["POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,6 +19,7 @@ from tracker.vendors.downloads import evidence_response
 from tracker.vendors.links import effective_expiry, replace_and_resend, response_url, revoke_links
 from tracker.vendors.queries import REQUEST_STATUS_LABELS
 from tracker.views.common import actor, load_or_404
+from tracker.views.evidence import valid_until_from
 from tracker.views.respond import submissions_of
 
 bp = Blueprint("vendor_requests", __name__)
@@ -54,16 +53,6 @@ def detail(request_id: int):
     return _page(load_or_404(VendorRequest, request_id))
 
 
-def _valid_until(text: str) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed({"valid_until": f"'{text[:40]}' is not a date (YYYY-MM-DD)"}) from None
-
-
 @bp.route("/vendor-requests/<int:request_id>/review", methods=["POST"])
 @editor_required
 def review_action(request_id: int):
@@ -80,7 +69,7 @@ def review_action(request_id: int):
         return _page(vendor_request, {"action": message}, typed, code=400)
     try:
         if action == "accept":
-            review.accept(vendor_request, actor(), valid_until=_valid_until(typed["valid_until"]), reason=reason)
+            review.accept(vendor_request, actor(), valid_until=valid_until_from(typed["valid_until"]), reason=reason)
         elif action == "reject":
             review.reject(vendor_request, actor(), reason)
         elif action in ("waive", "not_applicable"):
@@ -133,5 +122,13 @@ def require_evidence_reader(evidence: VendorEvidence) -> None:
                         "evidence files are readable by the members of the team that collects them")
 
 
+def _review_actions(request) -> dict[str, bool]:
+    """Which review actions the request page offers (only those that can succeed)."""
+    return {action: not why for action, why in review.allowed_actions(request).items()}
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    # The request page asks which review actions can succeed, and why not (tracker.vendors.review).
+    app.jinja_env.globals["review_actions"] = _review_actions
+    app.jinja_env.globals["review_reasons"] = review.allowed_actions

@@ -24,7 +24,7 @@ from tracker.vendors.queries import REQUEST_STATUS_LABELS, known_tags, team_name
 from tracker.vendors.operations import (
     add_contact, create_vendor, offboard_vendor, remove_contact, update_contact, update_vendor,
 )
-from tracker.views.common import actor, choice_arg, int_arg, load_or_404, refuse
+from tracker.views.common import actor, after_save, choice_arg, int_arg, load_or_404, refuse, save_form
 
 bp = Blueprint("vendors", __name__)
 SERVICE_ALIASES = {"email": "email"}
@@ -107,17 +107,14 @@ def _values(form: VendorForm) -> dict:
 
 
 def _save(form: VendorForm, vendor: Vendor | None):
-    if not form.validate_on_submit():
-        return None, 400 if request.method == "POST" else 200
-    if form.team_id.data is not None:
-        _require_vendor_team(form.team_id.data)
-    try:
+    def save() -> Vendor:
+        if form.team_id.data is not None:
+            _require_vendor_team(form.team_id.data)
         if vendor is None:
-            return create_vendor(actor(), **_values(form)), 200
+            return create_vendor(actor(), **_values(form))
         update_vendor(vendor, actor(), **_values(form))
-        return vendor, 200
-    except (ValidationFailed, Conflict) as exc:
-        return None, refuse(form, exc)
+        return vendor
+    return save_form(form, save)
 
 
 @bp.route("/vendors/new", methods=["GET", "POST"])
@@ -139,8 +136,7 @@ def create():
 @bp.route("/vendors/<int:vendor_id>/edit", methods=["GET", "POST"])
 @editor_required
 def edit(vendor_id: int):
-    vendor = load_or_404(Vendor, vendor_id)
-    _require_vendor_team(vendor.team_id)
+    vendor = _editable_vendor(vendor_id)
     form = VendorForm(obj=vendor if request.method == "GET" else None)
     _fill_choices(form, vendor.owner_id)
     if request.method == "GET":
@@ -148,17 +144,14 @@ def edit(vendor_id: int):
         form.markets.data = ", ".join(vendor.markets or [])
         form.owner_id.data = vendor.owner_id
     saved, status = _save(form, vendor)
-    if saved is not None:
-        flash("Changes saved.", "success")
-        return redirect(url_for("vendors.detail", vendor_id=vendor.id))
-    return render_template("vendors/form.html", form=form, vendor=vendor, title=f"Edit {vendor.name}"), status
+    return after_save(saved, status, "Changes saved.", "vendors.detail", "vendor_id", "vendors/form.html",
+                      form=form, vendor=vendor, title=f"Edit {vendor.name}")
 
 
 @bp.route("/vendors/<int:vendor_id>/offboard", methods=["POST"])
 @editor_required
 def offboard(vendor_id: int):
-    vendor = load_or_404(Vendor, vendor_id)
-    _require_vendor_team(vendor.team_id)
+    vendor = _editable_vendor(vendor_id)
     if ConfirmForm().validate_on_submit() and offboard_vendor(vendor, actor()):
         flash(f"Vendor “{vendor.name}” offboarded. Its open requests are now not applicable; "
               "their history is kept.", "success")
@@ -168,8 +161,7 @@ def offboard(vendor_id: int):
 @bp.route("/vendors/<int:vendor_id>/feeds/revoke", methods=["POST"])
 @editor_required
 def revoke_feeds(vendor_id: int):
-    vendor = load_or_404(Vendor, vendor_id)
-    _require_vendor_team(vendor.team_id)
+    vendor = _editable_vendor(vendor_id)
     if ConfirmForm().validate_on_submit():
         count = revoke_vendor_feeds(vendor.id, actor(), "revoked by hand")
         db.session.commit()
@@ -181,8 +173,7 @@ def revoke_feeds(vendor_id: int):
 @bp.route("/vendors/<int:vendor_id>/contacts", methods=["POST"])
 @editor_required
 def add_contact_view(vendor_id: int):
-    vendor = load_or_404(Vendor, vendor_id)
-    _require_vendor_team(vendor.team_id)
+    vendor = _editable_vendor(vendor_id)
     form = ContactForm()
     if form.validate_on_submit():
         try:
@@ -203,6 +194,13 @@ def _contact(vendor_id: int, contact_id: int) -> VendorContact:
         abort(404)
     _require_vendor_team(contact.vendor.team_id)
     return contact
+
+
+def _editable_vendor(vendor_id: int) -> Vendor:
+    """The vendor, once the user may edit it (an editor of its team); 404 or 403 otherwise."""
+    vendor = load_or_404(Vendor, vendor_id)
+    _require_vendor_team(vendor.team_id)
+    return vendor
 
 
 def _require_vendor_team(team_id: int) -> None:

@@ -24,7 +24,8 @@ from sqlalchemy import select
 from tracker.channels.operations import enqueue
 from tracker.db import db
 from tracker.txn import begin_write, claim_ids
-from tracker.mail.planning import insert_new, members_by_team, outbox_row, wants
+from tracker.mail.planning import members_by_team, wants
+from tracker.mail.queue import insert_new, outbox_row
 from tracker.mail.render import render_proposals
 from tracker.models import Channel, Event, Obligation, Proposal
 from tracker.watches.wording import change_words, reported

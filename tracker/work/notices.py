@@ -10,6 +10,7 @@ from tracker.audit import Actor
 from tracker.channels.planning import enqueue_for_team, obligation_item
 from tracker.db import db
 from tracker.models import Obligation, User, WorkNotice
+from tracker.register.obligations import follow_new_owners
 from tracker.register.queries import obligation_page_url
 
 
@@ -33,3 +34,8 @@ def tell_new_owner(obligations: list[Obligation], owner: User, actor: Actor, now
                  for ob in team_obligations]
         key = f"assigned:{team_obligations[0].id}:{len(items)}:{owner.id}:{stamp}"
         enqueue_for_team(team_id, "obligation.assigned", key, items, now=now)
+
+
+def install() -> None:
+    """Have the register's obligation use cases tell new owners (tracker.register.obligations.follow_new_owners)."""
+    follow_new_owners(tell_new_owner)

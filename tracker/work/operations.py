@@ -19,12 +19,13 @@ from tracker.audit import Actor
 from tracker.clock import local_today, utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
-from tracker.evidence.rules import done_refusal
+from tracker.register.evidence_rules import done_refusal
 from tracker.models import AuditEntry, Obligation, User
 from tracker.register.obligations import set_status
 from tracker.txn import begin_write, owns_transaction
 from tracker.work.notices import tell_new_owner
-from tracker.work.policy import edit_refusal, owner_problem, team_member_ids
+from tracker.register.owners import owner_problem, team_member_ids
+from tracker.work.policy import edit_refusal
 from tracker.work.vocabulary import clean_tags, priority_problem
 
 UNCHANGED = object()
@@ -195,8 +196,7 @@ def _apply(obligations: list[Obligation], shown: dict[int, str | None], change: 
         changes = audit.diff(before, {name: audit.jsonable(value) for name, value in values.items()})
         updates.append({"b_id": ob.id, **{name: values.get(name, getattr(ob, name))
                                           for name in ("owner_id", "priority", "tags")}})
-        entries.append({"at": now, "actor_id": actor.user_id, "actor": actor.label, "action": "update",
-                        "entity": "obligation", "entity_id": ob.id, "entity_key": ob.key, "changes": changes})
+        entries.append(audit.entry(actor, now, "update", "obligation", ob.id, changes, ob.key))
         if "owner_id" in values and values["owner_id"] is not None:
             assigned.append(ob)
     if not updates:

@@ -11,19 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.mail.dispatch import KindCheck
 from tracker.models import User, VendorContact, VendorRequest
 from tracker.models.vendors import REQUEST_OWED_STATUSES
-from tracker.vendors.mail.queue import items_of
-from tracker.vendors.mail.render import REMINDER_KINDS
-
-
-def _request_ids(outbox_id: int) -> set[int]:
-    ids = set()
-    for key in items_of(outbox_id):
-        parts = key.split(":")
-        if len(parts) > 1 and parts[1].isdigit():
-            ids.add(int(parts[1]))
-    return ids
+from tracker.vendors.mail.queue import request_ids_of
+from tracker.vendors.mail.render import REMINDER_KINDS, VENDOR_KINDS
 
 
 def vendor_unwanted_reason(row) -> str | None:
@@ -39,7 +31,7 @@ def vendor_unwanted_reason(row) -> str | None:
     if row.kind in REMINDER_KINDS:
         if contact.reminders_opt_out:
             return "not sent: the contact turned off reminders"
-        ids = _request_ids(row.id)
+        ids = request_ids_of(row.id)
         owed = db.session.scalar(select(VendorRequest.id).where(
             VendorRequest.id.in_(ids), VendorRequest.status.in_(REQUEST_OWED_STATUSES)).limit(1)) if ids else None
         if owed is None:
@@ -79,3 +71,8 @@ def mime_with_links(row) -> bytes:
     if reply_to:
         message["Reply-To"] = str(reply_to)
     return mime_bytes(message)
+
+
+# What the reminder pass hands the dispatcher for vendor mail (tracker.jobs.reminder_pass):
+# contacts' mail carries the organization's Reply-To.
+VENDOR_MAIL_CHECK = KindCheck(VENDOR_KINDS, vendor_unwanted_reason, mime_with_links, allow_reply_to=True)

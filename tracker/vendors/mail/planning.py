@@ -29,20 +29,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
-from tracker.mail.planning import CLAIM_LEASE, changes_since
+from tracker.mail.planning import CLAIM_LEASE, changes_since, release_claim
 from tracker.mail.render import long_date
 from tracker.mail.timing import Policy, due_now, next_send_after
 from tracker.models import Event, Obligation, Vendor, VendorRequest, VendorRequestHistory
-from tracker.models.register import PLAN_NOW
-from tracker.models.vendors import REQUEST_OWED_STATUSES
+from tracker.models.vendors import REQUEST_OWED_STATUSES, TOLD_OF_CHANGES
 from tracker.txn import begin_write
-from tracker.vendors.mail.queue import present_keys, queue
+from tracker.vendors.mail.queue import ItemKey, present_keys, queue
 from tracker.vendors.mail.render import Recipient, asking_party, outbox_values, request_line
 from tracker.vendors.mail.notices import contacts_of, link_for, team_name_of
 
 BATCH = 500
-# Statuses whose contacts hear that the deadline moved (accepted, waived and n/a: nothing is owed).
-TOLD_OF_CHANGES = ("open", "rejected", "submitted")
 
 
 def _shim(request: VendorRequest, owed: bool):
@@ -99,12 +96,13 @@ def _gather(requests: list[VendorRequest], now: datetime, since: datetime,
         changes = history.get(request.id, []) if live and request.status in TOLD_OF_CHANGES else []
         for contact in contacts_of(vendor):
             cid = contact.contact_id
-            remind_key = (f"vendor_{due.kind}:{request.id}:{request.revision}:{due.lead_days}:{cid}"
+            remind_key = (str(ItemKey(f"vendor_{due.kind}", request.id, (request.revision, due.lead_days, cid)))
                           if due is not None and not _opted_out(vendor, cid) else None)
-            change_keys = [(entry, f"vendor_change:{request.id}:{entry.revision}:{cid}") for entry in changes]
+            change_keys = [(entry, str(ItemKey("vendor_change", request.id, (entry.revision, cid))))
+                           for entry in changes]
             if owed and request.status == "open":
                 # The request itself; what it says makes this pass's reminder and changes news no more.
-                messages.add(contact, ("request",), request, f"vendor_request:{request.id}:{cid}", [],
+                messages.add(contact, ("request",), request, str(ItemKey("vendor_request", request.id, (cid,))), [],
                              [k for k in [remind_key] if k] + [k for _, k in change_keys])
             if remind_key:
                 days = (request.due_date - now.astimezone(policy.tz).date()).days
@@ -190,16 +188,6 @@ def _load(ids: list[int]) -> list[VendorRequest]:
                  joinedload(VendorRequest.obligation).joinedload(Obligation.anchor_event).joinedload(Event.source))))
 
 
-def _release(ids: list[int], token: datetime) -> None:
-    """Give back a claim after a failure, so the next pass plans the rows again."""
-    db.session.rollback()
-    begin_write()
-    table = VendorRequest.__table__
-    db.session.execute(update(table).where(table.c.id.in_(ids), table.c.next_reminder_at == token)
-                       .values(next_reminder_at=PLAN_NOW))
-    db.session.commit()
-
-
 def _plan_batch(ids: list[int], token: datetime, now: datetime, since: datetime) -> int:
     added = 0
     messages = _Messages()
@@ -240,7 +228,7 @@ def plan_vendor_mail(now: datetime) -> int:
             added += _plan_batch(ids, token, now, since)
         except BaseException:
             try:
-                _release(ids, token)
+                release_claim(VendorRequest, ids, token)
             except Exception:  # the database itself failed: the lease runs out instead
                 pass
             raise

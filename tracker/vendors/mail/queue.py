@@ -9,12 +9,45 @@ items gives its message up). Both inserts happen in the caller's transaction.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
 from tracker.db import db
 from tracker.models import OutboxMessage, VendorMailItem
 from tracker.txn import in_chunks, insert_ignoring
+
+
+# The kinds of item that are about one vendor request (its id is the item's `about`).
+REQUEST_ITEM_KINDS = frozenset({"vendor_request", "vendor_reminder", "vendor_overdue", "vendor_change"})
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """The key of one item of vendor mail, unique in `vendor_mail_items`: what kind of notice, the
+    row it is about (a vendor request for REQUEST_ITEM_KINDS) and what makes it once-only (the
+    revision, the lead time, the contact...). Stored as its text, "vendor_reminder:12:3:7:5"."""
+
+    kind: str
+    about: int
+    once: tuple[str | int, ...] = ()
+
+    def __str__(self) -> str:
+        return ":".join(str(part) for part in (self.kind, self.about, *self.once))
+
+    @classmethod
+    def parse(cls, text: str) -> ItemKey | None:
+        """The key stored as `text`, or None for one that names no row (none is written so)."""
+        kind, _, rest = text.partition(":")
+        about, _, once = rest.partition(":")
+        if not about.isdigit():
+            return None
+        return cls(kind, int(about), tuple(once.split(":")) if once else ())
+
+    @property
+    def request_id(self) -> int | None:
+        """The vendor request the item is about, or None for another kind (a receipt, a summary)."""
+        return self.about if self.kind in REQUEST_ITEM_KINDS else None
 
 
 def present_keys(keys: list[str]) -> set[str]:
@@ -51,3 +84,9 @@ def queue(values: dict, item_keys: list[str]) -> bool:
 
 def items_of(outbox_id: int) -> list[str]:
     return list(db.session.scalars(select(VendorMailItem.item_key).where(VendorMailItem.outbox_id == outbox_id)))
+
+
+def request_ids_of(outbox_id: int) -> set[int]:
+    """The vendor requests a queued message's items are about."""
+    keys = (ItemKey.parse(text) for text in items_of(outbox_id))
+    return {key.request_id for key in keys if key is not None and key.request_id is not None}

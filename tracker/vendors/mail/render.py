@@ -27,6 +27,10 @@ from tracker.register.explanation import deadline_explanation
 CONTACT_UNSUBSCRIBE_SALT = "tracker-vendor-unsubscribe"
 CONTACT_UNSUBSCRIBE_MAX_AGE = 2 * 365 * 24 * 3600
 REMINDER_KINDS = ("vendor_reminder", "vendor_overdue")
+# Every kind of vendor mail, the one list: the dispatcher hands these rows to
+# tracker.vendors.mail.checks (injected by the reminder pass), and outbox_values refuses any other.
+VENDOR_KINDS = frozenset({"vendor_request", "vendor_reminder", "vendor_overdue", "vendor_change", "vendor_receipt",
+                          "vendor_rejected", "vendor_reopened", "vendor_progress"})
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -103,6 +107,8 @@ def outbox_values(kind: str, recipient: Recipient, subject: str, heading: str, i
                   now: datetime, *, team_name: str, request_id: int | None = None,
                   obligation_id: int | None = None, team_id: int | None = None) -> dict:
     """A complete outbox row (message built now) for one vendor email."""
+    if kind not in VENDOR_KINDS:
+        raise ValueError(f"not a kind of vendor mail: {kind!r}")
     org = organization()
     reply_to = ""
     if recipient.contact_id is not None:

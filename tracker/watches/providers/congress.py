@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from tracker.watches.providers.base import CHAMBER, ItemError, Observation, ProviderError, ProviderSkipped
-from tracker.watches.providers.http import Http
+from tracker.watches.providers.base import CHAMBER, ItemError, Observation
+from tracker.watches.providers.common import ProviderBase, actions_of, iso_date
 
 NAME = "congress"
 LABEL = "Congress.gov"
@@ -69,14 +69,6 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def _date(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
 
 def _source(action: Mapping) -> int | None:
     source = action.get("sourceSystem")
@@ -115,7 +107,7 @@ def observations(bill: str, actions: list[Mapping], url: str) -> list[Observatio
         if not isinstance(action, Mapping):
             continue
         stage, chamber = stage_of(action)
-        on = _date(action.get("actionDate"))
+        on = iso_date(action.get("actionDate"))
         if stage is None or on is None:
             continue
         key = (stage, chamber, on)
@@ -149,25 +141,18 @@ def _next_link(page: dict) -> str | None:
     return link if isinstance(link, str) and link else None
 
 
-class CongressProvider:
-    """Bills on Congress.gov; `api_key` None means the provider is skipped with a notice."""
+class CongressProvider(ProviderBase):
+    """Bills on Congress.gov; without an API key the provider is skipped with a notice."""
 
     name = NAME
     label = LABEL
     item_kinds = ("bill",)
     stages = STAGES
     item_help = {"bill": "congress-type-number, e.g. 119-hr-3447"}
-    url_setting, key_setting, default_url = "TRACKER_CONGRESS_API_URL", "TRACKER_CONGRESS_API_KEY", DEFAULT_URL
+    default_url, key_header = DEFAULT_URL, "X-Api-Key"
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
-        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
-        self.api_key = api_key or None
-        self.http = Http.keyed(LABEL, self.base_url, "X-Api-Key", self.api_key, **http_options)
-
-    def check_item(self, kind: str, item: str) -> str:
+    def normalised(self, kind: str, item: str) -> str:
         """`119-hr-3447` normalised (lower case, no leading zeros), or ItemError."""
-        if kind != "bill":
-            raise ItemError(f"Congress.gov watches a bill, not a {kind!r}")
         match = ITEM.match(str(item or "").strip().lower())
         if not match or match.group(2) not in BILL_TYPES or int(match.group(1)) == 0 or int(match.group(3)) == 0:
             raise ItemError(f"{item!r} is not a bill reference: expected congress-type-number, e.g. 119-hr-3447 "
@@ -181,16 +166,12 @@ class CongressProvider:
 
     def fetch(self, kind: str, item: str) -> list[Observation]:
         """Every stage observation of the bill, all pages of actions read first."""
-        bill = self.check_item(kind, item)
-        if not self.api_key:
-            raise ProviderSkipped(f"{LABEL}: no API key (set TRACKER_CONGRESS_API_KEY); watch not polled")
+        bill = self.item_to_fetch(kind, item)
         congress, bill_type, number = bill.split("-")
         url = f"{self.base_url}/bill/{congress}/{bill_type}/{number}/actions"
         with self.http.session():
             pages = self.http.follow(url, {"format": "json", "offset": 0, "limit": PAGE_SIZE}, _next_link)
         actions = []
         for page in pages:
-            if not isinstance(page.get("actions"), list):
-                raise ProviderError(f"{LABEL}: the answer has no list of actions")
-            actions.extend(page["actions"])
+            actions.extend(actions_of(page, LABEL))
         return observations(bill, actions, self.item_url(kind, bill))

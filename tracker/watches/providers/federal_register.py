@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 from tracker.watches.providers.base import SUPERSEDES, ItemError, Observation, ProviderError
-from tracker.watches.providers.http import Http
+from tracker.watches.providers.common import ProviderBase, iso_date
 
 NAME = "federal_register"
 LABEL = "Federal Register"
@@ -51,14 +51,6 @@ _EFFECTIVE_AFTER = re.compile(r"\beffective\s+(\d{1,3})\s+days\s+after\s+(?:the\
                               re.IGNORECASE)
 _AMENDING_ACTION = re.compile(r"correction|delay|extension of (?:the )?comment|reopening", re.IGNORECASE)
 
-
-def _iso(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def _spelled(match: re.Match, first: int = 1) -> date | None:
@@ -97,17 +89,17 @@ def is_amending(document: Mapping) -> bool:
 
 def document_stages(document: Mapping, *, with_published: bool = True) -> list[tuple[str, date | None, str]]:
     """(stage, date, text) for what one document reports."""
-    published = _iso(document.get("publication_date"))
+    published = iso_date(document.get("publication_date"))
     action, title = _one_line(document.get("action")).rstrip("."), _one_line(document.get("title"))
     headline = f"{action}: {title}" if action and title else action or title
     dates_text = _one_line(document.get("dates"))
     found = []
     if with_published and published:
         found.append(("published", published, headline))
-    if closes := _iso(document.get("comments_close_on")):
+    if closes := iso_date(document.get("comments_close_on")):
         found.append(("comments_close", closes, dates_text or headline))
     delays, until = delayed_until(dates_text) if dates_text else (False, None)
-    effective_on = _iso(document.get("effective_on"))
+    effective_on = iso_date(document.get("effective_on"))
     if delays:
         # The delaying rule's own effective_on is usually the day the delay takes effect.
         if until or not effective_on or effective_on == published:
@@ -145,7 +137,7 @@ def docket_observations(docket: str, documents: list[Mapping]) -> list[Observati
     for document in documents:
         if isinstance(document, Mapping) and document.get("document_number"):
             unique.setdefault(str(document["document_number"]), document)
-    ordered = sorted(unique.values(), key=lambda d: (_iso(d.get("publication_date")) or date.max,
+    ordered = sorted(unique.values(), key=lambda d: (iso_date(d.get("publication_date")) or date.max,
                                                      str(d["document_number"])))
     has_rules = any(d.get("type") in RULE_TYPES for d in ordered)
     current: dict[str, tuple[str, date | None]] = {}
@@ -173,7 +165,7 @@ def _next_link(page: dict) -> str | None:
     return link if isinstance(link, str) and link else None
 
 
-class FederalRegisterProvider:
+class FederalRegisterProvider(ProviderBase):
     """Documents and dockets on the Federal Register (no key)."""
 
     name = NAME
@@ -181,24 +173,18 @@ class FederalRegisterProvider:
     item_kinds = ("document", "docket")
     stages = STAGES
     item_help = {"document": "a document number, e.g. 2026-01234", "docket": "a docket id, e.g. BIS-2026-0001"}
-    url_setting, key_setting, default_url = "TRACKER_FEDERAL_REGISTER_API_URL", None, DEFAULT_URL
+    default_url = DEFAULT_URL
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
-        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
-        self.http = Http(LABEL, self.base_url, **http_options)
-
-    def check_item(self, kind: str, item: str) -> str:
+    def normalised(self, kind: str, item: str) -> str:
         """A document number (2026-01234) or a docket id (BIS-2026-0001), or ItemError."""
         value = str(item or "").strip()
         if kind == "document":
             if not DOCUMENT.match(value.upper()):
                 raise ItemError(f"{item!r} is not a Federal Register document number, e.g. 2026-01234")
             return value.upper()
-        if kind == "docket":
-            if not DOCKET.match(value):
-                raise ItemError(f"{item!r} is not a docket id, e.g. BIS-2026-0001")
-            return value
-        raise ItemError(f"the Federal Register watches a document or a docket, not a {kind!r}")
+        if not DOCKET.match(value):
+            raise ItemError(f"{item!r} is not a docket id, e.g. BIS-2026-0001")
+        return value
 
     def item_url(self, kind: str, item: str) -> str:
         """The document's page, or the search of the docket's documents."""
@@ -209,7 +195,7 @@ class FederalRegisterProvider:
 
     def fetch(self, kind: str, item: str) -> list[Observation]:
         """The document's observations, or the docket's with every page read."""
-        value = self.check_item(kind, item)
+        value = self.item_to_fetch(kind, item)
         fields = [("fields[]", name) for name in FIELDS]
         with self.http.session():
             if kind == "document":

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from datetime import date
 from urllib.parse import quote
 
-from tracker.watches.providers.base import CHAMBER, ItemError, Observation, ProviderError, ProviderSkipped
-from tracker.watches.providers.http import Http
+from tracker.watches.providers.base import CHAMBER, ItemError, Observation
+from tracker.watches.providers.common import ProviderBase, actions_of, iso_date
 
 NAME = "openstates"
 LABEL = "Open States"
@@ -43,14 +43,6 @@ CHAMBERED = {"passed_committee", "passed_chamber"}
 ITEM = re.compile(r"^([a-z]{2})/([A-Za-z0-9_\-]{1,20})/([A-Za-z]{1,6})\s*0*(\d{1,5})([A-Za-z]?)$")
 
 
-def _date(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
 
 def _chamber(action: Mapping) -> str:
     organization = action.get("organization")
@@ -68,7 +60,7 @@ def observations(item: str, bill: Mapping, url: str) -> list[Observation]:
     """The bill's stage observations from its `actions`: mapped, collapsed, ordered by date."""
     best: dict[tuple[str, str, date], tuple[Mapping, str]] = {}
     for action in bill.get("actions") or ():
-        if not isinstance(action, Mapping) or not (on := _date(action.get("date"))):
+        if not isinstance(action, Mapping) or not (on := iso_date(action.get("date"))):
             continue
         classes = action.get("classification") or []
         for classification in (c for c in classes if isinstance(c, str) and c in CLASSIFICATIONS):
@@ -93,25 +85,18 @@ def observations(item: str, bill: Mapping, url: str) -> list[Observation]:
     return sorted(found, key=lambda o: (o.on, STAGES.index(o.stage), o.fingerprint()))
 
 
-class OpenStatesProvider:
-    """State bills on Open States; `api_key` None means the provider is skipped with a notice."""
+class OpenStatesProvider(ProviderBase):
+    """State bills on Open States; without an API key the provider is skipped with a notice."""
 
     name = NAME
     label = LABEL
     item_kinds = ("bill",)
     stages = STAGES
     item_help = {"bill": "jurisdiction/session/identifier, e.g. ca/20252026/SB 53"}
-    url_setting, key_setting, default_url = "TRACKER_OPENSTATES_API_URL", "TRACKER_OPENSTATES_API_KEY", DEFAULT_URL
+    default_url, key_header = DEFAULT_URL, "X-API-KEY"
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, **http_options):
-        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
-        self.api_key = api_key or None
-        self.http = Http.keyed(LABEL, self.base_url, "X-API-KEY", self.api_key, **http_options)
-
-    def check_item(self, kind: str, item: str) -> str:
+    def normalised(self, kind: str, item: str) -> str:
         """`ca/20252026/SB 53` normalised (jurisdiction lower case, identifier `SB 53`), or ItemError."""
-        if kind != "bill":
-            raise ItemError(f"Open States watches a bill, not a {kind!r}")
         value = str(item or "").strip()
         head, _, rest = value.partition("/")
         match = ITEM.match(f"{head.lower()}/{rest}")
@@ -128,15 +113,12 @@ class OpenStatesProvider:
 
     def fetch(self, kind: str, item: str) -> list[Observation]:
         """Every stage observation of the bill (one request; actions included)."""
-        ref = self.check_item(kind, item)
-        if not self.api_key:
-            raise ProviderSkipped(f"{LABEL}: no API key (set TRACKER_OPENSTATES_API_KEY); watch not polled")
+        ref = self.item_to_fetch(kind, item)
         jurisdiction, session, identifier = ref.split("/")
         url = f"{self.base_url}/bills/{jurisdiction}/{quote(session, safe='')}/{quote(identifier, safe='')}"
         with self.http.session():
             bill = self.http.get_json(url, {"include": "actions"})
-        if not isinstance(bill.get("actions"), list):
-            raise ProviderError(f"{LABEL}: the answer has no list of actions")
+        actions_of(bill, LABEL)  # (observations reads them from the bill)
         public = bill.get("openstates_url")
         page = public if isinstance(public, str) and public.startswith("https://") else self.item_url(kind, ref)
         return observations(ref, bill, page)

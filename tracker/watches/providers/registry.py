@@ -1,8 +1,9 @@
 """The providers, declared once, and built by name from a configuration mapping (no Flask, no database).
 
 A provider is a class with `name`, `label`, `item_kinds`, `stages`, `item_help` (kind -> what
-to type), its settings (`url_setting`, `key_setting` or None, `default_url`) and
-`__init__(base_url, api_key, **http_options)`. Adding one is its module plus one line in
+to type), `default_url` (and `key_header` when its API wants a key); its settings (`url_setting`,
+`key_setting`) and `__init__(base_url, api_key, **http_options)` come from
+tracker.watches.providers.common.ProviderBase. Adding one is its module plus one line in
 PROVIDERS: the names, labels, stages, item kinds, the watch form's choices and help, and the
 app's settings (`tracker/config.py`) are derived from it.
 

@@ -1,4 +1,9 @@
-"""When evidence counts, and when marking done needs it (no Flask; one query)."""
+"""When evidence counts, and when marking done needs it (no Flask; one query).
+
+The register's own rule (`set_status` refuses "done" by it), applied as well by the
+work domain's bulk actions; the evidence domain (tracker.evidence) adds and removes
+the files and links it counts.
+"""
 
 from __future__ import annotations
 

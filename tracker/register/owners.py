@@ -1,4 +1,9 @@
-"""Read queries of managing the work: owner, priority and tag conditions, the priority order."""
+"""Owners of obligations: who may own one, and the owner, priority and tag conditions of lists.
+
+The work domain (tracker.work) assigns owners and sets priorities and tags; these
+rules and conditions are the register's own, since the register's use cases and
+queries (and the mail digest) apply them, and they stand below all of those.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from sqlalchemy import String, case, cast, false, func, select
 
 from tracker.db import db
 from tracker.models import Obligation, User, team_members
-from tracker.work.vocabulary import PRIORITY_RANK, is_id
+from tracker.work.vocabulary import PRIORITY_RANK, is_id  # pure: imports nothing of the tracker
 
 # The owner filter's words: mine, nobody's, or a person (by id or email).
 OWNER_ME = "me"
@@ -51,3 +56,19 @@ def members_by_team(team_ids: set[int]) -> dict[int, list[User]]:
         for team_id, user in rows:
             found[team_id].append(user)
     return found
+
+
+def team_member_ids(team_id: int) -> set[int]:
+    """The ids of the team's members."""
+    return set(db.session.scalars(select(team_members.c.user_id).where(team_members.c.team_id == team_id)))
+
+
+def owner_problem(team_id: int, owner: User | None) -> str | None:
+    """Why `owner` cannot own an obligation of the team, or None (nobody is always allowed)."""
+    if owner is None:
+        return None
+    if not owner.active:
+        return f"{owner.email} is deactivated"
+    if owner.id not in team_member_ids(team_id):
+        return f"{owner.email} is not a member of this obligation's team"
+    return None

@@ -12,6 +12,9 @@ for one person at one pass in one grouped email (item keys
 Planned from the database state at every pass, like the other planners: a
 pass that did not run on Monday sends the week's notice on Tuesday, and after
 an outage the pass that comes back sends the current week's.
+
+A job, not a mail module: it drives the mail, the channels and the vendor-mail
+item table, so it stands above all three (docs/architecture.md, the layer order).
 """
 
 from __future__ import annotations
