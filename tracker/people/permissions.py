@@ -190,6 +190,13 @@ def _team_names(team_ids: Iterable[int]) -> str:
     return ", ".join(names)
 
 
+def teams_edited_by(user: User) -> set[int] | None:
+    """The ids of the teams `user` is editor in; None for an admin (every team)."""
+    if is_admin(user):
+        return None
+    return {team_id for team_id, role in team_roles(user).items() if role == EDITOR}
+
+
 def may_place_obligation(user: User, team_id: int | None) -> bool:
     """Create an obligation in a team, or move one into it: editors of that team (and admins).
 

@@ -76,8 +76,10 @@ def _detail_page(event: Event, change_form: EventChangeForm | None = None, code:
     today = utc_today()
     stale = (event.status == "expected" and not event.is_derived and event.partial_date is not None
              and event.partial_date.last < today)
+    # Record / move / withdraw is offered only to who may move every deadline that depends on it.
+    may_record = current_user.can_edit() and permissions.may_move_deadlines(current_user, reading)
     return render_template("events/detail.html", event=event, anchored=anchored, todays=team_todays(),
-                           deps=deps, stale=stale,
+                           deps=deps, stale=stale, may_record=may_record,
                            change_form=change_form, confirm=ConfirmForm(), title=event.title, chain=chain,
                            children=children, child_chains={c.id: describe_chain(node(c.id), resolved)
                                                             for c in children}), code

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker.fields import whole_number
 from tracker.people import permissions
 from tracker.people.auth import editor_required
 from tracker.clock import local_today
@@ -108,8 +109,12 @@ def render_list(bulk_errors: dict | None = None, refused: list | None = None, co
                            query_string=urlencode(args), current_view=int_arg("view")), code
 
 
-def _fill_choices(form: ObligationForm, current_owner_id: int | None = None) -> None:
-    form.team_id.choices = as_choices([(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))])
+def _fill_choices(form: ObligationForm, current_owner_id: int | None = None,
+                  current_team_id: int | None = None) -> None:
+    # The teams this user may put an obligation in (and the one it is in): nothing offered that would be refused.
+    edited = permissions.teams_edited_by(current_user)
+    form.team_id.choices = as_choices([(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
+                                       if edited is None or t.id in edited or t.id == current_team_id])
     # Active people, plus the current owner even if deactivated (so saving keeps them).
     people = db.session.scalars(select(User).where((User.active.is_(True)) | (User.id == current_owner_id))
                                 .order_by(User.name, User.email))
@@ -144,6 +149,10 @@ def _input_from(form: ObligationForm) -> ObligationInput:
 
 def _save(form: ObligationForm, obligation: Obligation | None):
     """Validate and save; returns (obligation, status) with errors left on the form."""
+    if request.method == "POST":  # a team not offered (forced): 403 naming it, as the service would
+        posted = whole_number(request.form.get("team_id", ""), 2**31 - 1)
+        if posted is not None and posted not in {choice.value for choice in form.team_id.choices}:
+            permissions.require_obligation_write(current_user, obligation, posted)
     if not form.validate_on_submit():
         if request.method == "POST":
             try:  # report a bad date together with the other field errors
@@ -194,7 +203,7 @@ def edit(obligation_id: int):
     # Only a GET starts from the stored values: a POST is exactly what was sent (a field left out
     # of it must not fall back to the model's value, e.g. a date where the form expects text).
     form = ObligationForm(obj=obligation if request.method == "GET" else None)
-    _fill_choices(form, obligation.owner_id)
+    _fill_choices(form, obligation.owner_id, obligation.team_id)
     if request.method == "GET":
         form.rule_date.data = (partial_from(obligation.rule_date, obligation.rule_precision).iso()
                                if obligation.rule_date else "")
