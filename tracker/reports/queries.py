@@ -10,15 +10,11 @@ from sqlalchemy import String, cast, select
 from tracker.db import db
 from tracker.models import AuditEntry, User
 from tracker.reports.history import Change
-
-CHUNK = 900  # ids per IN list: well under SQLite's and PostgreSQL's parameter limits
-
+from tracker.txn import in_chunks
 
 def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    """`ids` sorted, in slices of CHUNK."""
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start:start + CHUNK]
+    """`ids` sorted and unique, in slices short enough for an IN list (txn.in_chunks)."""
+    return in_chunks(sorted(set(ids)))
 
 
 def audit_changes(entity: str, ids: Iterable[int]) -> dict[int, list[tuple[Change, str]]]:
