@@ -71,7 +71,7 @@ def test_the_deadline_form_saves_a_latest_rule_with_a_roll(client):
 
 def test_a_bad_part_is_shown_at_its_field_and_nothing_is_stored(client):
     team = make_team()
-    login(client, make_user(role="editor"))
+    login(client, make_user(role="editor", teams=[team]))
     response = client.post("/obligations/new", data={
         "key": "bad", "title": "Keep me", "team_id": team.id, "rule": "earliest",
         "parts-0-kind": "fixed", "parts-0-date": "2027-13-01", "parts-1-kind": "fixed", "parts-1-date": "2027-01-01"})
