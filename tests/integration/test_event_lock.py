@@ -57,8 +57,8 @@ def hold_event_lock(app, event_id: int):
 
 def test_an_edit_of_an_anchored_obligation_does_not_wait_for_the_event_being_recorded(
         app, live_server, short_lock_timeout):
-    _, _, enacted, obligation = small_register()
-    token = token_for("editor")
+    team, _, enacted, obligation = small_register()
+    token = token_for("editor", teams=[team])
     db.session.commit()
     release, thread = hold_event_lock(app, enacted.id)
     try:
