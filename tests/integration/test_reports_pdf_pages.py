@@ -10,6 +10,7 @@ import pytest
 
 import tracker.reports.pdf as pdf
 from tests.report_support import pdf_reader, pdf_text, small_register
+from tracker.reports.pdf_layout import LayoutFailed, Layouts
 
 
 @pytest.fixture
@@ -65,3 +66,12 @@ def test_a_report_laid_out_by_worker_processes_is_the_same_document(runner, regi
     contents = dict((title, int(page)) for title, page in
                     re.findall(r"^[ \t]*(\S[^.\n]*?) \.{5,}[ \t]*(\d+)$", _page_text(by_workers, 1), re.M))
     assert _page_text(by_workers, contents["Obligations"]).lstrip().split("\n", 3)[-1].lstrip().startswith("Obligations")
+
+
+def test_a_worker_that_dies_fails_the_report_with_a_clear_error_instead_of_hanging():
+    with pytest.raises(LayoutFailed, match="a PDF layout worker ended"):
+        with Layouts(2) as layouts:
+            assert len(layouts.map(["<p>one</p>", "<p>two</p>"])) == 2
+            for worker in layouts._started:
+                worker.process.kill()
+            layouts.map(["<p>three</p>"])

@@ -130,8 +130,11 @@ class Layouts:
         """Each document laid out."""
         if not self._started:
             return [lay_out(html) for html in htmls]
-        with ThreadPoolExecutor(self.workers) as threads:  # threads only wait on the workers' pipes
+        threads = ThreadPoolExecutor(self.workers)  # threads only wait on the workers' pipes
+        try:
             return list(threads.map(self._on_a_worker, htmls))
+        finally:
+            threads.shutdown(cancel_futures=True)  # after a failure, lay out nothing more
 
 
 def _serve(documents, results) -> None:
