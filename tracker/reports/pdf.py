@@ -104,7 +104,7 @@ def _cover(layouts: Layouts, context: dict, parts: list[LaidOut]) -> LaidOut:
     """The cover, its contents giving the page each section starts on. The cover is one page;
     were it ever longer, it is laid out again with every section that many pages later."""
     cover_pages = 1
-    while True:
+    for _ in range(3):  # the number of contents lines is fixed: a second layout settles it
         starts, page = {}, cover_pages + 1
         for part in parts:
             for anchor, index in part.anchors.items():
@@ -114,8 +114,9 @@ def _cover(layouts: Layouts, context: dict, parts: list[LaidOut]) -> LaidOut:
         [cover] = layouts.map([render_template(TEMPLATE, **context, part="cover", contents=contents,
                                                total_pages=page - 1)])
         if cover.pages == cover_pages:
-            return cover
+            break
         cover_pages = cover.pages
+    return cover
 
 
 def _page_numbers(context: dict, total: int, documents: int) -> list[str]:
