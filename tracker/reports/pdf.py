@@ -3,29 +3,37 @@
 WeasyPrint keeps every laid-out page in memory until it writes, and a page of a
 2,000-obligation report costs about a megabyte; so the report is laid out in
 parts (the summary and timeline, the obligations table and the details in slices
-of CHUNK obligations, the vendors and appendix), each written and let go before
-the next, then joined with pypdf. Each part starts its page count where the last
-ended; the cover, with the table of contents, is laid out last, when every
-section's page is known. An obligation's history, status changes and evidence
-are lines of one paragraph rather than tables: WeasyPrint lays out each table
-cell as a box of its own, which is what made a large report slow.
+of obligations, the vendors and appendix), each written and let go before the
+next, then joined with pypdf (tracker.reports.pdf_join). The parts are
+independent, so a large report lays them out in parallel, one process a core
+(tracker.reports.pdf_layout). No part knows the page it starts on or the page
+count: the cover, with the table of contents, is laid out when every part is,
+then "Page N of M" for every page; these and the running head are drawn over
+each page when the parts are joined.
+An obligation's history, status changes and evidence are lines of one paragraph
+rather than tables: WeasyPrint lays out each table cell as a box of its own,
+which is what made a large report slow.
 Nothing is fetched while rendering: every resource URL is refused. The document
 dates are the as-of day, never the clock.
 """
 
 from __future__ import annotations
 
-import io
+from math import ceil
 from typing import Iterator
 
 from flask import render_template
 from markupsafe import Markup
 
 from tracker.reports.model import DUE_STATE_DEFINITIONS, ObligationRow, Report, RequestRow, status_label
+from tracker.reports.pdf_join import join
+from tracker.reports.pdf_layout import LaidOut, Layouts, available_cores
 from tracker.reports.xlsx import banner
 
 MATRIX_COLUMNS = 6  # vendors per matrix table: a wider one would not fit a landscape page
-CHUNK = 250  # obligations per part: bounds the pages held in memory at once
+CHUNK = 125  # obligations (or table rows) per part: bounds the pages a process holds at once, ~20 MB
+# (500 table rows were a 90 MB part), and two workers beside the app must stay under 400 MB
+TEMPLATE = "reports/report.html"
 STAMP = "%Y-%m-%d %H:%M"
 SECTIONS = {"summary": "Summary", "timeline": "Timeline", "obligations": "Obligations",
             "details": "Deadline history, status changes and evidence", "vendors": "Vendors",
@@ -66,15 +74,11 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def _refuse_fetch(url: str, *args, **kwargs):
-    raise ValueError(f"reports fetch nothing ({url[:60]})")
-
-
 def _parts(report: Report) -> Iterator[tuple[str, dict]]:
     yield "main", {}
     rows = report.obligations
-    for start in range(0, max(len(rows), 1), CHUNK * 2):  # table rows are short: twice as many a part
-        yield "table", {"obligations": rows[start:start + CHUNK * 2], "first_chunk": start == 0}
+    for start in range(0, max(len(rows), 1), CHUNK):
+        yield "table", {"obligations": rows[start:start + CHUNK], "first_chunk": start == 0}
     for start in range(0, max(len(rows), 1), CHUNK):
         yield "details", {"obligations": rows[start:start + CHUNK], "first_chunk": start == 0}
     yield "end", {}
@@ -96,35 +100,44 @@ def _context(report: Report) -> dict:
         running_head=css_string(f"{report.organization} — {report.scope.label}"))
 
 
-def _lay_out(context: dict, part: str, first_page: int, **values):
-    from weasyprint import HTML  # heavy (Pango, fonts): loaded when a PDF is asked for
+def _cover(layouts: Layouts, context: dict, parts: list[LaidOut]) -> LaidOut:
+    """The cover, its contents giving the page each section starts on. The cover is one page;
+    were it ever longer, it is laid out again with every section that many pages later."""
+    cover_pages = 1
+    for _ in range(3):  # the number of contents lines is fixed: a second layout settles it
+        starts, page = {}, cover_pages + 1
+        for part in parts:
+            for anchor, index in part.anchors.items():
+                starts.setdefault(anchor, page + index)
+            page += part.pages
+        contents = [(title, starts[key]) for key, title in SECTIONS.items() if key in starts]
+        [cover] = layouts.map([render_template(TEMPLATE, **context, part="cover", contents=contents,
+                                               total_pages=page - 1)])
+        if cover.pages == cover_pages:
+            break
+        cover_pages = cover.pages
+    return cover
 
-    html = render_template("reports/report.html", **context, part=part, first_page=first_page, **values)
-    return HTML(string=html, url_fetcher=_refuse_fetch).render()
+
+def _page_numbers(context: dict, total: int, documents: int) -> list[str]:
+    """The "Page N of M" of pages 1 to `total`, in `documents` documents of consecutive pages."""
+    size = ceil(total / documents)
+    return [render_template(TEMPLATE, **context, part="page-numbers", first_page=first, total_pages=total,
+                            pages=min(size, total - first + 1))
+            for first in range(1, total + 1, size)]
 
 
 def render_pdf(report: Report) -> bytes:
-    """The PDF's bytes."""
-    from pypdf import PdfWriter
-
+    """The PDF's bytes. More obligations than one slice: the parts are laid out in parallel."""
     context = _context(report)
-    written, starts, page = [], {}, 2  # page 1 is the cover
-    for part, values in _parts(report):
-        document = _lay_out(context, part, page, **values)
-        for number, laid_out in enumerate(document.pages):
-            for anchor in laid_out.anchors:
-                starts.setdefault(anchor, page + number)
-        written.append(document.write_pdf())
-        page += len(document.pages)
-        del document  # let the laid-out pages go before the next part
-    contents = [(title, starts[key]) for key, title in SECTIONS.items() if key in starts]
-    cover = _lay_out(context, "cover", 1, contents=contents, total_pages=page - 1)
-    writer = PdfWriter()
-    for content in [cover.write_pdf(), *written]:
-        writer.append(io.BytesIO(content))
+    workers = available_cores() if len(report.obligations) > CHUNK else 1
+    with Layouts(workers) as layouts:  # the workers start while the parts' HTML is made
+        parts = [render_template(TEMPLATE, **context, part=part, **values) for part, values in _parts(report)]
+        *laid_out, head = layouts.map([*parts, render_template(TEMPLATE, **context, part="running-head")])
+        cover = _cover(layouts, context, laid_out)
+        total = cover.pages + sum(part.pages for part in laid_out)
+        numbers = layouts.map(_page_numbers(context, total, layouts.workers))
     stamp = report.metadata_time.strftime("D:%Y%m%d%H%M%SZ")
-    writer.add_metadata({"/Title": report.title, "/Author": report.organization, "/Subject": report.scope.label,
-                         "/Creator": "Compliance deadline tracker", "/CreationDate": stamp, "/ModDate": stamp})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return join([cover.pdf, *(part.pdf for part in laid_out)], [document.pdf for document in numbers], head.pdf,
+                {"/Title": report.title, "/Author": report.organization, "/Subject": report.scope.label,
+                 "/Creator": "Compliance deadline tracker", "/CreationDate": stamp, "/ModDate": stamp})
