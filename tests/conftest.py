@@ -188,3 +188,21 @@ def pytest_report_header(config):
     from tests.fuzz_support import header
 
     return header()
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on loopback (aiosmtpd), started; the app is not pointed at it yet."""
+    from tests.mail_support import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(app, smtp_server):
+    """The loopback SMTP server, with the app sending to it."""
+    smtp_server.configure(app)
+    return smtp_server

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from tests.factories import login, make_team, make_user
 from tests.integration.test_vendor_responses import setup  # noqa: F401 (fixture)
-from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.jobs.reminder_pass import MAIL_CHECKS
@@ -20,15 +19,6 @@ from tracker.vendors.contact_feeds import ensure_contact_token
 from tracker.vendors.operations import offboard_vendor, remove_contact
 
 FEED = re.compile(r"https://tracker\.example\.test(/feeds/v/[A-Za-z0-9_-]{43}\.ics)")
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    server.configure(app)
-    yield server
-    server.stop()
 
 
 def _mailed_feeds(app, smtp) -> dict[str, str]:

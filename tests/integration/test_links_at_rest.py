@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_obligation, make_team
-from tests.mail_support import SmtpServer
 from tests.vendor_support import make_vendor, scope
 from tracker.db import db
 from tracker.jobs.reminder_pass import run_pass
@@ -16,15 +15,6 @@ from tracker.mail.retention import purge_outbox
 from tracker.models import OutboxMessage
 
 TOKEN = re.compile(r"/respond/([A-Za-z0-9_-]{43})")
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    server.configure(app)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

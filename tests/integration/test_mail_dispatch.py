@@ -5,12 +5,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 import vobject
 from sqlalchemy import select, update
 
 from tests.factories import make_event, make_obligation, make_team, make_user
-from tests.mail_support import SmtpServer
 from tracker.people import operations as people
 from tracker.audit import SYSTEM
 from tracker.db import db
@@ -22,15 +20,6 @@ from tracker.jobs.reminder_pass import run_pass
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc)
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    server.configure(app)
-    yield server
-    server.stop()
 
 
 def setup_due_in_seven_days(clock, title="California vendor self-certification", **team_fields):

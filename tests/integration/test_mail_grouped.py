@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from tests.factories import make_obligation, make_team, make_user
 from tests.grouping_support import SUBJECT, at, forty_deadlines
-from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM
 from tracker.db import db
 from tracker.feeds.tokens import ensure_token, feed_url
@@ -21,11 +20,8 @@ from tracker.register.obligations import set_status
 
 
 @pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+def smtp(smtp_server):
+    return smtp_server  # started; each test points the app at it when it should send
 
 
 def attachment(message) -> str:

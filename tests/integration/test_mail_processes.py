@@ -49,6 +49,22 @@ def send_reminders(database_url: str, now: str, smtp_port: int | None = None, wa
     return process.returncode, out, err
 
 
+def passes_at_once(database_url: str, now: str, workers: int, delay: float = 0.0):
+    """`workers` send-reminders processes started together against one loopback SMTP server
+    (each message held `delay` seconds); returns (server, outputs), every process exited 0."""
+    server = SmtpServer()
+    server.recorder.delay = delay
+    server.start()
+    try:
+        processes = [send_reminders(database_url, now, server.port, wait=False) for _ in range(workers)]
+        outputs = [process.communicate(timeout=180) for process in processes]
+    finally:
+        server.stop()
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, err
+    return server, outputs
+
+
 def register(clock, teams: int = 1, members: int = 1, obligations: int = 1, one_per_deadline: bool = False):
     clock.move_to(at("2026-05-01T00:00:00+00:00"))
     for t in range(teams):
@@ -143,17 +159,7 @@ def test_parallel_dispatchers_send_every_message_exactly_once(app, clock, databa
     # Planned up front, so the dispatchers compete only for claims; a slow relay
     # (20 ms a message) keeps every process busy long enough to overlap.
     plan_obligations(at("2026-06-24T09:00:00+00:00"))
-    server = SmtpServer()
-    server.recorder.delay = 0.02
-    server.start()
-    try:
-        processes = [send_reminders(database_url, "2026-06-24T09:00:00Z", server.port, wait=False)
-                     for _ in range(workers)]
-        outputs = [process.communicate(timeout=180) for process in processes]
-    finally:
-        server.stop()
-    for process, (out, err) in zip(processes, outputs):
-        assert process.returncode == 0, err
+    server, outputs = passes_at_once(database_url, "2026-06-24T09:00:00Z", workers, delay=0.02)
     counts = Counter(server.message_ids())
     assert len(counts) == 240 and set(counts.values()) == {1}
     assert statuses() == Counter(sent=240)
@@ -166,16 +172,7 @@ def test_parallel_passes_group_every_item_into_exactly_one_sent_message(app, clo
     """Several send-reminders processes plan, group and send the same day at the same time."""
     workers = 4 if ON_POSTGRESQL else 2
     register(clock, teams=6, members=5, obligations=8)  # 240 items, 30 recipients
-    server = SmtpServer()
-    server.start()
-    try:
-        processes = [send_reminders(database_url, "2026-06-24T09:00:00Z", server.port, wait=False)
-                     for _ in range(workers)]
-        outputs = [process.communicate(timeout=180) for process in processes]
-    finally:
-        server.stop()
-    for process, (out, err) in zip(processes, outputs):
-        assert process.returncode == 0, err
+    server, outputs = passes_at_once(database_url, "2026-06-24T09:00:00Z", workers)
     db.session.expire_all()
     items = db.session.scalars(select(OutboxItem)).all()
     assert len(items) == 240 and all(item.message_id is not None for item in items)
@@ -204,16 +201,7 @@ def test_parallel_passes_tell_every_work_notice_once_joined_or_alone(app, clock,
         make_obligation(team=quiet_team, title=f"Later {n:02d}", owner_id=user.id, rule_date=date(2026, 12, 1))
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(WorkNotice)) == 12
-    server = SmtpServer()
-    server.start()
-    try:
-        processes = [send_reminders(database_url, "2026-06-24T09:00:00Z", server.port, wait=False)
-                     for _ in range(workers)]
-        outputs = [process.communicate(timeout=180) for process in processes]
-    finally:
-        server.stop()
-    for process, (out, err) in zip(processes, outputs):
-        assert process.returncode == 0, err
+    server, outputs = passes_at_once(database_url, "2026-06-24T09:00:00Z", workers)
     mails = {}
     for message in server.messages:
         mails.setdefault(message["To"].addresses[0].addr_spec, []).append(message)

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from tests.factories import login, make_obligation, make_team, make_user
 from tests.grouping_support import at
-from tests.mail_support import SmtpServer
 from tests.vendor_files import pdf_bytes
 from tracker.audit import SYSTEM, Actor
 from tracker.db import db
@@ -24,11 +23,8 @@ from tracker.vendors.uploads import MAX_FILE_BYTES
 
 
 @pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+def smtp(smtp_server):
+    return smtp_server  # started; each test points the app at it when it should send
 
 
 def editor_on(client, team):

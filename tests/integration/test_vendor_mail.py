@@ -13,17 +13,7 @@ from tracker.jobs.reminder_pass import run_pass
 from tracker.models import VendorContact, VendorMailItem, VendorRequest
 from tracker.register.events import EventDate, record_event_change
 from tests.factories import make_event, make_obligation, make_source, make_team, make_user
-from tests.mail_support import SmtpServer
 from tests.vendor_support import make_vendor, scope
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    server.configure(app)
-    yield server
-    server.stop()
 
 
 def _text(message) -> str:

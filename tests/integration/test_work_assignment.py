@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from tests.factories import make_obligation, make_team, make_user
 from tests.grouping_support import at
-from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM, Actor
 from tracker.channels import operations as channels
 from tracker.db import db
@@ -23,11 +22,8 @@ from tracker.work.saved_views import clean_query, save_view, views_of
 
 
 @pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+def smtp(smtp_server):
+    return smtp_server  # started; each test points the app at it when it should send
 
 
 def audit_rows(obligation_id: int) -> list[AuditEntry]:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from tests.factories import login, make_obligation, make_team, make_user
 from tests.grouping_support import at
-from tests.mail_support import SmtpServer
 from tracker.audit import SYSTEM, Actor
 from tracker.comments.operations import add_comment
 from tracker.db import db
@@ -28,11 +27,8 @@ from tracker.work.operations import WorkChange, change_work
 
 
 @pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+def smtp(smtp_server):
+    return smtp_server  # started; each test points the app at it when it should send
 
 
 def to(smtp, user) -> list:
