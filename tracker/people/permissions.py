@@ -20,7 +20,7 @@ both render; services stay free of request state.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import select, union
 from werkzeug.exceptions import Forbidden
@@ -103,6 +103,16 @@ def may_edit_team(user: User, team_id: int | None) -> bool:
     if is_admin(user):
         return True
     return team_id is not None and team_roles(user).get(team_id) == EDITOR
+
+
+def team_editor(user: User | None) -> Callable[[int | None], bool]:
+    """`may_edit_team` for one user over many teams (a bulk change): their roles read once."""
+    if user is None:
+        return lambda team_id: False
+    if is_admin(user):
+        return lambda team_id: True
+    roles = team_roles(user)
+    return lambda team_id: team_id is not None and roles.get(team_id) == EDITOR
 
 
 def may_edit_teams(user: User, team_ids: Iterable[int]) -> bool:

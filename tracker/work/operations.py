@@ -25,6 +25,7 @@ from tracker.register.obligations import set_status
 from tracker.txn import begin_write, owns_transaction
 from tracker.work.notices import tell_new_owner
 from tracker.register.owners import owner_problem, team_member_ids
+from tracker.people import permissions
 from tracker.work.policy import edit_refusal
 from tracker.work.vocabulary import clean_tags, priority_problem
 
@@ -164,8 +165,9 @@ def _apply(obligations: list[Obligation], shown: dict[int, str | None], change: 
     owner, add, remove, exact = _checked(change)
     members = {team_id: team_member_ids(team_id) for team_id in {ob.team_id for ob in obligations}} if owner else {}
     refused = []
+    may_edit_team = permissions.team_editor(user)  # the user's roles read once, not once a row
     for ob in obligations:
-        reason, about = edit_refusal(user, ob), "obligation"
+        reason, about = edit_refusal(user, ob, may_edit_team), "obligation"
         if reason is None and is_stale(ob, shown.get(ob.id)):
             reason = "it changed since the list was shown; reload and try again"
         if reason is None and owner is not None and owner.id != ob.owner_id:
