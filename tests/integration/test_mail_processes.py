@@ -206,13 +206,17 @@ def test_parallel_passes_tell_every_work_notice_once_joined_or_alone(app, clock,
     for message in server.messages:
         mails.setdefault(message["To"].addresses[0].addr_spec, []).append(message)
     assert sorted(mails) == sorted(user.email for user in busy + quiet)
-    assert {len(sent) for sent in mails.values()} == {1}  # one email per person
+    # The reminders go once to each busy person. Their notice usually rides in that email; when
+    # another process mailed the notices before this pass stored the reminders, it came alone just
+    # before (docs/email.md). Either way each notice is told exactly once (below).
     for n, user in enumerate(busy):
-        [message] = mails[user.email]
-        assert message["Subject"] == "6 deadlines: 6 due in 7 days; and 1 obligation assigned to you"
-        assert f"assigned you “Due {n:02d}”" in message.get_body(("plain",)).get_content()
+        sent = mails[user.email]
+        reminders = [m for m in sent if m["Subject"].startswith("6 deadlines: 6 due in 7 days")]
+        assert len(reminders) == 1 and len(sent) <= 2, [m["Subject"] for m in sent]
+        assert any(f"assigned you “Due {n:02d}”" in m.get_body(("plain",)).get_content() for m in sent)
     for n, user in enumerate(quiet):
-        assert mails[user.email][0]["Subject"] == f"system assigned you “Later {n:02d}”"
+        [message] = mails[user.email]  # nothing else due: the notice alone, once
+        assert message["Subject"] == f"system assigned you “Later {n:02d}”"
     every_text = "".join(m.get_body(("plain",)).get_content() for m in server.messages)
     for title in [f"Due {n:02d}" for n in range(6)] + [f"Later {n:02d}" for n in range(6)]:
         assert every_text.count(f"assigned you “{title}”") == 1  # told once
